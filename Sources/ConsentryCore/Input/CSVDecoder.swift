@@ -1,0 +1,389 @@
+#if canImport(Glibc)
+import Glibc
+#endif
+
+/// Cuts RFC 4180 CSV into records, fed in chunks of any size.
+///
+/// A byte-level state machine: it never makes a `String`, it records where each interpreted
+/// field lies and hands over whole records. A record cut by a chunk boundary is kept in
+/// `carry` until the rest arrives, so the same bytes cut anywhere give the same records.
+///
+/// Choices where RFC 4180 is silent (the README lists them): a `"` opens a quoted field
+/// only as the first byte of the field; a stray `"` in an unquoted field is data; bytes
+/// after a closing quote are appended as data; a CR before the record's LF is dropped, any
+/// other CR is data; a line that holds only spaces and tabs is not a record.
+public final class CSVDecoder {
+    public struct Configuration: Sendable {
+        public var delimiter: UInt8
+        public var maxRecordBytes: Int
+        /// For each column, the ``RecordField`` raw value it feeds, or -1.
+        public var columnFields: [Int8]
+        /// The header's field count; 0 while reading the header itself (no check).
+        public var columnCount: Int
+
+        public init(delimiter: UInt8 = UInt8(ascii: ","), maxRecordBytes: Int = 1 << 20,
+                    columnFields: [Int8] = [], columnCount: Int = 0) {
+            self.delimiter = delimiter
+            self.maxRecordBytes = maxRecordBytes
+            self.columnFields = columnFields
+            self.columnCount = columnCount
+        }
+    }
+
+    private enum State {
+        case recordStart, fieldStart, unquoted, quoted, quoteInQuoted, skipping
+    }
+
+    private static let quote = UInt8(ascii: "\"")
+    private static let lf = UInt8(ascii: "\n")
+    private static let cr = UInt8(ascii: "\r")
+    private static let bom: [UInt8] = [0xEF, 0xBB, 0xBF]
+
+    /// How many bytes of a rejected record are kept as its excerpt.
+    public static let excerptBytes = 200
+
+    public let configuration: Configuration
+    /// Added to every line number handed out (lines are 1-based after it).
+    public var lineOrigin = 0
+    /// LF bytes seen so far.
+    public private(set) var lineFeeds = 0
+    /// Absolute offset of the next byte to be fed.
+    public private(set) var offset: Int
+
+    private var state = State.recordStart
+    private var checkingBOM: Bool
+    private var bomMatched = 0
+    /// The bytes of the pending record, from its first byte, when a feed ended inside it.
+    private var carry: [UInt8] = []
+    private var carryOffset = 0
+    private var recordLine = 0
+    private var recordOffset = 0
+    private var fieldIndex = 0
+    private var fieldStart = 0
+    private var fieldQuoted = false
+    private var nonASCII = false
+    private let fields: UnsafeMutableBufferPointer<FieldValue>
+    /// When set, every field's span is kept in `allFields` (for reading a header).
+    public var collectsAllFields = false
+    /// The spans of all fields of the last record, relative to its first byte, when
+    /// `collectsAllFields` is set.
+    public private(set) var allFields: [(start: Int, end: Int, quoted: Bool)] = []
+
+    /// Creates a decoder whose first fed byte is at absolute `offset`; `atStreamStart`
+    /// skips a UTF-8 byte order mark.
+    public init(_ configuration: Configuration, offset: Int = 0, atStreamStart: Bool = false) {
+        self.configuration = configuration
+        self.offset = offset
+        self.checkingBOM = atStreamStart
+        fields = .allocate(capacity: RecordField.allCases.count)
+        fields.initialize(repeating: .absent)
+    }
+
+    deinit { fields.deallocate() }
+
+    /// Whether the decoder is between records (nothing pending, not skipping).
+    public var isAtRecordBoundary: Bool { state == .recordStart }
+
+    /// Feeds the next bytes; calls `emit` for each complete record.
+    ///
+    /// `emit` returns false to stop: the decoder then stands at the next record and `feed`
+    /// returns how many bytes it consumed. Otherwise it returns `bytes.count`.
+    @discardableResult
+    public func feed(_ bytes: UnsafeBufferPointer<UInt8>, emit: (inout RawRecord) -> Bool) -> Int {
+        var input = bytes
+        var consumedPrefix = 0
+        if checkingBOM {
+            var i = 0
+            while i < input.count && bomMatched < 3 && input[i] == CSVDecoder.bom[bomMatched] {
+                bomMatched += 1
+                i += 1
+            }
+            offset += i
+            consumedPrefix = i
+            if bomMatched == 3 {
+                checkingBOM = false
+            } else if i < input.count {
+                // Not a byte order mark: the bytes matched so far are data.
+                checkingBOM = false
+                if bomMatched > 0 {
+                    offset -= bomMatched
+                    let prefix = Array(CSVDecoder.bom[0..<bomMatched])
+                    var stopped = false
+                    prefix.withUnsafeBufferPointer { p in
+                        stopped = feedCore(p, emit: emit) < p.count
+                    }
+                    if stopped { return 0 }
+                }
+            } else {
+                return input.count
+            }
+            input = UnsafeBufferPointer(rebasing: input[i...])
+        }
+        return consumedPrefix + feedCore(input, emit: emit)
+    }
+
+    private func feedCore(_ input: UnsafeBufferPointer<UInt8>, emit: (inout RawRecord) -> Bool) -> Int {
+        guard input.count > 0 else { return 0 }
+        let midRecord = state != .recordStart && state != .skipping
+        if !midRecord {
+            carry.removeAll(keepingCapacity: true)
+            let (used, pending) = scan(input, from: 0, recordStart: 0, bufferOffset: offset, emit: emit)
+            if let pending {
+                carry.append(contentsOf: UnsafeBufferPointer(rebasing: input[pending..<used]))
+                carryOffset = offset + pending
+            }
+            offset += used
+            return used
+        }
+        let resume = carry.count
+        carry.append(contentsOf: input)
+        var result: (Int, Int?) = (0, nil)
+        let base = carryOffset
+        carry.withUnsafeBufferPointer { buf in
+            result = scan(buf, from: resume, recordStart: 0, bufferOffset: base, emit: emit)
+        }
+        let (used, pending) = result
+        if let pending {
+            carry.removeSubrange(0..<pending)
+            carryOffset = base + pending
+        } else {
+            carry.removeAll(keepingCapacity: true)
+        }
+        let consumed = used - resume
+        offset += consumed
+        return consumed
+    }
+
+    /// Signals the end of the input: emits the last record, or an `unterminatedQuote`.
+    public func finish(emit: (inout RawRecord) -> Bool) {
+        if checkingBOM && bomMatched > 0 {
+            checkingBOM = false
+            offset -= bomMatched
+            let prefix = Array(CSVDecoder.bom[0..<bomMatched])
+            prefix.withUnsafeBufferPointer { p in _ = feedCore(p, emit: emit) }
+        }
+        checkingBOM = false
+        switch state {
+        case .recordStart, .skipping:
+            break
+        case .quoted:
+            carry.withUnsafeBufferPointer { buf in
+                var record = makeRecord(buf, start: 0, end: min(buf.count, CSVDecoder.excerptBytes),
+                                        error: .unterminatedQuote)
+                _ = emit(&record)
+            }
+        case .fieldStart, .unquoted, .quoteInQuoted:
+            carry.withUnsafeBufferPointer { buf in
+                var end = buf.count
+                if end > 0 && buf[end - 1] == CSVDecoder.cr { end -= 1 }
+                _ = endRecord(buf, start: 0, end: end, emit: emit)
+            }
+        }
+        carry.removeAll()
+        state = .recordStart
+    }
+
+    private func makeRecord(_ buf: UnsafeBufferPointer<UInt8>, start: Int, end: Int,
+                            error: StructuralError?) -> RawRecord {
+        RawRecord(
+            bytes: UnsafeBufferPointer(rebasing: buf[start..<min(end, buf.count)]),
+            line: lineOrigin + recordLine + 1,
+            offset: recordOffset,
+            structuralError: error,
+            hasNonASCII: nonASCII,
+            fields: UnsafeBufferPointer(fields))
+    }
+
+    @inline(__always)
+    private func endField(_ start: Int, _ end: Int) {
+        if collectsAllFields { allFields.append((fieldStart, end - start, fieldQuoted)) }
+        let columnFields = configuration.columnFields
+        if fieldIndex < columnFields.count {
+            let target = Int(columnFields[fieldIndex])
+            if target >= 0 {
+                fields[target] = .text(start: Int32(fieldStart), end: Int32(end - start),
+                                       escaped: fieldQuoted)
+            }
+        }
+        fieldIndex += 1
+        fieldQuoted = false
+    }
+
+    /// Finishes the record in `buf[start..<end]`; returns what `emit` returned.
+    private func endRecord(_ buf: UnsafeBufferPointer<UInt8>, start: Int, end: Int,
+                           emit: (inout RawRecord) -> Bool) -> Bool {
+        endField(start, end)
+        let length = end - start
+        if length > configuration.maxRecordBytes {
+            var record = makeRecord(buf, start: start, end: min(end, start + CSVDecoder.excerptBytes),
+                                    error: .recordTooLong)
+            return emit(&record)
+        }
+        var blank = true
+        var i = start
+        while i < end {
+            let c = buf[i]
+            if c != 0x20 && c != 0x09 { blank = false; break }
+            i += 1
+        }
+        if blank { return true }
+        let expected = configuration.columnCount
+        var error: StructuralError? = nil
+        if expected > 0 && fieldIndex != expected {
+            error = .fieldCount(expected: expected, found: fieldIndex)
+        }
+        var record = makeRecord(buf, start: start, end: end, error: error)
+        return emit(&record)
+    }
+
+    /// Runs the state machine over `buf` from `from`; the pending record (if any) starts at
+    /// `recordStart`. Returns the index where it stopped and the start of a record still
+    /// open there.
+    private func scan(_ buf: UnsafeBufferPointer<UInt8>, from: Int, recordStart: Int,
+                      bufferOffset: Int, emit: (inout RawRecord) -> Bool) -> (Int, Int?) {
+        let n = buf.count
+        let delimiter = configuration.delimiter
+        let maxRecordBytes = configuration.maxRecordBytes
+        let quote = CSVDecoder.quote
+        let lf = CSVDecoder.lf
+        var i = from
+        var rs = recordStart
+        while i < n {
+            switch state {
+            case .skipping:
+                guard let hit = memchr(buf.baseAddress! + i, Int32(lf), n - i) else {
+                    i = n
+                    continue
+                }
+                i = buf.baseAddress!.distance(to: hit.assumingMemoryBound(to: UInt8.self)) + 1
+                lineFeeds += 1
+                state = .recordStart
+
+            case .recordStart:
+                rs = i
+                recordLine = lineFeeds
+                recordOffset = bufferOffset + i
+                fieldIndex = 0
+                fieldStart = 0
+                fieldQuoted = false
+                nonASCII = false
+                for f in 0..<fields.count { fields[f] = .absent }
+                if collectsAllFields { allFields.removeAll(keepingCapacity: true) }
+                state = .fieldStart
+
+            case .fieldStart:
+                let c = buf[i]
+                if c == quote {
+                    fieldQuoted = true
+                    state = .quoted
+                    i += 1
+                } else if c == delimiter {
+                    endField(rs, i)
+                    fieldStart = i + 1 - rs
+                    i += 1
+                } else if c == lf {
+                    lineFeeds += 1
+                    var end = i
+                    if end > rs && buf[end - 1] == CSVDecoder.cr { end -= 1 }
+                    state = .recordStart
+                    i += 1
+                    if !endRecord(buf, start: rs, end: end, emit: emit) { return (i, nil) }
+                } else {
+                    state = .unquoted
+                }
+
+            case .unquoted:
+                var j = i
+                var acc: UInt8 = 0
+                while j < n {
+                    let c = buf[j]
+                    if c == delimiter || c == lf { break }
+                    acc |= c
+                    j += 1
+                }
+                if acc >= 0x80 { nonASCII = true }
+                i = j
+                if j == n { continue }
+                if buf[j] == delimiter {
+                    endField(rs, j)
+                    fieldStart = j + 1 - rs
+                    state = .fieldStart
+                    i = j + 1
+                } else {
+                    lineFeeds += 1
+                    var end = j
+                    if end > rs && buf[end - 1] == CSVDecoder.cr { end -= 1 }
+                    state = .recordStart
+                    i = j + 1
+                    if !endRecord(buf, start: rs, end: end, emit: emit) { return (i, nil) }
+                }
+
+            case .quoted:
+                var j = i
+                var acc: UInt8 = 0
+                var tooLong = false
+                while j < n {
+                    let c = buf[j]
+                    if c == quote { break }
+                    if c == lf {
+                        lineFeeds += 1
+                        if j - rs + 1 > maxRecordBytes { tooLong = true; break }
+                    }
+                    acc |= c
+                    j += 1
+                }
+                if acc >= 0x80 { nonASCII = true }
+                if tooLong {
+                    // Reading resumes after this line break (SPEC §1.4).
+                    state = .recordStart
+                    i = j + 1
+                    var record = makeRecord(buf, start: rs, end: rs + CSVDecoder.excerptBytes,
+                                            error: .recordTooLong)
+                    if !emit(&record) { return (i, nil) }
+                    continue
+                }
+                i = j
+                if j < n {
+                    state = .quoteInQuoted
+                    i = j + 1
+                }
+
+            case .quoteInQuoted:
+                let c = buf[i]
+                if c == quote {
+                    state = .quoted
+                    i += 1
+                } else if c == delimiter {
+                    endField(rs, i)
+                    fieldStart = i + 1 - rs
+                    state = .fieldStart
+                    i += 1
+                } else if c == lf {
+                    lineFeeds += 1
+                    var end = i
+                    if end > rs && buf[end - 1] == CSVDecoder.cr { end -= 1 }
+                    state = .recordStart
+                    i += 1
+                    if !endRecord(buf, start: rs, end: end, emit: emit) { return (i, nil) }
+                } else {
+                    state = .unquoted
+                }
+            }
+        }
+        switch state {
+        case .recordStart, .skipping:
+            return (n, nil)
+        default:
+            var pending = n - rs
+            if state != .quoted && buf[n - 1] == CSVDecoder.cr { pending -= 1 }
+            if pending > maxRecordBytes {
+                state = .skipping
+                var record = makeRecord(buf, start: rs, end: rs + CSVDecoder.excerptBytes,
+                                        error: .recordTooLong)
+                _ = emit(&record)
+                return (n, nil)
+            }
+            return (n, rs)
+        }
+    }
+}

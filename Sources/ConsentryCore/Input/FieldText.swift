@@ -1,0 +1,273 @@
+/// Byte-level interpretation of field values (SPEC §1.3), without making `String`s.
+public enum FieldText {
+    /// Narrows `start..<end` of `b` to exclude surrounding spaces and tabs.
+    @inline(__always)
+    public static func trim(_ b: UnsafeBufferPointer<UInt8>, _ start: inout Int, _ end: inout Int) {
+        while start < end && (b[start] == 0x20 || b[start] == 0x09) { start += 1 }
+        while end > start && (b[end - 1] == 0x20 || b[end - 1] == 0x09) { end -= 1 }
+    }
+
+    /// Appends the content of a quoted CSV field (`"a""b"c` → `a"bc`).
+    public static func appendCSVUnquoted(_ raw: UnsafeBufferPointer<UInt8>, to out: inout [UInt8]) {
+        var i = 1
+        var inQuotes = true
+        let n = raw.count
+        while i < n {
+            let c = raw[i]
+            if inQuotes && c == 0x22 {
+                if i + 1 < n && raw[i + 1] == 0x22 {
+                    out.append(0x22)
+                    i += 2
+                    continue
+                }
+                inQuotes = false
+                i += 1
+                continue
+            }
+            out.append(c)
+            i += 1
+        }
+    }
+
+    @inline(__always)
+    public static func hexValue(_ c: UInt8) -> UInt32? {
+        switch c {
+        case 0x30...0x39: return UInt32(c - 0x30)
+        case 0x41...0x46: return UInt32(c - 0x41 + 10)
+        case 0x61...0x66: return UInt32(c - 0x61 + 10)
+        default: return nil
+        }
+    }
+
+    private static func appendScalar(_ v: UInt32, to out: inout [UInt8]) {
+        switch v {
+        case 0..<0x80:
+            out.append(UInt8(v))
+        case 0x80..<0x800:
+            out.append(UInt8(0xC0 | (v >> 6)))
+            out.append(UInt8(0x80 | (v & 0x3F)))
+        case 0x800..<0x10000:
+            out.append(UInt8(0xE0 | (v >> 12)))
+            out.append(UInt8(0x80 | ((v >> 6) & 0x3F)))
+            out.append(UInt8(0x80 | (v & 0x3F)))
+        default:
+            out.append(UInt8(0xF0 | (v >> 18)))
+            out.append(UInt8(0x80 | ((v >> 12) & 0x3F)))
+            out.append(UInt8(0x80 | ((v >> 6) & 0x3F)))
+            out.append(UInt8(0x80 | (v & 0x3F)))
+        }
+    }
+
+    /// Appends the decoded content of a JSON string body (already grammar-checked).
+    ///
+    /// Returns false when it holds a lone surrogate escape, which is not Unicode text.
+    public static func appendJSONUnescaped(_ raw: UnsafeBufferPointer<UInt8>, to out: inout [UInt8]) -> Bool {
+        var i = 0
+        let n = raw.count
+        func hex4(_ at: Int) -> UInt32? {
+            guard at + 4 <= n else { return nil }
+            var v: UInt32 = 0
+            for k in 0..<4 {
+                guard let h = hexValue(raw[at + k]) else { return nil }
+                v = v << 4 | h
+            }
+            return v
+        }
+        while i < n {
+            let c = raw[i]
+            guard c == 0x5C, i + 1 < n else {
+                out.append(c)
+                i += 1
+                continue
+            }
+            let e = raw[i + 1]
+            i += 2
+            switch e {
+            case UInt8(ascii: "b"): out.append(0x08)
+            case UInt8(ascii: "f"): out.append(0x0C)
+            case UInt8(ascii: "n"): out.append(0x0A)
+            case UInt8(ascii: "r"): out.append(0x0D)
+            case UInt8(ascii: "t"): out.append(0x09)
+            case UInt8(ascii: "u"):
+                guard let v = hex4(i) else { return false }
+                i += 4
+                if v >= 0xD800 && v < 0xDC00 {
+                    guard i + 6 <= n, raw[i] == 0x5C, raw[i + 1] == UInt8(ascii: "u"),
+                          let low = hex4(i + 2), low >= 0xDC00 && low < 0xE000 else { return false }
+                    i += 6
+                    appendScalar(0x10000 + ((v - 0xD800) << 10) + (low - 0xDC00), to: &out)
+                } else if v >= 0xDC00 && v < 0xE000 {
+                    return false
+                } else {
+                    appendScalar(v, to: &out)
+                }
+            default: out.append(e)
+            }
+        }
+        return true
+    }
+
+    /// Whether the bytes are well-formed UTF-8 (no overlongs, surrogates or values past U+10FFFF).
+    public static func isValidUTF8(_ b: UnsafeBufferPointer<UInt8>) -> Bool {
+        var i = 0
+        let n = b.count
+        while i < n {
+            let c = b[i]
+            if c < 0x80 { i += 1; continue }
+            var need = 0
+            var lo: UInt8 = 0x80
+            var hi: UInt8 = 0xBF
+            switch c {
+            case 0xC2...0xDF: need = 1
+            case 0xE0: need = 2; lo = 0xA0
+            case 0xE1...0xEC, 0xEE...0xEF: need = 2
+            case 0xED: need = 2; hi = 0x9F
+            case 0xF0: need = 3; lo = 0x90
+            case 0xF1...0xF3: need = 3
+            case 0xF4: need = 3; hi = 0x8F
+            default: return false
+            }
+            guard i + need < n else { return false }
+            let second = b[i + 1]
+            if second < lo || second > hi { return false }
+            var k = 2
+            while k <= need {
+                let cont = b[i + k]
+                if cont < 0x80 || cont > 0xBF { return false }
+                k += 1
+            }
+            i += need + 1
+        }
+        return true
+    }
+
+    /// Makes at most `limit` bytes of valid UTF-8 from raw record bytes, for `rejects.excerpt`.
+    public static func excerpt(_ b: UnsafeBufferPointer<UInt8>, limit: Int = 200) -> String {
+        var text = String(decoding: UnsafeBufferPointer(rebasing: b[0..<min(b.count, limit)]), as: UTF8.self)
+        // Invalid bytes become U+FFFD (3 bytes each), which can push the text past the limit.
+        while text.utf8.count > limit { text.removeLast() }
+        return text
+    }
+
+    // MARK: - Values
+
+    /// ASCII lowercase comparison of `b[start..<end]` with a lowercase literal.
+    @inline(__always)
+    public static func equalsLowercase(_ b: UnsafeBufferPointer<UInt8>, _ start: Int, _ end: Int, _ word: StaticString) -> Bool {
+        let length = word.utf8CodeUnitCount
+        guard end - start == length else { return false }
+        let w = word.utf8Start
+        for k in 0..<length {
+            var c = b[start + k]
+            if c >= 0x41 && c <= 0x5A { c |= 0x20 }
+            if c != w[k] { return false }
+        }
+        return true
+    }
+
+    /// Interprets a boolean (SPEC §1.3); empty is false; nil when not a boolean.
+    public static func parseBool(_ b: UnsafeBufferPointer<UInt8>, _ start: Int, _ end: Int) -> Bool? {
+        switch end - start {
+        case 0: return false
+        case 1:
+            switch b[start] | 0x20 {
+            case UInt8(ascii: "t"), UInt8(ascii: "y"): return true
+            case UInt8(ascii: "f"), UInt8(ascii: "n"): return false
+            default:
+                if b[start] == UInt8(ascii: "1") { return true }
+                if b[start] == UInt8(ascii: "0") { return false }
+                return nil
+            }
+        default:
+            if equalsLowercase(b, start, end, "true") || equalsLowercase(b, start, end, "yes") { return true }
+            if equalsLowercase(b, start, end, "false") || equalsLowercase(b, start, end, "no") { return false }
+            return nil
+        }
+    }
+
+    /// Interprets a label status (SPEC §1.3); empty is `unknown`; nil when invalid.
+    public static func parseLabelStatus(_ b: UnsafeBufferPointer<UInt8>, _ start: Int, _ end: Int) -> LabelStatus? {
+        switch end - start {
+        case 0: return .unknown
+        case 5: return equalsLowercase(b, start, end, "major") ? .major : nil
+        case 7: return equalsLowercase(b, start, end, "unknown") ? .unknown : nil
+        case 8:
+            if equalsLowercase(b, start, end, "licensed") { return .licensed }
+            return equalsLowercase(b, start, end, "unsigned") ? .independent : nil
+        case 11: return equalsLowercase(b, start, end, "independent") ? .independent : nil
+        default: return nil
+        }
+    }
+
+    /// Interprets an ISO 8601 timestamp (SPEC §1.3) as whole seconds since 1970 UTC.
+    ///
+    /// `YYYY-MM-DD`, or that followed by `T` or a space, `hh:mm:ss`, an optional fraction
+    /// and an optional `Z` or `±hh:mm`. Returns nil for anything else or a date or time that
+    /// does not exist.
+    public static func parseTimestamp(_ b: UnsafeBufferPointer<UInt8>, _ start: Int, _ end: Int) -> Int64? {
+        let n = end - start
+        guard n >= 10 else { return nil }
+        func digits(_ at: Int, _ count: Int) -> Int? {
+            var v = 0
+            for k in 0..<count {
+                let c = b[start + at + k]
+                guard c >= 0x30 && c <= 0x39 else { return nil }
+                v = v * 10 + Int(c - 0x30)
+            }
+            return v
+        }
+        guard let year = digits(0, 4), b[start + 4] == 0x2D, let month = digits(5, 2),
+              b[start + 7] == 0x2D, let day = digits(8, 2) else { return nil }
+        guard month >= 1 && month <= 12, day >= 1 && day <= daysInMonth(year, month) else { return nil }
+        var seconds = Int64(daysFromCivil(year, month, day)) * 86_400
+        if n == 10 { return seconds }
+        let sep = b[start + 10]
+        guard sep == UInt8(ascii: "T") || sep == UInt8(ascii: " "),
+              n >= 19, let hour = digits(11, 2), b[start + 13] == 0x3A, let minute = digits(14, 2),
+              b[start + 16] == 0x3A, let second = digits(17, 2) else { return nil }
+        guard hour <= 23, minute <= 59, second <= 59 else { return nil }
+        seconds += Int64(hour * 3600 + minute * 60 + second)
+        var i = 19
+        if i < n && b[start + i] == 0x2E {
+            i += 1
+            let fractionStart = i
+            while i < n, b[start + i] >= 0x30 && b[start + i] <= 0x39 { i += 1 }
+            guard i > fractionStart else { return nil }
+        }
+        if i == n { return seconds }
+        let zone = b[start + i]
+        if zone == UInt8(ascii: "Z") && i + 1 == n { return seconds }
+        guard zone == UInt8(ascii: "+") || zone == UInt8(ascii: "-"), n - i == 6,
+              let zh = digits(i + 1, 2), b[start + i + 3] == 0x3A, let zm = digits(i + 4, 2),
+              zh <= 23, zm <= 59 else { return nil }
+        let shift = Int64(zh * 3600 + zm * 60)
+        return zone == UInt8(ascii: "+") ? seconds - shift : seconds + shift
+    }
+
+    /// Parses `YYYY-MM-DD` (a policy date) as seconds since 1970 at midnight UTC.
+    public static func parseDate(_ text: String) -> Int64? {
+        var bytes = Array(text.utf8)
+        guard bytes.count == 10 else { return nil }
+        return bytes.withUnsafeMutableBufferPointer { parseTimestamp(UnsafeBufferPointer($0), 0, 10) }
+    }
+
+    static func isLeap(_ y: Int) -> Bool { (y % 4 == 0 && y % 100 != 0) || y % 400 == 0 }
+
+    static func daysInMonth(_ y: Int, _ m: Int) -> Int {
+        switch m {
+        case 2: return isLeap(y) ? 29 : 28
+        case 4, 6, 9, 11: return 30
+        default: return 31
+        }
+    }
+
+    /// Days since 1970-01-01 of a proleptic Gregorian date (H. Hinnant's algorithm).
+    static func daysFromCivil(_ y0: Int, _ m: Int, _ d: Int) -> Int {
+        let y = m <= 2 ? y0 - 1 : y0
+        let era = (y >= 0 ? y : y - 399) / 400
+        let yoe = y - era * 400
+        let doy = (153 * (m + (m > 2 ? -3 : 9)) + 2) / 5 + d - 1
+        let doe = yoe * 365 + yoe / 4 - yoe / 100 + doy
+        return era * 146_097 + doe - 719_468
+    }
+}

@@ -1,0 +1,29 @@
+/// A fatal problem with an input file: the run cannot go on (SPEC §6, exit 2).
+///
+/// Problems with single records are not errors but rejects (``RejectCode``).
+public struct InputError: ConsentryError {
+    public enum Code: String, Sendable {
+        case unreadable = "input_unreadable"
+        case notFound = "input_not_found"
+        case gzipCorrupt = "gzip_corrupt"
+        case gzipTruncated = "gzip_truncated"
+        case gzipTrailingGarbage = "gzip_trailing_garbage"
+        case missingColumn = "missing_column"
+        case badHeader = "bad_header"
+        case noInputs = "no_inputs"
+    }
+
+    public let kind: Code
+    public let message: String
+    public let file: String?
+    public let line: Int?
+
+    public var code: String { kind.rawValue }
+
+    public init(_ kind: Code, _ message: String, file: String?, line: Int? = nil) {
+        self.kind = kind
+        self.message = message
+        self.file = file
+        self.line = line
+    }
+}

@@ -1,0 +1,54 @@
+import Foundation
+
+/// Expands `scan` arguments into the list of inputs in input order (SPEC §1).
+public enum InputResolver {
+    private static let suffixes = [".csv", ".jsonl", ".ndjson"]
+
+    /// Whether a directory entry is an input by its name.
+    public static func isInputName(_ name: String) -> Bool {
+        var lower = name.lowercased()
+        if lower.hasSuffix(".gz") { lower.removeLast(3) }
+        return suffixes.contains { lower.hasSuffix($0) }
+    }
+
+    /// Files stay as given, `-` is standard input, and a directory becomes its matching
+    /// files (not recursive) in byte order of their names.
+    public static func expand(_ arguments: [String]) throws -> [String] {
+        guard !arguments.isEmpty else {
+            throw InputError(.noInputs, "no input given; name at least one file, directory or - for standard input", file: nil)
+        }
+        var result: [String] = []
+        var stdinSeen = false
+        for argument in arguments {
+            if argument == "-" {
+                guard !stdinSeen else {
+                    throw InputError(.noInputs, "standard input (-) can be read only once per scan", file: "-")
+                }
+                stdinSeen = true
+                result.append(argument)
+                continue
+            }
+            var isDirectory: ObjCBool = false
+            guard FileManager.default.fileExists(atPath: argument, isDirectory: &isDirectory) else {
+                throw InputError(.notFound, "no such file or directory; check the path", file: argument)
+            }
+            guard isDirectory.boolValue else {
+                result.append(argument)
+                continue
+            }
+            let names: [String]
+            do {
+                names = try FileManager.default.contentsOfDirectory(atPath: argument)
+            } catch {
+                throw InputError(.unreadable, "cannot list the directory: \(error.localizedDescription); check its permissions", file: argument)
+            }
+            let matching = names.filter(isInputName).sorted { Array($0.utf8).lexicographicallyPrecedes(Array($1.utf8)) }
+            guard !matching.isEmpty else {
+                throw InputError(.noInputs, "the directory holds no .csv, .jsonl or .ndjson file (optionally .gz); is the export missing?", file: argument)
+            }
+            let base = argument.hasSuffix("/") ? argument : argument + "/"
+            result.append(contentsOf: matching.map { base + $0 })
+        }
+        return result
+    }
+}

@@ -1,0 +1,408 @@
+#if canImport(Glibc)
+import Glibc
+#endif
+
+/// Cuts JSON Lines into records, fed in chunks of any size, checking each line against the
+/// full JSON grammar (RFC 8259) and keeping only the top-level keys consentry reads.
+///
+/// A raw line feed cannot occur inside a JSON string, so every LF ends a record; a line cut
+/// by a chunk boundary waits in `carry` for its rest.
+public final class JSONLDecoder {
+    public struct Configuration: Sendable {
+        public var maxRecordBytes: Int
+        /// The key feeding each ``RecordField``, indexed by its raw value.
+        public var keys: [[UInt8]]
+
+        public init(maxRecordBytes: Int = 1 << 20, names: FieldNames = FieldNames()) {
+            self.maxRecordBytes = maxRecordBytes
+            self.keys = names.names.map { Array($0.utf8) }
+        }
+    }
+
+    /// Nesting deeper than this is rejected as `invalid_json` (as Foundation's parser does).
+    public static let maxDepth = 512
+
+    public let configuration: Configuration
+    public var lineOrigin = 0
+    public private(set) var lineFeeds = 0
+    public private(set) var offset: Int
+
+    private var carry: [UInt8] = []
+    private var carryOffset = 0
+    private var carryLine = 0
+    private var skipping = false
+    private var checkingBOM: Bool
+    private var bomMatched = 0
+    private let fields: UnsafeMutableBufferPointer<FieldValue>
+    private var stack: [UInt8] = []
+    private var keyScratch: [UInt8] = []
+
+    public init(_ configuration: Configuration, offset: Int = 0, atStreamStart: Bool = false) {
+        self.configuration = configuration
+        self.offset = offset
+        self.checkingBOM = atStreamStart
+        fields = .allocate(capacity: RecordField.allCases.count)
+        fields.initialize(repeating: .absent)
+        stack.reserveCapacity(64)
+    }
+
+    deinit { fields.deallocate() }
+
+    /// Whether the decoder is between records (nothing pending, not skipping).
+    public var isAtRecordBoundary: Bool { carry.isEmpty && !skipping }
+
+    /// Feeds the next bytes; calls `emit` for each complete line that is not blank.
+    public func feed(_ bytes: UnsafeBufferPointer<UInt8>, emit: (inout RawRecord) -> Bool) {
+        var input = bytes
+        if checkingBOM {
+            let bom: [UInt8] = [0xEF, 0xBB, 0xBF]
+            var i = 0
+            while i < input.count && bomMatched < 3 && input[i] == bom[bomMatched] {
+                bomMatched += 1
+                i += 1
+            }
+            if bomMatched == 3 {
+                checkingBOM = false
+                offset += 3
+            } else if i < input.count {
+                checkingBOM = false
+                if bomMatched > 0 {
+                    Array(bom[0..<bomMatched]).withUnsafeBufferPointer { feedCore($0, emit: emit) }
+                }
+            } else {
+                return
+            }
+            input = UnsafeBufferPointer(rebasing: input[i...])
+        }
+        feedCore(input, emit: emit)
+    }
+
+    private func feedCore(_ input: UnsafeBufferPointer<UInt8>, emit: (inout RawRecord) -> Bool) {
+        let n = input.count
+        guard n > 0, let base = input.baseAddress else { return }
+        let lf = Int32(UInt8(ascii: "\n"))
+        var i = 0
+        while i < n {
+            let hit = memchr(base + i, lf, n - i)
+            let lineEnd = hit.map { base.distance(to: $0.assumingMemoryBound(to: UInt8.self)) } ?? n
+            if skipping {
+                if hit != nil { skipping = false; lineFeeds += 1 }
+                i = lineEnd + 1
+                continue
+            }
+            if !carry.isEmpty {
+                carry.append(contentsOf: UnsafeBufferPointer(rebasing: input[i..<lineEnd]))
+                if hit == nil {
+                    if exceedsLimit(carry.count, lastIsCR: carry.last == 13) { tooLongInCarry(emit: emit) }
+                    i = n
+                    continue
+                }
+                let start = carryOffset
+                let line = carryLine
+                carry.withUnsafeBufferPointer { buf in
+                    processLine(buf, 0, buf.count, line: line, offset: start, emit: emit)
+                }
+                carry.removeAll(keepingCapacity: true)
+                lineFeeds += 1
+                i = lineEnd + 1
+                continue
+            }
+            if hit == nil {
+                let pending = n - i
+                carryOffset = offset + i
+                carryLine = lineFeeds
+                if exceedsLimit(pending, lastIsCR: input[n - 1] == 13) {
+                    var record = RawRecord(
+                        bytes: UnsafeBufferPointer(rebasing: input[i..<min(n, i + CSVDecoder.excerptBytes)]),
+                        line: lineOrigin + lineFeeds + 1, offset: offset + i,
+                        structuralError: .recordTooLong, hasNonASCII: true,
+                        fields: UnsafeBufferPointer(fields))
+                    _ = emit(&record)
+                    skipping = true
+                } else {
+                    carry.append(contentsOf: UnsafeBufferPointer(rebasing: input[i..<n]))
+                }
+                i = n
+                continue
+            }
+            processLine(input, i, lineEnd, line: lineFeeds, offset: offset + i, emit: emit)
+            lineFeeds += 1
+            i = lineEnd + 1
+        }
+        offset += n
+    }
+
+    private func exceedsLimit(_ length: Int, lastIsCR: Bool) -> Bool {
+        length - (lastIsCR ? 1 : 0) > configuration.maxRecordBytes
+    }
+
+    private func tooLongInCarry(emit: (inout RawRecord) -> Bool) {
+        let line = carryLine
+        let start = carryOffset
+        carry.withUnsafeBufferPointer { buf in
+            var record = RawRecord(
+                bytes: UnsafeBufferPointer(rebasing: buf[0..<min(buf.count, CSVDecoder.excerptBytes)]),
+                line: lineOrigin + line + 1, offset: start, structuralError: .recordTooLong,
+                hasNonASCII: true, fields: UnsafeBufferPointer(fields))
+            _ = emit(&record)
+        }
+        carry.removeAll(keepingCapacity: true)
+        skipping = true
+    }
+
+    /// Signals the end of the input: a last line without LF is still a record.
+    public func finish(emit: (inout RawRecord) -> Bool) {
+        if checkingBOM && bomMatched > 0 {
+            checkingBOM = false
+            Array([0xEF, 0xBB, 0xBF][0..<bomMatched]).withUnsafeBufferPointer { feedCore($0, emit: emit) }
+        }
+        checkingBOM = false
+        if !carry.isEmpty {
+            let line = carryLine
+            let start = carryOffset
+            carry.withUnsafeBufferPointer { buf in
+                processLine(buf, 0, buf.count, line: line, offset: start, emit: emit)
+            }
+            carry.removeAll()
+        }
+        skipping = false
+    }
+
+    private func processLine(_ buf: UnsafeBufferPointer<UInt8>, _ start: Int, _ lineEnd: Int,
+                             line: Int, offset: Int, emit: (inout RawRecord) -> Bool) {
+        var end = lineEnd
+        if end > start && buf[end - 1] == 13 { end -= 1 }
+        let tooLong = end - start > configuration.maxRecordBytes
+        var blank = !tooLong
+        var k = start
+        while k < end {
+            let c = buf[k]
+            if c != 0x20 && c != 0x09 { blank = false; break }
+            k += 1
+        }
+        if blank { return }
+        let record = UnsafeBufferPointer(rebasing: buf[start..<end])
+        for f in 0..<fields.count { fields[f] = .absent }
+        var error: StructuralError? = nil
+        var nonASCII = false
+        if tooLong {
+            error = .recordTooLong
+        } else {
+            error = parse(record, nonASCII: &nonASCII)
+        }
+        var raw = RawRecord(
+            bytes: error == .some(.recordTooLong)
+                ? UnsafeBufferPointer(rebasing: record[0..<min(record.count, CSVDecoder.excerptBytes)])
+                : record,
+            line: lineOrigin + line + 1, offset: offset, structuralError: error,
+            hasNonASCII: nonASCII, fields: UnsafeBufferPointer(fields))
+        _ = emit(&raw)
+    }
+
+    // MARK: - JSON grammar
+
+    private enum Failure: Error { case invalid(String) }
+
+    @inline(__always)
+    private static func isSpace(_ c: UInt8) -> Bool {
+        c == 0x20 || c == 0x09 || c == 0x0D || c == 0x0A
+    }
+
+    /// Validates one line; fills `fields` from the top-level object's keys.
+    private func parse(_ b: UnsafeBufferPointer<UInt8>, nonASCII: inout Bool) -> StructuralError? {
+        let n = b.count
+        var p = 0
+        stack.removeAll(keepingCapacity: true)
+        var topIsObject = false
+        var pendingField = -1
+        do {
+            @inline(__always) func skipSpace() { while p < n && JSONLDecoder.isSpace(b[p]) { p += 1 } }
+            skipSpace()
+            guard p < n else { throw Failure.invalid("empty line") }
+            topIsObject = b[p] == UInt8(ascii: "{")
+            parseValue: while true {
+                skipSpace()
+                guard p < n else { throw Failure.invalid("unexpected end of line, a value was expected") }
+                let c = b[p]
+                let field = stack.count == 1 && topIsObject ? pendingField : -1
+                pendingField = -1
+                switch c {
+                case UInt8(ascii: "{"), UInt8(ascii: "["):
+                    if stack.count >= JSONLDecoder.maxDepth { throw Failure.invalid("nesting deeper than \(JSONLDecoder.maxDepth) levels") }
+                    if field >= 0 { fields[field] = .container }
+                    stack.append(c)
+                    p += 1
+                    skipSpace()
+                    if c == UInt8(ascii: "{") {
+                        if p < n && b[p] == UInt8(ascii: "}") { stack.removeLast(); p += 1; break }
+                        pendingField = try parseKey(b, &p, &nonASCII)
+                        continue parseValue
+                    } else {
+                        if p < n && b[p] == UInt8(ascii: "]") { stack.removeLast(); p += 1; break }
+                        continue parseValue
+                    }
+                case UInt8(ascii: "\""):
+                    let start = p
+                    let escaped = try scanString(b, &p, &nonASCII)
+                    if field >= 0 {
+                        fields[field] = .text(start: Int32(start + 1), end: Int32(p - 1), escaped: escaped)
+                    }
+                case UInt8(ascii: "-"), UInt8(ascii: "0")...UInt8(ascii: "9"):
+                    let start = p
+                    let integer = try scanNumber(b, &p)
+                    if field >= 0 { fields[field] = .number(start: Int32(start), end: Int32(p), integer: integer) }
+                case UInt8(ascii: "t"):
+                    try expectLiteral(b, &p, "true")
+                    if field >= 0 { fields[field] = .bool(true) }
+                case UInt8(ascii: "f"):
+                    try expectLiteral(b, &p, "false")
+                    if field >= 0 { fields[field] = .bool(false) }
+                case UInt8(ascii: "n"):
+                    try expectLiteral(b, &p, "null")
+                    if field >= 0 { fields[field] = .null }
+                default:
+                    throw Failure.invalid("unexpected character at column \(p + 1)")
+                }
+                // After a value: close containers or go on to the next element.
+                while true {
+                    skipSpace()
+                    guard let top = stack.last else {
+                        guard p == n else { throw Failure.invalid("unexpected text after the JSON value at column \(p + 1)") }
+                        return topIsObject ? nil : .notAnObject
+                    }
+                    guard p < n else { throw Failure.invalid("unexpected end of line inside \(top == UInt8(ascii: "{") ? "an object" : "an array")") }
+                    let c = b[p]
+                    if c == UInt8(ascii: ",") {
+                        p += 1
+                        if top == UInt8(ascii: "{") {
+                            skipSpace()
+                            pendingField = try parseKey(b, &p, &nonASCII)
+                        }
+                        continue parseValue
+                    }
+                    if (top == UInt8(ascii: "{") && c == UInt8(ascii: "}")) || (top == UInt8(ascii: "[") && c == UInt8(ascii: "]")) {
+                        stack.removeLast()
+                        p += 1
+                        continue
+                    }
+                    throw Failure.invalid("expected ',' or a closing bracket at column \(p + 1)")
+                }
+            }
+        } catch Failure.invalid(let why) {
+            return .invalidJSON(why)
+        } catch {
+            return .invalidJSON("\(error)")
+        }
+    }
+
+    /// Parses `"key" :` and returns the field it names (at the top level only), or -1.
+    private func parseKey(_ b: UnsafeBufferPointer<UInt8>, _ p: inout Int, _ nonASCII: inout Bool) throws -> Int {
+        guard p < b.count, b[p] == UInt8(ascii: "\"") else {
+            throw Failure.invalid("expected a quoted key at column \(p + 1)")
+        }
+        let start = p + 1
+        let escaped = try scanString(b, &p, &nonASCII)
+        let end = p - 1
+        while p < b.count && JSONLDecoder.isSpace(b[p]) { p += 1 }
+        guard p < b.count, b[p] == UInt8(ascii: ":") else {
+            throw Failure.invalid("expected ':' after a key at column \(p + 1)")
+        }
+        p += 1
+        guard stack.count == 1 else { return -1 }
+        let keys = configuration.keys
+        if escaped {
+            keyScratch.removeAll(keepingCapacity: true)
+            guard FieldText.appendJSONUnescaped(UnsafeBufferPointer(rebasing: b[start..<end]), to: &keyScratch) else { return -1 }
+            for (index, key) in keys.enumerated() where key == keyScratch { return index }
+            return -1
+        }
+        let length = end - start
+        for index in 0..<keys.count {
+            let key = keys[index]
+            guard key.count == length else { continue }
+            var same = true
+            for k in 0..<length where key[k] != b[start + k] { same = false; break }
+            if same { return index }
+        }
+        return -1
+    }
+
+    /// Scans a string starting at its opening quote; leaves `p` after the closing quote.
+    /// Returns whether it contains escapes.
+    private func scanString(_ b: UnsafeBufferPointer<UInt8>, _ p: inout Int, _ nonASCII: inout Bool) throws -> Bool {
+        let n = b.count
+        var i = p + 1
+        var escaped = false
+        var acc: UInt8 = 0
+        while i < n {
+            let c = b[i]
+            if c == UInt8(ascii: "\"") {
+                p = i + 1
+                if acc >= 0x80 { nonASCII = true }
+                return escaped
+            }
+            if c < 0x20 { throw Failure.invalid("control character in a string at column \(i + 1)") }
+            acc |= c
+            if c == UInt8(ascii: "\\") {
+                escaped = true
+                guard i + 1 < n else { break }
+                switch b[i + 1] {
+                case UInt8(ascii: "\""), UInt8(ascii: "\\"), UInt8(ascii: "/"), UInt8(ascii: "b"),
+                     UInt8(ascii: "f"), UInt8(ascii: "n"), UInt8(ascii: "r"), UInt8(ascii: "t"):
+                    i += 2
+                case UInt8(ascii: "u"):
+                    guard i + 5 < n else { throw Failure.invalid("truncated \\u escape at column \(i + 1)") }
+                    for k in 2...5 where FieldText.hexValue(b[i + k]) == nil {
+                        throw Failure.invalid("invalid \\u escape at column \(i + 1)")
+                    }
+                    i += 6
+                default:
+                    throw Failure.invalid("invalid escape at column \(i + 1)")
+                }
+                continue
+            }
+            i += 1
+        }
+        throw Failure.invalid("unterminated string")
+    }
+
+    /// Scans a number; returns whether it is an integer (no fraction, no exponent).
+    private func scanNumber(_ b: UnsafeBufferPointer<UInt8>, _ p: inout Int) throws -> Bool {
+        let n = b.count
+        var i = p
+        @inline(__always) func isDigit(_ i: Int) -> Bool { i < n && b[i] >= 0x30 && b[i] <= 0x39 }
+        if b[i] == UInt8(ascii: "-") { i += 1 }
+        guard isDigit(i) else { throw Failure.invalid("invalid number at column \(p + 1)") }
+        if b[i] == UInt8(ascii: "0") {
+            i += 1
+        } else {
+            while isDigit(i) { i += 1 }
+        }
+        var integer = true
+        if i < n && b[i] == UInt8(ascii: ".") {
+            integer = false
+            i += 1
+            guard isDigit(i) else { throw Failure.invalid("invalid number at column \(p + 1)") }
+            while isDigit(i) { i += 1 }
+        }
+        if i < n && (b[i] == UInt8(ascii: "e") || b[i] == UInt8(ascii: "E")) {
+            integer = false
+            i += 1
+            if i < n && (b[i] == UInt8(ascii: "+") || b[i] == UInt8(ascii: "-")) { i += 1 }
+            guard isDigit(i) else { throw Failure.invalid("invalid number at column \(p + 1)") }
+            while isDigit(i) { i += 1 }
+        }
+        p = i
+        return integer
+    }
+
+    private func expectLiteral(_ b: UnsafeBufferPointer<UInt8>, _ p: inout Int, _ word: StaticString) throws {
+        let length = word.utf8CodeUnitCount
+        guard p + length <= b.count else { throw Failure.invalid("invalid literal at column \(p + 1)") }
+        let w = word.utf8Start
+        for k in 0..<length where b[p + k] != w[k] {
+            throw Failure.invalid("invalid literal at column \(p + 1)")
+        }
+        p += length
+    }
+}

@@ -1,0 +1,24 @@
+/// A policy that cannot be used: unknown, unreadable or invalid (SPEC §2, exit 64).
+public struct PolicyError: ConsentryError {
+    public enum Code: String, Sendable {
+        case unknownPolicy = "policy_unknown"
+        case unreadable = "policy_unreadable"
+        case invalidYAML = "policy_invalid_yaml"
+        case invalid = "policy_invalid"
+        case duplicate = "policy_duplicate"
+    }
+
+    public let kind: Code
+    public let message: String
+    public let file: String?
+    public let line: Int?
+
+    public var code: String { kind.rawValue }
+
+    public init(_ kind: Code, _ message: String, file: String?, line: Int? = nil) {
+        self.kind = kind
+        self.message = message
+        self.file = file
+        self.line = line
+    }
+}

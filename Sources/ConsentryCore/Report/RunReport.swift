@@ -1,0 +1,66 @@
+/// The groups statistics are reported for (SPEC §3): each label status, and `all`.
+public enum ReportGroup: String, CaseIterable, Sendable {
+    case major, licensed, independent, unknown, all
+
+    /// The label status the group holds; nil for `all`.
+    public var labelStatus: LabelStatus? {
+        switch self {
+        case .major: return .major
+        case .licensed: return .licensed
+        case .independent: return .independent
+        case .unknown: return .unknown
+        case .all: return nil
+        }
+    }
+}
+
+/// The three headline figures of one policy (SPEC §3).
+public struct Headline: Sendable, Equatable {
+    public var independent: Double?
+    public var labelled: Double?
+    public var gap: Double? {
+        guard let independent, let labelled else { return nil }
+        return independent - labelled
+    }
+
+    public init(independent: Double?, labelled: Double?) {
+        self.independent = independent
+        self.labelled = labelled
+    }
+
+    public init(statistics: RunStatistics, policy: Int) {
+        independent = statistics.group(policy: policy, label: .independent).exposedShare
+        let labelled = statistics.group(policy: policy, label: .major) + statistics.group(policy: policy, label: .licensed)
+        self.labelled = labelled.exposedShare
+    }
+}
+
+/// One policy's results in a run.
+public struct PolicyReport: Sendable, Equatable {
+    public var id: String
+    public var title: String
+    public var independentExposedShare: Double?
+    public var labelledExposedShare: Double?
+    public var exposureGap: Double?
+    public var groups: [ReportGroup: GroupStatistics] = [:]
+
+    public func group(_ group: ReportGroup) -> GroupStatistics { groups[group] ?? GroupStatistics() }
+}
+
+/// Everything a report shows about one run, as stored in the results database.
+public struct RunReport: Sendable, Equatable {
+    public var runID: Int64
+    public var status: String
+    public var startedAt: String
+    public var finishedAt: String?
+    public var error: String?
+    public var rowsRead: Int
+    public var rowsScanned: Int
+    public var rowsRejected: Int
+    public var rejectsByCode: [RejectCode: Int] = [:]
+    public var inputs: [InputSummary] = []
+    public var policies: [PolicyReport] = []
+
+    /// Share of rows rejected; 0 for an empty run.
+    public var rejectRate: Double { rowsRead == 0 ? 0 : Double(rowsRejected) / Double(rowsRead) }
+}

@@ -1,0 +1,318 @@
+/// One record that passed every check, as the merger needs it.
+struct ScannedRecord {
+    var hash: UInt64
+    var line: Int
+    var offset: Int
+    var idStart: UInt32
+    var excerptStart: Int32
+    var idLength: UInt16
+    var excerptLength: UInt16
+    var label: LabelStatus
+    var excerptInArena: Bool
+}
+
+/// One rejected record, ready for the `rejects` table.
+public struct RejectedRecord: Sendable, Equatable {
+    public var line: Int
+    public var offset: Int
+    public var code: RejectCode
+    public var column: String?
+    public var message: String
+    public var excerpt: String
+}
+
+/// A record decoder the pipeline can drive without knowing the format.
+protocol RecordDecoder: AnyObject {
+    var lineFeeds: Int { get }
+    var lineOrigin: Int { get set }
+    var isAtRecordBoundary: Bool { get }
+    func decode(_ bytes: UnsafeBufferPointer<UInt8>, emit: (inout RawRecord) -> Bool)
+    func finish(emit: (inout RawRecord) -> Bool)
+}
+
+extension CSVDecoder: RecordDecoder {
+    func decode(_ bytes: UnsafeBufferPointer<UInt8>, emit: (inout RawRecord) -> Bool) {
+        feed(bytes, emit: emit)
+    }
+}
+
+extension JSONLDecoder: RecordDecoder {
+    func decode(_ bytes: UnsafeBufferPointer<UInt8>, emit: (inout RawRecord) -> Bool) {
+        feed(bytes, emit: emit)
+    }
+}
+
+/// What one chunk of input produced: scanned records, rejects and statistics, in input order.
+final class ChunkResult: @unchecked Sendable {
+    let input: Int
+    let sequence: Int
+    let isLast: Bool
+    /// The chunk's bytes; excerpts of scanned records point into them unless in `arena`.
+    var buffer: ByteBuffer?
+    /// LF bytes in the chunk, whatever the parse state.
+    var lineFeeds = 0
+    /// Whether `line` values are absolute already (records decoded by the merger).
+    var linesAbsolute = false
+    var rowsRead = 0
+    var records: [ScannedRecord] = []
+    /// `policyCount` packed decisions per record.
+    var verdicts: [UInt32] = []
+    var ids: [UInt8] = []
+    var arena: [UInt8] = []
+    var rejects: [RejectedRecord] = []
+    var statistics: RunStatistics
+    /// The decoder, when the chunk ended inside a record: the next chunk must continue it.
+    var openDecoder: RecordDecoder?
+
+    init(input: Int, sequence: Int, isLast: Bool, policyCount: Int) {
+        self.input = input
+        self.sequence = sequence
+        self.isLast = isLast
+        statistics = RunStatistics(policyCount: policyCount)
+    }
+}
+
+/// Turns decoded records into rejects or policy decisions (SPEC §1.3–§1.4, §2).
+///
+/// One per worker: it owns the scratch space for unescaping, so it is not shared.
+final class RecordProcessor {
+    private let isJSON: Bool
+    private let evaluator: PolicyEvaluator
+    private let policyCount: Int
+    private var scratch: [UInt8] = []
+
+    static let maxTrackIDBytes = 256
+
+    init(isJSON: Bool, evaluator: PolicyEvaluator) {
+        self.isJSON = isJSON
+        self.evaluator = evaluator
+        self.policyCount = evaluator.policies.count
+        scratch.reserveCapacity(4096)
+    }
+
+    /// Decodes `bytes` with `decoder` into `result`; finishes the input when `isLast`.
+    func run(_ decoder: RecordDecoder, _ bytes: UnsafeBufferPointer<UInt8>, isLast: Bool, into result: ChunkResult) {
+        let before = decoder.lineFeeds
+        let base = UInt(bitPattern: bytes.baseAddress)
+        let end = base + UInt(bytes.count)
+        let handle: (inout RawRecord) -> Bool = { record in
+            self.process(&record, chunkBase: base, chunkEnd: end, into: result)
+            return true
+        }
+        decoder.decode(bytes, emit: handle)
+        if isLast { decoder.finish(emit: handle) }
+        result.lineFeeds += decoder.lineFeeds - before
+        result.openDecoder = decoder.isAtRecordBoundary ? nil : decoder
+    }
+
+    private func reject(_ record: RawRecord, _ code: RejectCode, _ field: RecordField?, _ message: String,
+                        into result: ChunkResult) {
+        result.rejects.append(RejectedRecord(
+            line: record.line, offset: record.offset, code: code, column: field?.name,
+            message: message, excerpt: FieldText.excerpt(record.bytes)))
+    }
+
+    /// A short quotable rendering of a value for messages.
+    private static func quoted(_ b: UnsafeBufferPointer<UInt8>) -> String {
+        var text = String(decoding: UnsafeBufferPointer(rebasing: b[0..<min(b.count, 60)]), as: UTF8.self)
+        if b.count > 60 { text += "…" }
+        return "'\(text)'"
+    }
+
+    private enum Value {
+        case empty
+        case text(UnsafeBufferPointer<UInt8>)
+        case integer(UnsafeBufferPointer<UInt8>)
+        case number(UnsafeBufferPointer<UInt8>)
+        case bool(Bool)
+        case container
+        case undecodable
+    }
+
+    /// Gives `body` the trimmed value of a field; text that needed unescaping lives in `scratch`.
+    @inline(__always)
+    private func withValue<R>(_ record: RawRecord, _ field: RecordField, _ body: (Value) -> R) -> R {
+        let b = record.bytes
+        switch record.fields[field.rawValue] {
+        case .absent, .null:
+            return body(.empty)
+        case .bool(let v):
+            return body(.bool(v))
+        case .container:
+            return body(.container)
+        case .number(let s, let e, let integer):
+            let slice = UnsafeBufferPointer(rebasing: b[Int(s)..<Int(e)])
+            return body(integer ? .integer(slice) : .number(slice))
+        case .text(let s, let e, let escaped):
+            var start = Int(s)
+            var end = Int(e)
+            if !escaped {
+                FieldText.trim(b, &start, &end)
+                return body(start == end ? .empty : .text(UnsafeBufferPointer(rebasing: b[start..<end])))
+            }
+            scratch.removeAll(keepingCapacity: true)
+            let raw = UnsafeBufferPointer(rebasing: b[start..<end])
+            if isJSON {
+                guard FieldText.appendJSONUnescaped(raw, to: &scratch) else { return body(.undecodable) }
+            } else {
+                FieldText.appendCSVUnquoted(raw, to: &scratch)
+            }
+            return scratch.withUnsafeBufferPointer { buf in
+                var s2 = 0
+                var e2 = buf.count
+                FieldText.trim(buf, &s2, &e2)
+                return body(s2 == e2 ? .empty : .text(UnsafeBufferPointer(rebasing: buf[s2..<e2])))
+            }
+        }
+    }
+
+    private func parseFlag(_ record: RawRecord, _ field: RecordField, into result: ChunkResult) -> Bool? {
+        var problem = ""
+        let value: Bool? = withValue(record, field) { value in
+            switch value {
+            case .empty: return false
+            case .bool(let v): return v
+            case .text(let t), .integer(let t):
+                if let v = FieldText.parseBool(t, 0, t.count) { return v }
+                problem = RecordProcessor.quoted(t)
+            case .number(let t):
+                problem = RecordProcessor.quoted(t)
+            case .container, .undecodable:
+                problem = "(an object, array or broken string)"
+            }
+            return nil
+        }
+        if value == nil {
+            reject(record, .invalidBoolean, field,
+                   "\(field.name) \(problem) is not a boolean; use true/false, yes/no, y/n, t/f, 1/0, or leave it empty",
+                   into: result)
+        }
+        return value
+    }
+
+    /// Returns `.some(nil)` for an absent timestamp, nil after rejecting the record.
+    private func parseTime(_ record: RawRecord, _ field: RecordField, into result: ChunkResult) -> Int64?? {
+        var problem = ""
+        let value: Int64?? = withValue(record, field) { value in
+            switch value {
+            case .empty: return .some(nil)
+            case .text(let t):
+                if let v = FieldText.parseTimestamp(t, 0, t.count) { return .some(v) }
+                problem = RecordProcessor.quoted(t)
+            default:
+                problem = "(not a string)"
+            }
+            return nil
+        }
+        if value == nil {
+            reject(record, .invalidTimestamp, field,
+                   "\(field.name) \(problem) is not an existing ISO 8601 date or time; write YYYY-MM-DD or YYYY-MM-DDThh:mm:ss[.fff][Z|±hh:mm]",
+                   into: result)
+        }
+        return value
+    }
+
+    private func process(_ record: inout RawRecord, chunkBase: UInt, chunkEnd: UInt, into result: ChunkResult) {
+        result.rowsRead += 1
+        if let error = record.structuralError {
+            switch error {
+            case .recordTooLong:
+                reject(record, .recordTooLong, nil, "record is longer than --max-record-bytes; reading resumed after the next line break", into: result)
+            case .unterminatedQuote:
+                reject(record, .unterminatedQuote, nil, "a quoted field is still open at the end of the input; a closing \" is missing", into: result)
+            case .fieldCount(let expected, let found):
+                reject(record, .fieldCount, nil, "record has \(found) fields but the header has \(expected); quote fields that contain the delimiter", into: result)
+            case .invalidJSON(let why):
+                reject(record, .invalidJSON, nil, "not valid JSON: \(why)", into: result)
+            case .notAnObject:
+                reject(record, .notAnObject, nil, "valid JSON but not an object; each line must be one JSON object", into: result)
+            }
+            return
+        }
+        if record.hasNonASCII && !FieldText.isValidUTF8(record.bytes) {
+            reject(record, .invalidUTF8, nil, "record is not valid UTF-8; re-export it as UTF-8", into: result)
+            return
+        }
+
+        // track_id
+        let idStart = result.ids.count
+        let idProblem: (RejectCode, String)? = withValue(record, .trackID) { value in
+            switch value {
+            case .empty:
+                return (.missingTrackID, "track_id is empty; every record needs a track id")
+            case .text(let t), .integer(let t):
+                if t.count > RecordProcessor.maxTrackIDBytes {
+                    return (.invalidTrackID, "track_id is \(t.count) bytes long; at most \(RecordProcessor.maxTrackIDBytes) are allowed")
+                }
+                for c in t where c < 0x20 || c == 0x7F {
+                    return (.invalidTrackID, "track_id contains a control character")
+                }
+                result.ids.append(contentsOf: t)
+                return nil
+            case .number(let t):
+                return (.invalidTrackID, "track_id \(RecordProcessor.quoted(t)) must be a string or an integer")
+            case .bool, .container, .undecodable:
+                return (.invalidTrackID, "track_id must be a string or an integer")
+            }
+        }
+        if let (code, message) = idProblem {
+            reject(record, code, .trackID, message, into: result)
+            return
+        }
+        let idLength = result.ids.count - idStart
+        func undo() { result.ids.removeSubrange(idStart...) }
+
+        // label_status
+        let label: LabelStatus? = withValue(record, .labelStatus) { value in
+            switch value {
+            case .empty: return .unknown
+            case .text(let t): return FieldText.parseLabelStatus(t, 0, t.count)
+            default: return nil
+            }
+        }
+        guard let label else {
+            let shown: String = withValue(record, .labelStatus) { value in
+                if case .text(let t) = value { return RecordProcessor.quoted(t) }
+                return "(not a string)"
+            }
+            reject(record, .invalidLabelStatus, .labelStatus,
+                   "label_status \(shown) is not one of major, licensed, independent (or unsigned), unknown", into: result)
+            undo()
+            return
+        }
+        guard let genai = parseFlag(record, .genaiOptIn, into: result),
+              let optOut = parseFlag(record, .aiOptOut, into: result),
+              let noAI = parseFlag(record, .noAITag, into: result),
+              let uploadedAt = parseTime(record, .uploadedAt, into: result),
+              parseTime(record, .consentUpdatedAt, into: result) != nil else {
+            undo()
+            return
+        }
+
+        let facts = TrackFacts(labelStatus: label, genaiOptIn: genai, aiOptOut: optOut, noAITag: noAI,
+                               uploadedAt: uploadedAt)
+        for p in 0..<policyCount {
+            let packed = evaluator.evaluate(p, facts)
+            result.verdicts.append(packed)
+            result.statistics.add(policy: p, label: label, packed: packed)
+        }
+        let hash = result.ids.withUnsafeBufferPointer {
+            TrackIDSet.hash(UnsafeBufferPointer(rebasing: $0[idStart..<(idStart + idLength)]))
+        }
+        let excerptLength = min(record.bytes.count, CSVDecoder.excerptBytes)
+        let address = UInt(bitPattern: record.bytes.baseAddress)
+        var excerptStart: Int32
+        var inArena = false
+        if address >= chunkBase && address < chunkEnd || (excerptLength == 0 && address == chunkEnd) {
+            excerptStart = Int32(address - chunkBase)
+        } else {
+            excerptStart = Int32(result.arena.count)
+            result.arena.append(contentsOf: UnsafeBufferPointer(rebasing: record.bytes[0..<excerptLength]))
+            inArena = true
+        }
+        result.records.append(ScannedRecord(
+            hash: hash, line: record.line, offset: record.offset, idStart: UInt32(idStart),
+            excerptStart: excerptStart, idLength: UInt16(idLength), excerptLength: UInt16(excerptLength),
+            label: label, excerptInArena: inArena))
+    }
+}

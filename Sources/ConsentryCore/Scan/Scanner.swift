@@ -1,0 +1,71 @@
+import Foundation
+
+/// A scan stopped by a signal (SPEC §6: exit 130 or 143).
+public struct ScanInterrupted: ConsentryError {
+    public let signal: Int32
+    public var code: String { "interrupted" }
+    public var message: String {
+        "interrupted by signal \(signal == SIGINT ? "SIGINT" : signal == SIGTERM ? "SIGTERM" : String(signal)); the run was marked failed"
+    }
+    public var file: String? { nil }
+    public var line: Int? { nil }
+
+    public init(signal: Int32) { self.signal = signal }
+}
+
+/// Everything one `consentry scan` needs.
+public struct ScanRequest: Sendable {
+    public var inputs: [String]
+    public var policies: [Policy]
+    public var databasePath: String
+    public var store: StoreMode = .all
+    public var input = InputOptions()
+    public var jobs: Int = ProcessInfo.processInfo.activeProcessorCount
+    public var waitLock: Double = 0
+    public var toolVersion: String = ConsentryVersion.current
+    public var commandLine: String = ""
+
+    public init(inputs: [String], policies: [Policy], databasePath: String) {
+        self.inputs = inputs
+        self.policies = policies
+        self.databasePath = databasePath
+    }
+}
+
+/// Runs a scan end to end: lock, run lifecycle, pipeline, storage (SPEC §4).
+public enum Scanner {
+    /// Scans and returns the stored report of the completed run.
+    ///
+    /// On any error the run is marked failed with the error's text and none of its rows stay.
+    public static func run(_ request: ScanRequest, cancellation: Cancellation = Cancellation()) throws -> RunReport {
+        let lock = try DatabaseLock(databasePath: request.databasePath, wait: request.waitLock)
+        defer { withExtendedLifetime(lock) {} }
+        let database = try ResultsDatabase(path: request.databasePath, create: true)
+        try database.markInterruptedRuns()
+        let runID = try database.startRun(
+            toolVersion: request.toolVersion, storeMode: request.store, commandLine: request.commandLine)
+        do {
+            let paths = try InputResolver.expand(request.inputs)
+            try database.completeRun(runID) { db in
+                let writer = try RunWriter(db: db, path: request.databasePath, runID: runID, mode: request.store)
+                defer { writer.close() }
+                let pipeline = ScanPipeline(
+                    paths: paths, policies: request.policies, options: request.input, jobs: request.jobs,
+                    cancellation: cancellation)
+                let outcome = try pipeline.run(sink: writer)
+                if let reason = cancellation.error { throw reason }
+                try database.saveOutcome(db, runID: runID, policies: request.policies, outcome: outcome)
+            }
+        } catch {
+            let stored = (error as? any ConsentryError)?.description ?? "\(error)"
+            try? database.failRun(runID, error: stored)
+            throw error
+        }
+        return try database.report(runID: runID)
+    }
+}
+
+/// The version recorded in `runs.tool_version`.
+public enum ConsentryVersion {
+    public static let current = "0.1.0"
+}

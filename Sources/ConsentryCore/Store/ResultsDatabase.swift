@@ -1,0 +1,277 @@
+import Foundation
+import GRDB
+import GRDBSQLite
+
+/// How many verdict rows a scan keeps (SPEC §5 `--store`).
+public enum StoreMode: String, Sendable, CaseIterable {
+    case all, exposed, none
+}
+
+/// One row of `runs`, for listings.
+public struct RunInfo: Sendable, Equatable {
+    public var id: Int64
+    public var startedAt: String
+    public var finishedAt: String?
+    public var status: String
+    public var error: String?
+    public var rowsRead: Int?
+    public var rowsScanned: Int?
+    public var rowsRejected: Int?
+    public var inputs: [String]
+}
+
+/// The SQLite results database: schema, run lifecycle and queries (SPEC §4).
+///
+/// Every row a run writes (verdicts, rejects, statistics) is committed in one transaction
+/// together with the run's change to `completed`. A crash or kill before that commit leaves
+/// only the `running` row, which the next scan marks `failed` ("interrupted"): no partial
+/// run is ever visible and earlier runs are never touched.
+public final class ResultsDatabase {
+    public let path: String
+    let queue: DatabaseQueue
+
+    /// Opens (creating and migrating when `create`) the database at `path`.
+    public init(path: String, create: Bool) throws {
+        self.path = path
+        if !create && !FileManager.default.fileExists(atPath: path) {
+            throw StoreError(.missing, "no results database here; run `consentry scan` first or pass --db PATH", file: path)
+        }
+        var configuration = Configuration()
+        configuration.busyMode = .timeout(10)
+        configuration.label = "consentry"
+        configuration.prepareDatabase { db in
+            try db.execute(sql: "PRAGMA cache_size = -32768")
+        }
+        do {
+            queue = try DatabaseQueue(path: path, configuration: configuration)
+            try queue.writeWithoutTransaction { db in
+                let mode = try String.fetchOne(db, sql: "PRAGMA journal_mode") ?? ""
+                if mode.lowercased() != "wal" {
+                    try db.execute(sql: "PRAGMA journal_mode = WAL")
+                }
+                try db.execute(sql: "PRAGMA synchronous = NORMAL")
+                let migrator = Schema.migrator
+                if try migrator.hasBeenSuperseded(db) {
+                    throw StoreError(
+                        .newerSchema,
+                        "this database was written by a newer consentry (schema \(try migrator.appliedIdentifiers(db).sorted().joined(separator: ", "))); upgrade consentry or use another --db",
+                        file: path)
+                }
+            }
+            let migrator = Schema.migrator
+            if try queue.read({ db in try !migrator.hasCompletedMigrations(db) }) {
+                try migrator.migrate(queue)
+            }
+        } catch {
+            throw ResultsDatabase.translate(error, path: path)
+        }
+    }
+
+    /// Maps SQLite failures to messages that say what to do; other errors pass through.
+    static func translate(_ error: any Error, path: String) -> any Error {
+        guard let db = error as? DatabaseError else { return error }
+        let detail = db.message ?? "\(db.resultCode)"
+        switch db.resultCode.primaryResultCode {
+        case .SQLITE_NOTADB:
+            return StoreError(.notADatabase, "this file is not a SQLite database; pass another --db path (consentry will not overwrite it)", file: path)
+        case .SQLITE_CORRUPT:
+            return StoreError(.notADatabase, "the database is corrupt (\(detail)); restore it from a backup or use another --db", file: path)
+        case .SQLITE_READONLY, .SQLITE_CANTOPEN, .SQLITE_PERM:
+            return StoreError(.readOnly, "cannot write the database (\(detail)); check that the file and its directory are writable", file: path)
+        case .SQLITE_FULL:
+            return StoreError(.diskFull, "the disk is full (\(detail)); free space and run the scan again — the run was not recorded as completed", file: path)
+        case .SQLITE_BUSY, .SQLITE_LOCKED:
+            return StoreError(.locked, "the database is busy (\(detail)); another process holds it — try again", file: path)
+        case .SQLITE_IOERR:
+            return StoreError(.io, "I/O error on the database (\(detail)); check the disk", file: path)
+        default:
+            return StoreError(.other, "database error: \(detail)", file: path)
+        }
+    }
+
+    func write<T>(_ body: (Database) throws -> T) throws -> T {
+        do {
+            return try queue.writeWithoutTransaction { db in try body(db) }
+        } catch {
+            throw ResultsDatabase.translate(error, path: path)
+        }
+    }
+
+    func read<T>(_ body: (Database) throws -> T) throws -> T {
+        do {
+            return try queue.read { db in try body(db) }
+        } catch {
+            throw ResultsDatabase.translate(error, path: path)
+        }
+    }
+
+    static func now() -> String {
+        let formatter = ISO8601DateFormatter()
+        formatter.formatOptions = [.withInternetDateTime, .withFractionalSeconds]
+        return formatter.string(from: Date())
+    }
+
+    // MARK: - Run lifecycle
+
+    /// Marks runs left `running` by a killed process as failed; call while holding the lock.
+    @discardableResult
+    public func markInterruptedRuns() throws -> [Int64] {
+        try write { db in
+            let ids = try Int64.fetchAll(db, sql: "SELECT id FROM runs WHERE status = 'running' ORDER BY id")
+            if !ids.isEmpty {
+                try db.execute(
+                    sql: "UPDATE runs SET status = 'failed', error = 'interrupted', finished_at = ? WHERE status = 'running'",
+                    arguments: [ResultsDatabase.now()])
+            }
+            return ids
+        }
+    }
+
+    /// Inserts a new `running` run and returns its id.
+    public func startRun(toolVersion: String, storeMode: StoreMode, commandLine: String) throws -> Int64 {
+        try write { db in
+            try db.execute(
+                sql: """
+                    INSERT INTO runs (started_at, status, tool_version, store_mode, command_line, pid)
+                    VALUES (?, 'running', ?, ?, ?, ?)
+                    """,
+                arguments: [ResultsDatabase.now(), toolVersion, storeMode.rawValue, commandLine, Int(getpid())])
+            return db.lastInsertedRowID
+        }
+    }
+
+    /// Runs `body` in one transaction that ends with the run `completed`; rolls back on error.
+    public func completeRun<T>(_ runID: Int64, _ body: (Database) throws -> T) throws -> T {
+        try write { db in
+            var value: T?
+            try db.inTransaction(.immediate) {
+                value = try body(db)
+                return .commit
+            }
+            return value!
+        }
+    }
+
+    /// Marks a run failed with `message`; its rows were never committed.
+    public func failRun(_ runID: Int64, error message: String) throws {
+        try write { db in
+            try db.execute(
+                sql: "UPDATE runs SET status = 'failed', error = ?, finished_at = ? WHERE id = ? AND status = 'running'",
+                arguments: [message, ResultsDatabase.now(), runID])
+        }
+    }
+
+    /// Stores a finished scan's inputs, policies, statistics and totals, and completes the run.
+    func saveOutcome(_ db: Database, runID: Int64, policies: [Policy], outcome: ScanOutcome) throws {
+        for (index, input) in outcome.inputs.enumerated() {
+            try db.execute(
+                sql: "INSERT INTO run_inputs VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
+                arguments: [runID, index, input.path, input.format.rawValue, input.compression, input.bytes,
+                            input.sha256, input.rowsRead])
+        }
+        for (index, policy) in policies.enumerated() {
+            let headline = Headline(statistics: outcome.statistics, policy: index)
+            try db.execute(
+                sql: "INSERT INTO run_policies VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+                arguments: [runID, index, policy.id, policy.sha256, policy.yaml, policy.title, policy.origin,
+                            headline.independent, headline.labelled, headline.gap])
+            for use in AIUse.allCases {
+                for (ruleIndex, rule) in policy.rules(for: use).enumerated() {
+                    try db.execute(
+                        sql: "INSERT INTO policy_rules VALUES (?, ?, ?, ?, ?, ?)",
+                        arguments: [runID, index, use.rawValue, ruleIndex, rule.id, rule.verdict.name])
+                }
+            }
+            for group in ReportGroup.allCases {
+                let stats = outcome.statistics.group(policy: index, label: group.labelStatus)
+                try db.execute(
+                    sql: "INSERT INTO group_exposure VALUES (?, ?, ?, ?, ?, ?)",
+                    arguments: [runID, policy.id, group.rawValue, stats.tracks, stats.anyTrainingExposed, stats.exposedShare])
+                for use in AIUse.allCases {
+                    try db.execute(
+                        sql: "INSERT INTO group_stats VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
+                        arguments: [runID, policy.id, group.rawValue, use.name, stats.tracks,
+                                    stats.count(use, .exposed), stats.count(use, .consented), stats.count(use, .blocked)])
+                }
+            }
+        }
+        for (code, count) in outcome.rejectsByCode {
+            try db.execute(sql: "INSERT INTO run_reject_counts VALUES (?, ?, ?)", arguments: [runID, code.rawValue, count])
+        }
+        try db.execute(
+            sql: """
+                UPDATE runs SET status = 'completed', finished_at = ?, rows_read = ?, rows_scanned = ?, rows_rejected = ?
+                WHERE id = ?
+                """,
+            arguments: [ResultsDatabase.now(), outcome.rowsRead, outcome.rowsScanned, outcome.rowsRejected, runID])
+    }
+
+    // MARK: - Queries
+
+    /// All runs, newest first.
+    public func runs() throws -> [RunInfo] {
+        try read { db in
+            let rows = try Row.fetchAll(db, sql: """
+                SELECT id, started_at, finished_at, status, error, rows_read, rows_scanned, rows_rejected,
+                       (SELECT group_concat(path, char(10)) FROM (SELECT path FROM run_inputs i WHERE i.run_id = runs.id ORDER BY input_index)) AS inputs
+                FROM runs ORDER BY id DESC
+                """)
+            return rows.map { row in
+                RunInfo(
+                    id: row["id"], startedAt: row["started_at"], finishedAt: row["finished_at"], status: row["status"],
+                    error: row["error"], rowsRead: row["rows_read"], rowsScanned: row["rows_scanned"],
+                    rowsRejected: row["rows_rejected"],
+                    inputs: (row["inputs"] as String?)?.split(separator: "\n").map(String.init) ?? [])
+            }
+        }
+    }
+
+    /// The stored report of a run; nil `runID` means the latest completed run.
+    public func report(runID: Int64?) throws -> RunReport {
+        try read { db in
+            let id: Int64
+            if let runID {
+                id = runID
+            } else {
+                guard let latest = try Int64.fetchOne(db, sql: "SELECT max(id) FROM runs WHERE status = 'completed'") else {
+                    throw StoreError(.runNotFound, "no completed run yet; run `consentry scan` first", file: path)
+                }
+                id = latest
+            }
+            guard let run = try Row.fetchOne(db, sql: "SELECT * FROM runs WHERE id = ?", arguments: [id]) else {
+                throw StoreError(.runNotFound, "there is no run \(id); `consentry runs` lists them", file: path)
+            }
+            var report = RunReport(
+                runID: id, status: run["status"], startedAt: run["started_at"], finishedAt: run["finished_at"],
+                error: run["error"], rowsRead: run["rows_read"] ?? 0, rowsScanned: run["rows_scanned"] ?? 0,
+                rowsRejected: run["rows_rejected"] ?? 0)
+            for row in try Row.fetchAll(db, sql: "SELECT code, count FROM run_reject_counts WHERE run_id = ?", arguments: [id]) {
+                if let code = RejectCode(rawValue: row["code"]) { report.rejectsByCode[code] = row["count"] }
+            }
+            for row in try Row.fetchAll(db, sql: "SELECT * FROM run_inputs WHERE run_id = ? ORDER BY input_index", arguments: [id]) {
+                report.inputs.append(InputSummary(
+                    path: row["path"], format: InputFormat(rawValue: row["format"]) ?? .csv, compression: row["compression"],
+                    bytes: row["bytes"], sha256: row["sha256"], rowsRead: row["rows_read"]))
+            }
+            for row in try Row.fetchAll(db, sql: "SELECT * FROM run_policies WHERE run_id = ? ORDER BY policy_index", arguments: [id]) {
+                let policyID: String = row["policy_id"]
+                var policy = PolicyReport(
+                    id: policyID, title: row["policy_title"], independentExposedShare: row["independent_exposed_share"],
+                    labelledExposedShare: row["labelled_exposed_share"], exposureGap: row["exposure_gap"])
+                for g in try Row.fetchAll(db, sql: "SELECT * FROM group_exposure WHERE run_id = ? AND policy_id = ?", arguments: [id, policyID]) {
+                    guard let group = ReportGroup(rawValue: g["label_status"]) else { continue }
+                    var stats = GroupStatistics()
+                    stats.tracks = g["tracks"]
+                    stats.anyTrainingExposed = g["any_training_exposed"]
+                    policy.groups[group] = stats
+                }
+                for u in try Row.fetchAll(db, sql: "SELECT * FROM group_stats WHERE run_id = ? AND policy_id = ?", arguments: [id, policyID]) {
+                    guard let group = ReportGroup(rawValue: u["label_status"]), let use = AIUse(name: u["use"]) else { continue }
+                    policy.groups[group, default: GroupStatistics()].uses[use.rawValue] = [u["exposed"], u["consented"], u["blocked"]]
+                }
+                report.policies.append(policy)
+            }
+            return report
+        }
+    }
+}
