@@ -48,7 +48,7 @@ let package = Package(
         ),
         .testTarget(
             name: "ConsentryEndToEndTests",
-            dependencies: ["ConsentryCore"]
+            dependencies: ["ConsentryCore", "consentry"]
         ),
     ],
     swiftLanguageModes: [.v6]
