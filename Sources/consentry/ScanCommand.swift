@@ -59,7 +59,7 @@ struct ScanCommand: ParsableCommand {
     @Option(name: .long, help: "Progress line on standard error: auto (only on a terminal), always, never.")
     var progress: ProgressChoice = .auto
 
-    @Flag(name: .long, help: "Print nothing on success except what --format json asks for.")
+    @Flag(name: .long, help: "No text summary and no progress; a --format json object is still printed.")
     var quiet = false
 
     @Option(name: .customLong("wait-lock"), help: "Wait up to SECONDS for another scan of the same database instead of exiting 75.")
@@ -129,9 +129,16 @@ struct ScanCommand: ParsableCommand {
         let cancellation = Cancellation()
         let signals = SignalTrap(cancellation: cancellation)
         let started = Date()
+        let progressCounters = ScanProgress()
+        let onTerminal = isatty(STDERR_FILENO) != 0
+        var display: ProgressDisplay? = nil
+        if !quiet && (progress == .always || (progress == .auto && onTerminal)) {
+            display = ProgressDisplay(progress: progressCounters, onTerminal: onTerminal)
+        }
         let report: RunReport
         do {
-            report = try Scanner.run(request, cancellation: cancellation)
+            defer { display?.stop() }
+            report = try Scanner.run(request, cancellation: cancellation, progress: progressCounters)
         } catch {
             if let metricsFile { try? Metrics.writeFailure(to: metricsFile, started: started) }
             Failure.report(error)
@@ -164,7 +171,6 @@ struct ScanCommand: ParsableCommand {
             for line in exceeded { FileHandle.standardError.write(Data("consentry: threshold: \(line)\n".utf8)) }
             throw ExitCode(1)
         }
-        _ = progress
     }
 }
 

@@ -51,7 +51,9 @@ public struct ScanOutcome: Sendable {
 /// Streams inputs through a pool of threads and merges the results in input order.
 ///
 /// `jobs` threads each either read (inflate and cut) the next chunk of an input no other
-/// thread is reading, or decode and evaluate a chunk that was read. The calling thread is
+/// thread is reading, or decode and evaluate a chunk that was read. Reading comes first
+/// while the bound on chunks in flight allows it: inflating is the one sequential step, so
+/// a core should never stop doing it. The calling thread is
 /// the merger: it takes results in input order, decides duplicates, adds up statistics and
 /// feeds the sink. The number of chunks in flight is bounded, so memory stays flat.
 ///
@@ -81,7 +83,20 @@ public final class ScanPipeline: @unchecked Sendable {
     private let maxInFlight: Int
     private let maxInFlightCurrent: Int
 
-    public init(paths: [String], policies: [Policy], options: InputOptions, jobs: Int, cancellation: Cancellation) {
+    private let progress: ScanProgress?
+
+    public init(paths: [String], policies: [Policy], options: InputOptions, jobs: Int, cancellation: Cancellation,
+                progress: ScanProgress? = nil) {
+        self.progress = progress
+        if let progress {
+            var total = 0
+            for path in paths {
+                guard path != "-", let attributes = try? FileManager.default.attributesOfItem(atPath: path),
+                      let size = attributes[.size] as? Int else { total = -1; break }
+                total += size
+            }
+            progress.setTotal(total >= 0 ? total : nil)
+        }
         readers = paths.enumerated().map { InputReader(index: $0.offset, path: $0.element, options: options) }
         evaluator = PolicyEvaluator(policies: policies)
         self.options = options
@@ -146,6 +161,28 @@ public final class ScanPipeline: @unchecked Sendable {
                 condition.broadcast()
                 return
             }
+            if let i = pickInput() {
+                readerBusy[i] = true
+                inFlight[i] += 1
+                totalInFlight += 1
+                let buffer = freeBuffers.popLast() ?? ByteBuffer(capacity: options.chunkBytes)
+                condition.unlock()
+                var chunk: RawChunk?
+                var error: (any Error)?
+                let before = readers[i].rawBytes
+                do { chunk = try readers[i].nextChunk(into: buffer) } catch let e { error = e }
+                progress?.addBytes(readers[i].rawBytes - before)
+                condition.lock()
+                readerBusy[i] = false
+                if let chunk {
+                    queue.append(chunk)
+                    if chunk.isLast { readerDone[i] = true }
+                } else {
+                    if failure == nil { failure = error }
+                }
+                condition.broadcast()
+                continue
+            }
             if !queue.isEmpty {
                 let chunk = queue.removeFirst()
                 condition.unlock()
@@ -158,26 +195,6 @@ public final class ScanPipeline: @unchecked Sendable {
                 processor.run(reader.makeDecoder(offset: chunk.offset), chunk.buffer.bytes, isLast: chunk.isLast, into: result)
                 condition.lock()
                 results[ScanPipeline.key(chunk.input, chunk.sequence)] = result
-                condition.broadcast()
-                continue
-            }
-            if let i = pickInput() {
-                readerBusy[i] = true
-                inFlight[i] += 1
-                totalInFlight += 1
-                let buffer = freeBuffers.popLast() ?? ByteBuffer(capacity: options.chunkBytes)
-                condition.unlock()
-                var chunk: RawChunk?
-                var error: (any Error)?
-                do { chunk = try readers[i].nextChunk(into: buffer) } catch let e { error = e }
-                condition.lock()
-                readerBusy[i] = false
-                if let chunk {
-                    queue.append(chunk)
-                    if chunk.isLast { readerDone[i] = true }
-                } else {
-                    if failure == nil { failure = error }
-                }
                 condition.broadcast()
                 continue
             }
@@ -246,6 +263,7 @@ public final class ScanPipeline: @unchecked Sendable {
                 }
                 lineBase += result.lineFeeds
                 release(speculative)
+                progress?.setRows(read: outcome.rowsRead, rejected: outcome.rowsRejected)
                 sequence += 1
                 if speculative.isLast { break }
             }

@@ -37,7 +37,8 @@ public enum Scanner {
     /// Scans and returns the stored report of the completed run.
     ///
     /// On any error the run is marked failed with the error's text and none of its rows stay.
-    public static func run(_ request: ScanRequest, cancellation: Cancellation = Cancellation()) throws -> RunReport {
+    public static func run(_ request: ScanRequest, cancellation: Cancellation = Cancellation(),
+                           progress: ScanProgress? = nil) throws -> RunReport {
         let lock = try DatabaseLock(databasePath: request.databasePath, wait: request.waitLock)
         defer { withExtendedLifetime(lock) {} }
         let database = try ResultsDatabase(path: request.databasePath, create: true)
@@ -51,7 +52,7 @@ public enum Scanner {
                 defer { writer.close() }
                 let pipeline = ScanPipeline(
                     paths: paths, policies: request.policies, options: request.input, jobs: request.jobs,
-                    cancellation: cancellation)
+                    cancellation: cancellation, progress: progress)
                 let outcome = try pipeline.run(sink: writer)
                 if let reason = cancellation.error { throw reason }
                 try database.saveOutcome(db, runID: runID, policies: request.policies, outcome: outcome)
