@@ -38,8 +38,8 @@ struct ScanCommand: ParsableCommand {
     @Option(name: .long, help: "Map a field to another column header or JSON key: FIELD=NAME (repeatable).")
     var column: [String] = []
 
-    @Option(name: .long, help: "Worker threads (default: all cores).")
-    var jobs: Int = ProcessInfo.processInfo.activeProcessorCount
+    @Option(name: .long, help: "Worker threads; each inflates an input or parses chunks (default: all cores).")
+    var jobs: Int?
 
     @Option(name: .customLong("max-record-bytes"), help: "Longer records are rejected as record_too_long.")
     var maxRecordBytes: Int = 1 << 20
@@ -70,7 +70,7 @@ struct ScanCommand: ParsableCommand {
 
     func validate() throws {
         if inputs.isEmpty { throw ValidationError("name at least one input: a file, a directory or - for standard input") }
-        if jobs < 1 { throw ValidationError("--jobs must be at least 1") }
+        if let jobs, jobs < 1 { throw ValidationError("--jobs must be at least 1") }
         if maxRecordBytes < 1 { throw ValidationError("--max-record-bytes must be at least 1") }
         if chunkBytes < 16 { throw ValidationError("--chunk-bytes must be at least 16") }
         if let r = maxRejectRate, !(0...1).contains(r) { throw ValidationError("--max-reject-rate must be between 0 and 1") }
@@ -117,7 +117,7 @@ struct ScanCommand: ParsableCommand {
         }
         var request = ScanRequest(inputs: inputs, policies: policies, databasePath: database.path)
         request.store = store
-        request.jobs = jobs
+        request.jobs = jobs ?? ProcessInfo.processInfo.activeProcessorCount
         request.waitLock = waitLock
         request.commandLine = CommandLine.arguments.joined(separator: " ")
         request.input.format = inputFormat == .auto ? nil : InputFormat(rawValue: inputFormat.rawValue)

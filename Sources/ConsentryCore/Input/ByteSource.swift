@@ -10,6 +10,10 @@ public final class ByteSource {
     public let path: String
     private let fd: Int32
     private let ownsDescriptor: Bool
+    private let isRegularFile: Bool
+    /// Asked while a read from a pipe or terminal waits for data; an error it returns is
+    /// thrown, so a scan blocked on a stalled upstream still stops on SIGINT or SIGTERM.
+    public var interruption: (@Sendable () -> (any Error)?)?
 
     /// Opens `path` for reading; `-` means standard input.
     public init(path: String) throws {
@@ -17,6 +21,8 @@ public final class ByteSource {
         if path == "-" {
             fd = STDIN_FILENO
             ownsDescriptor = false
+            var info = stat()
+            isRegularFile = fstat(fd, &info) == 0 && (info.st_mode & S_IFMT) == S_IFREG
             return
         }
         let opened = open(path, O_RDONLY | O_CLOEXEC)
@@ -28,17 +34,28 @@ public final class ByteSource {
                 file: path)
         }
         var info = stat()
-        if fstat(opened, &info) == 0, (info.st_mode & S_IFMT) == S_IFDIR {
+        _ = fstat(opened, &info)
+        if (info.st_mode & S_IFMT) == S_IFDIR {
             close(opened)
             throw InputError(.unreadable, "input is a directory where a file was expected", file: path)
         }
         fd = opened
         ownsDescriptor = true
+        isRegularFile = (info.st_mode & S_IFMT) == S_IFREG
     }
 
     /// Reads up to `buffer.count` bytes; returns 0 at end of input.
     public func read(into buffer: UnsafeMutableRawBufferPointer) throws -> Int {
         guard let base = buffer.baseAddress, buffer.count > 0 else { return 0 }
+        if !isRegularFile, let interruption {
+            var poller = pollfd(fd: fd, events: Int16(POLLIN), revents: 0)
+            while true {
+                let ready = poll(&poller, 1, 100)
+                if ready > 0 { break }
+                if ready < 0 && errno != EINTR { break }
+                if let error = interruption() { throw error }
+            }
+        }
         while true {
             let n = Glibc.read(fd, base, buffer.count)
             if n >= 0 { return n }

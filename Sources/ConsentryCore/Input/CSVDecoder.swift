@@ -63,6 +63,9 @@ public final class CSVDecoder {
     private var fieldQuoted = false
     private var nonASCII = false
     private let fields: UnsafeMutableBufferPointer<FieldValue>
+    /// `configuration.columnFields`, held outside any array so the per-field lookup in the
+    /// hot loop costs no reference counting.
+    private let columnFields: UnsafeMutableBufferPointer<Int8>
     /// When set, every field's span is kept in `allFields` (for reading a header).
     public var collectsAllFields = false
     /// The spans of all fields of the last record, relative to its first byte, when
@@ -77,9 +80,14 @@ public final class CSVDecoder {
         self.checkingBOM = atStreamStart
         fields = .allocate(capacity: RecordField.allCases.count)
         fields.initialize(repeating: .absent)
+        columnFields = .allocate(capacity: max(configuration.columnFields.count, 1))
+        _ = columnFields.initialize(from: configuration.columnFields)
     }
 
-    deinit { fields.deallocate() }
+    deinit {
+        fields.deallocate()
+        columnFields.deallocate()
+    }
 
     /// Whether the decoder is between records (nothing pending, not skipping).
     public var isAtRecordBoundary: Bool { state == .recordStart }
@@ -197,8 +205,7 @@ public final class CSVDecoder {
     @inline(__always)
     private func endField(_ start: Int, _ end: Int) {
         if collectsAllFields { allFields.append((fieldStart, end - start, fieldQuoted)) }
-        let columnFields = configuration.columnFields
-        if fieldIndex < columnFields.count {
+        if fieldIndex < configuration.columnFields.count {
             let target = Int(columnFields[fieldIndex])
             if target >= 0 {
                 fields[target] = .text(start: Int32(fieldStart), end: Int32(end - start),

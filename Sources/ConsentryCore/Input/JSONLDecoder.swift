@@ -36,6 +36,10 @@ public final class JSONLDecoder {
     private let fields: UnsafeMutableBufferPointer<FieldValue>
     private var stack: [UInt8] = []
     private var keyScratch: [UInt8] = []
+    /// The keys' bytes back to back, and where each starts (one extra entry at the end):
+    /// outside arrays, so matching a key costs no reference counting.
+    private let keyTable: UnsafeMutableBufferPointer<UInt8>
+    private let keyStarts: UnsafeMutableBufferPointer<Int>
 
     public init(_ configuration: Configuration, offset: Int = 0, atStreamStart: Bool = false) {
         self.configuration = configuration
@@ -44,9 +48,23 @@ public final class JSONLDecoder {
         fields = .allocate(capacity: RecordField.allCases.count)
         fields.initialize(repeating: .absent)
         stack.reserveCapacity(64)
+        let flat = configuration.keys.flatMap { $0 }
+        keyTable = .allocate(capacity: max(flat.count, 1))
+        _ = keyTable.initialize(from: flat)
+        keyStarts = .allocate(capacity: configuration.keys.count + 1)
+        var position = 0
+        for (index, key) in configuration.keys.enumerated() {
+            keyStarts[index] = position
+            position += key.count
+        }
+        keyStarts[configuration.keys.count] = position
     }
 
-    deinit { fields.deallocate() }
+    deinit {
+        fields.deallocate()
+        keyTable.deallocate()
+        keyStarts.deallocate()
+    }
 
     /// Whether the decoder is between records (nothing pending, not skipping).
     public var isAtRecordBoundary: Bool { carry.isEmpty && !skipping }
@@ -309,19 +327,19 @@ public final class JSONLDecoder {
         }
         p += 1
         guard stack.count == 1 else { return -1 }
-        let keys = configuration.keys
+        let keys = keyTable
         if escaped {
             keyScratch.removeAll(keepingCapacity: true)
             guard FieldText.appendJSONUnescaped(UnsafeBufferPointer(rebasing: b[start..<end]), to: &keyScratch) else { return -1 }
-            for (index, key) in keys.enumerated() where key == keyScratch { return index }
+            for (index, key) in configuration.keys.enumerated() where key == keyScratch { return index }
             return -1
         }
         let length = end - start
-        for index in 0..<keys.count {
-            let key = keys[index]
-            guard key.count == length else { continue }
+        for index in 0..<keyStarts.count - 1 {
+            let keyStart = keyStarts[index]
+            guard keyStarts[index + 1] - keyStart == length else { continue }
             var same = true
-            for k in 0..<length where key[k] != b[start + k] { same = false; break }
+            for k in 0..<length where keys[keyStart + k] != b[start + k] { same = false; break }
             if same { return index }
         }
         return -1

@@ -5,16 +5,18 @@
 /// status and the three flags, so their 32 possible outcomes are computed once.
 public struct PolicyEvaluator: Sendable {
     public let policies: [Policy]
-    private let tables: [[UInt32]?]
+    /// 32 packed outcomes per policy, back to back; unused for policies with dates.
+    private let table: [UInt32]
+    /// Per policy: whether it has date conditions and must be evaluated rule by rule.
+    private let evaluatesRules: [Bool]
 
     public init(policies: [Policy]) {
         self.policies = policies
-        tables = policies.map { policy in
-            let usesDates = policy.rules.joined().contains { $0.condition?.usesDates ?? false }
-            guard !usesDates else { return nil }
-            return (0..<32).map { key in
-                PolicyEvaluator.evaluateSlow(policy, PolicyEvaluator.facts(forKey: key))
-            }
+        evaluatesRules = policies.map { policy in
+            policy.rules.joined().contains { $0.condition?.usesDates ?? false }
+        }
+        table = policies.flatMap { policy in
+            (0..<32).map { key in PolicyEvaluator.evaluateSlow(policy, PolicyEvaluator.facts(forKey: key)) }
         }
     }
 
@@ -40,8 +42,8 @@ public struct PolicyEvaluator: Sendable {
     /// The packed decisions of policy `index` for `track`.
     @inline(__always)
     public func evaluate(_ index: Int, _ track: TrackFacts) -> UInt32 {
-        if let table = tables[index] { return table[PolicyEvaluator.key(track)] }
-        return PolicyEvaluator.evaluateSlow(policies[index], track)
+        if evaluatesRules[index] { return PolicyEvaluator.evaluateSlow(policies[index], track) }
+        return table[index &* 32 &+ PolicyEvaluator.key(track)]
     }
 
     @inline(__always)

@@ -32,7 +32,10 @@ final class InputReader {
     private(set) var headerLineFeeds = 0
     private(set) var finished = false
 
-    init(index: Int, path: String, options: InputOptions) {
+    private let cancellation: Cancellation?
+
+    init(index: Int, path: String, options: InputOptions, cancellation: Cancellation? = nil) {
+        self.cancellation = cancellation
         self.index = index
         self.path = path
         self.options = options
@@ -54,7 +57,9 @@ final class InputReader {
     func nextChunk(into buffer: ByteBuffer) throws -> RawChunk {
         precondition(!finished)
         if reader == nil {
-            reader = DecompressingReader(source: try ByteSource(path: path))
+            let source = try ByteSource(path: path)
+            if let cancellation { source.interruption = { cancellation.error } }
+            reader = DecompressingReader(source: source)
             try begin()
         }
         let reader = reader!

@@ -43,10 +43,13 @@ extension JSONLDecoder: RecordDecoder {
 }
 
 /// What one chunk of input produced: scanned records, rejects and statistics, in input order.
+///
+/// Results are recycled by the pipeline: `reset` keeps the arrays' capacity, so steady-state
+/// scanning allocates (and page-faults in) no new memory per chunk.
 final class ChunkResult: @unchecked Sendable {
-    let input: Int
-    let sequence: Int
-    let isLast: Bool
+    private(set) var input: Int
+    private(set) var sequence: Int
+    private(set) var isLast: Bool
     /// The chunk's bytes; excerpts of scanned records point into them unless in `arena`.
     var buffer: ByteBuffer?
     /// LF bytes in the chunk, whatever the parse state.
@@ -69,6 +72,24 @@ final class ChunkResult: @unchecked Sendable {
         self.sequence = sequence
         self.isLast = isLast
         statistics = RunStatistics(policyCount: policyCount)
+    }
+
+    /// Empties the result for another chunk, keeping its storage.
+    func reset(input: Int, sequence: Int, isLast: Bool) {
+        self.input = input
+        self.sequence = sequence
+        self.isLast = isLast
+        buffer = nil
+        lineFeeds = 0
+        linesAbsolute = false
+        rowsRead = 0
+        records.removeAll(keepingCapacity: true)
+        verdicts.removeAll(keepingCapacity: true)
+        ids.removeAll(keepingCapacity: true)
+        arena.removeAll(keepingCapacity: true)
+        rejects.removeAll(keepingCapacity: true)
+        statistics.reset()
+        openDecoder = nil
     }
 }
 

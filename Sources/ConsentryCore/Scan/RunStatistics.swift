@@ -29,6 +29,13 @@ public struct RunStatistics: Sendable, Equatable {
         }
     }
 
+    /// Sets every count back to zero.
+    public mutating func reset() {
+        counts.withUnsafeMutableBufferPointer { c in
+            for i in c.indices { c[i] = 0 }
+        }
+    }
+
     public mutating func merge(_ other: RunStatistics) {
         precondition(other.policyCount == policyCount)
         for i in counts.indices { counts[i] += other.counts[i] }

@@ -80,6 +80,7 @@ public final class ScanPipeline: @unchecked Sendable {
     private var failure: (any Error)?
     private var stopping = false
     private var freeBuffers: [ByteBuffer] = []
+    private var freeResults: [ChunkResult] = []
     private let maxInFlight: Int
     private let maxInFlightCurrent: Int
 
@@ -97,7 +98,9 @@ public final class ScanPipeline: @unchecked Sendable {
             }
             progress.setTotal(total >= 0 ? total : nil)
         }
-        readers = paths.enumerated().map { InputReader(index: $0.offset, path: $0.element, options: options) }
+        readers = paths.enumerated().map {
+            InputReader(index: $0.offset, path: $0.element, options: options, cancellation: cancellation)
+        }
         evaluator = PolicyEvaluator(policies: policies)
         self.options = options
         self.jobs = max(1, jobs)
@@ -185,10 +188,9 @@ public final class ScanPipeline: @unchecked Sendable {
             }
             if !queue.isEmpty {
                 let chunk = queue.removeFirst()
+                let result = takeResult(input: chunk.input, sequence: chunk.sequence, isLast: chunk.isLast)
                 condition.unlock()
                 let reader = readers[chunk.input]
-                let result = ChunkResult(input: chunk.input, sequence: chunk.sequence, isLast: chunk.isLast,
-                                         policyCount: policyCount)
                 result.buffer = chunk.buffer
                 let processor = processors[reader.format] ?? RecordProcessor(isJSON: reader.format == .jsonl, evaluator: evaluator)
                 processors[reader.format] = processor
@@ -220,11 +222,26 @@ public final class ScanPipeline: @unchecked Sendable {
         }
     }
 
-    private func release(_ result: ChunkResult) {
+    /// A recycled (or new) result; call with the lock held.
+    private func takeResult(input: Int, sequence: Int, isLast: Bool) -> ChunkResult {
+        guard let result = freeResults.popLast() else {
+            return ChunkResult(input: input, sequence: sequence, isLast: isLast, policyCount: policyCount)
+        }
+        result.reset(input: input, sequence: sequence, isLast: isLast)
+        return result
+    }
+
+    /// Returns a merged chunk's buffer and results to the pools.
+    private func release(_ results: ChunkResult...) {
         condition.lock()
-        if let buffer = result.buffer { freeBuffers.append(buffer) }
-        result.buffer = nil
-        inFlight[result.input] -= 1
+        let first = results[0]
+        if let buffer = first.buffer { freeBuffers.append(buffer) }
+        for result in results {
+            result.buffer = nil
+            result.openDecoder = nil
+            freeResults.append(result)
+        }
+        inFlight[first.input] -= 1
         totalInFlight -= 1
         condition.broadcast()
         condition.unlock()
@@ -262,10 +279,12 @@ public final class ScanPipeline: @unchecked Sendable {
                     open = nil
                 }
                 lineBase += result.lineFeeds
-                release(speculative)
+                // Once released, a worker may reuse the results: read nothing from them after.
+                let wasLast = speculative.isLast
+                if result === speculative { release(speculative) } else { release(speculative, result) }
                 progress?.setRows(read: outcome.rowsRead, rejected: outcome.rowsRejected)
                 sequence += 1
-                if speculative.isLast { break }
+                if wasLast { break }
             }
             condition.lock()
             mergeInput = input + 1

@@ -39,7 +39,8 @@ public enum Scanner {
     /// On any error the run is marked failed with the error's text and none of its rows stay.
     public static func run(_ request: ScanRequest, cancellation: Cancellation = Cancellation(),
                            progress: ScanProgress? = nil) throws -> RunReport {
-        let lock = try DatabaseLock(databasePath: request.databasePath, wait: request.waitLock)
+        let lock = try DatabaseLock(databasePath: request.databasePath, wait: request.waitLock,
+                                    interruption: { cancellation.error })
         defer { withExtendedLifetime(lock) {} }
         let database = try ResultsDatabase(path: request.databasePath, create: true)
         try database.markInterruptedRuns()

@@ -11,8 +11,9 @@ public final class DatabaseLock {
     public let path: String
     private let fd: Int32
 
-    /// Takes the lock, waiting up to `wait` seconds; throws `locked` when it stays taken.
-    public init(databasePath: String, wait: Double = 0) throws {
+    /// Takes the lock, waiting up to `wait` seconds; throws `locked` when it stays taken, or
+    /// what `interruption` returns while waiting (a signal).
+    public init(databasePath: String, wait: Double = 0, interruption: (() -> (any Error)?)? = nil) throws {
         path = databasePath + ".lock"
         let opened = open(path, O_RDWR | O_CREAT | O_CLOEXEC, 0o644)
         guard opened >= 0 else {
@@ -38,6 +39,10 @@ public final class DatabaseLock {
                     .locked,
                     "another scan\(holder.map { " (pid \($0))" } ?? "") is writing to this database; wait for it to finish or pass --wait-lock SECONDS",
                     file: databasePath)
+            }
+            if let error = interruption?() {
+                close(fd)
+                throw error
             }
             usleep(100_000)
         }
