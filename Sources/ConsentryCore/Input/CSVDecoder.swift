@@ -302,6 +302,29 @@ public final class CSVDecoder {
             case .unquoted:
                 var j = i
                 var acc: UInt8 = 0
+                // Eight bytes at a time: a word with no delimiter and no LF is skipped whole.
+                let raw = UnsafeRawPointer(buf.baseAddress!)
+                let ones: UInt64 = 0x0101_0101_0101_0101
+                let highs: UInt64 = 0x8080_8080_8080_8080
+                let delimiters = ones &* UInt64(delimiter)
+                let feedBytes = ones &* UInt64(lf)
+                var wide: UInt64 = 0
+                while j + 8 <= n {
+                    let w = raw.loadUnaligned(fromByteOffset: j, as: UInt64.self)
+                    let d = w ^ delimiters
+                    let l = w ^ feedBytes
+                    let hit = ((d &- ones) & ~d | (l &- ones) & ~l) & highs
+                    if hit != 0 {
+                        // The lowest flagged byte is exact (borrows only run upwards).
+                        let k = hit.trailingZeroBitCount >> 3
+                        wide |= k == 0 ? 0 : w & (UInt64.max >> (64 - 8 * UInt64(k)))
+                        j += k
+                        break
+                    }
+                    wide |= w
+                    j += 8
+                }
+                if wide & highs != 0 { nonASCII = true }
                 while j < n {
                     let c = buf[j]
                     if c == delimiter || c == lf { break }

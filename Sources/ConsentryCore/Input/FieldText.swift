@@ -199,47 +199,58 @@ public enum FieldText {
         }
     }
 
+    /// Two ASCII digits at `b[at]` as a number, or -1.
+    @inline(__always)
+    private static func twoDigits(_ b: UnsafeBufferPointer<UInt8>, _ at: Int) -> Int {
+        let hi = b[at] &- 0x30
+        let lo = b[at + 1] &- 0x30
+        guard hi <= 9 && lo <= 9 else { return -1 }
+        return Int(hi) * 10 + Int(lo)
+    }
+
     /// Interprets an ISO 8601 timestamp (SPEC §1.3) as whole seconds since 1970 UTC.
     ///
     /// `YYYY-MM-DD`, or that followed by `T` or a space, `hh:mm:ss`, an optional fraction
     /// and an optional `Z` or `±hh:mm`. Returns nil for anything else or a date or time that
-    /// does not exist.
-    public static func parseTimestamp(_ b: UnsafeBufferPointer<UInt8>, _ start: Int, _ end: Int) -> Int64? {
+    /// does not exist. With `value` false it only validates and returns 0 for a valid
+    /// timestamp: converting to seconds is only needed when a policy compares dates.
+    @inline(__always)
+    public static func parseTimestamp(_ b: UnsafeBufferPointer<UInt8>, _ start: Int, _ end: Int, value: Bool = true) -> Int64? {
         let n = end - start
         guard n >= 10 else { return nil }
-        func digits(_ at: Int, _ count: Int) -> Int? {
-            var v = 0
-            for k in 0..<count {
-                let c = b[start + at + k]
-                guard c >= 0x30 && c <= 0x39 else { return nil }
-                v = v * 10 + Int(c - 0x30)
-            }
-            return v
-        }
-        guard let year = digits(0, 4), b[start + 4] == 0x2D, let month = digits(5, 2),
-              b[start + 7] == 0x2D, let day = digits(8, 2) else { return nil }
-        guard month >= 1 && month <= 12, day >= 1 && day <= daysInMonth(year, month) else { return nil }
-        var seconds = Int64(daysFromCivil(year, month, day)) * 86_400
+        let century = twoDigits(b, start)
+        let yy = twoDigits(b, start + 2)
+        let month = twoDigits(b, start + 5)
+        let day = twoDigits(b, start + 8)
+        guard century >= 0, yy >= 0, b[start + 4] == 0x2D, b[start + 7] == 0x2D, month >= 1, month <= 12,
+              day >= 1 else { return nil }
+        let year = century * 100 + yy
+        guard day <= daysInMonth(year, month) else { return nil }
+        var seconds: Int64 = value ? Int64(daysFromCivil(year, month, day)) * 86_400 : 0
         if n == 10 { return seconds }
         let sep = b[start + 10]
-        guard sep == UInt8(ascii: "T") || sep == UInt8(ascii: " "),
-              n >= 19, let hour = digits(11, 2), b[start + 13] == 0x3A, let minute = digits(14, 2),
-              b[start + 16] == 0x3A, let second = digits(17, 2) else { return nil }
-        guard hour <= 23, minute <= 59, second <= 59 else { return nil }
-        seconds += Int64(hour * 3600 + minute * 60 + second)
+        guard sep == UInt8(ascii: "T") || sep == UInt8(ascii: " "), n >= 19 else { return nil }
+        let hour = twoDigits(b, start + 11)
+        let minute = twoDigits(b, start + 14)
+        let second = twoDigits(b, start + 17)
+        guard hour >= 0, hour <= 23, b[start + 13] == 0x3A, minute >= 0, minute <= 59,
+              b[start + 16] == 0x3A, second >= 0, second <= 59 else { return nil }
+        if value { seconds += Int64(hour * 3600 + minute * 60 + second) }
         var i = 19
         if i < n && b[start + i] == 0x2E {
             i += 1
             let fractionStart = i
-            while i < n, b[start + i] >= 0x30 && b[start + i] <= 0x39 { i += 1 }
+            while i < n, b[start + i] &- 0x30 <= 9 { i += 1 }
             guard i > fractionStart else { return nil }
         }
         if i == n { return seconds }
         let zone = b[start + i]
         if zone == UInt8(ascii: "Z") && i + 1 == n { return seconds }
-        guard zone == UInt8(ascii: "+") || zone == UInt8(ascii: "-"), n - i == 6,
-              let zh = digits(i + 1, 2), b[start + i + 3] == 0x3A, let zm = digits(i + 4, 2),
-              zh <= 23, zm <= 59 else { return nil }
+        guard zone == UInt8(ascii: "+") || zone == UInt8(ascii: "-"), n - i == 6 else { return nil }
+        let zh = twoDigits(b, start + i + 1)
+        let zm = twoDigits(b, start + i + 4)
+        guard zh >= 0, zh <= 23, b[start + i + 3] == 0x3A, zm >= 0, zm <= 59 else { return nil }
+        guard value else { return 0 }
         let shift = Int64(zh * 3600 + zm * 60)
         return zone == UInt8(ascii: "+") ? seconds - shift : seconds + shift
     }

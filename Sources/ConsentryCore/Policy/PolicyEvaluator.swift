@@ -9,12 +9,15 @@ public struct PolicyEvaluator: Sendable {
     private let table: [UInt32]
     /// Per policy: whether it has date conditions and must be evaluated rule by rule.
     private let evaluatesRules: [Bool]
+    /// Whether any policy compares upload dates, so tracks need `uploaded_at` as a value.
+    public let comparesDates: Bool
 
     public init(policies: [Policy]) {
         self.policies = policies
         evaluatesRules = policies.map { policy in
             policy.rules.joined().contains { $0.condition?.usesDates ?? false }
         }
+        comparesDates = evaluatesRules.contains(true)
         table = policies.flatMap { policy in
             (0..<32).map { key in PolicyEvaluator.evaluateSlow(policy, PolicyEvaluator.facts(forKey: key)) }
         }

@@ -187,7 +187,22 @@ final class RecordProcessor {
         }
     }
 
+    /// The trimmed bounds of a field that is plain text needing no unescaping: the common
+    /// case, which skips the general path.
+    @inline(__always)
+    private static func plainText(_ record: RawRecord, _ field: RecordField) -> (Int, Int)? {
+        guard case .text(let s, let e, false) = record.fields[field.rawValue] else { return nil }
+        var start = Int(s)
+        var end = Int(e)
+        FieldText.trim(record.bytes, &start, &end)
+        return (start, end)
+    }
+
     private func parseFlag(_ record: RawRecord, _ field: RecordField, into result: ChunkResult) -> Bool? {
+        if let (start, end) = RecordProcessor.plainText(record, field),
+           let value = FieldText.parseBool(record.bytes, start, end) {
+            return value
+        }
         var problem = ""
         let value: Bool? = withValue(record, field) { value in
             switch value {
@@ -212,13 +227,18 @@ final class RecordProcessor {
     }
 
     /// Returns `.some(nil)` for an absent timestamp, nil after rejecting the record.
-    private func parseTime(_ record: RawRecord, _ field: RecordField, into result: ChunkResult) -> Int64?? {
+    private func parseTime(_ record: RawRecord, _ field: RecordField, needsValue: Bool,
+                           into result: ChunkResult) -> Int64?? {
+        if let (start, end) = RecordProcessor.plainText(record, field) {
+            if start == end { return .some(nil) }
+            if let v = FieldText.parseTimestamp(record.bytes, start, end, value: needsValue) { return .some(v) }
+        }
         var problem = ""
         let value: Int64?? = withValue(record, field) { value in
             switch value {
             case .empty: return .some(nil)
             case .text(let t):
-                if let v = FieldText.parseTimestamp(t, 0, t.count) { return .some(v) }
+                if let v = FieldText.parseTimestamp(t, 0, t.count, value: needsValue) { return .some(v) }
                 problem = RecordProcessor.quoted(t)
             default:
                 problem = "(not a string)"
@@ -284,11 +304,17 @@ final class RecordProcessor {
         func undo() { result.ids.removeSubrange(idStart...) }
 
         // label_status
-        let label: LabelStatus? = withValue(record, .labelStatus) { value in
+        var label: LabelStatus? = nil
+        if let (start, end) = RecordProcessor.plainText(record, .labelStatus) {
+            label = FieldText.parseLabelStatus(record.bytes, start, end)
+        }
+        if label == nil {
+            label = withValue(record, .labelStatus) { value in
             switch value {
             case .empty: return .unknown
             case .text(let t): return FieldText.parseLabelStatus(t, 0, t.count)
             default: return nil
+            }
             }
         }
         guard let label else {
@@ -304,8 +330,8 @@ final class RecordProcessor {
         guard let genai = parseFlag(record, .genaiOptIn, into: result),
               let optOut = parseFlag(record, .aiOptOut, into: result),
               let noAI = parseFlag(record, .noAITag, into: result),
-              let uploadedAt = parseTime(record, .uploadedAt, into: result),
-              parseTime(record, .consentUpdatedAt, into: result) != nil else {
+              let uploadedAt = parseTime(record, .uploadedAt, needsValue: evaluator.comparesDates, into: result),
+              parseTime(record, .consentUpdatedAt, needsValue: false, into: result) != nil else {
             undo()
             return
         }

@@ -81,6 +81,8 @@ public final class ScanPipeline: @unchecked Sendable {
     private var stopping = false
     private var freeBuffers: [ByteBuffer] = []
     private var freeResults: [ChunkResult] = []
+    /// Keeps the duplicate set's warm-up reads from being optimised away.
+    private var touched: UInt64 = 0
     private let maxInFlight: Int
     private let maxInFlightCurrent: Int
 
@@ -312,6 +314,7 @@ public final class ScanPipeline: @unchecked Sendable {
             try sink.rejected(input: inputPath, r)
         }
         let policies = policyCount
+        touched &+= seen.touch(result.records.lazy.map(\.hash))
         try result.ids.withUnsafeBufferPointer { ids in
             try result.verdicts.withUnsafeBufferPointer { verdicts in
                 for (k, record) in result.records.enumerated() {

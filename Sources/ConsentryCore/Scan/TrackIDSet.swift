@@ -19,6 +19,19 @@ public struct TrackIDSet: Sendable {
     /// Bytes held by the table.
     public var memoryBytes: Int { slots.count * 8 }
 
+    /// Reads the home slot of each hash so that the cache misses of a following batch of
+    /// inserts overlap instead of stalling one after another.
+    public func touch<S: Sequence>(_ hashes: S) -> UInt64 where S.Element == UInt64 {
+        slots.withUnsafeBufferPointer { s in
+            var sink: UInt64 = 0
+            for hash in hashes {
+                let h = hash == 0 ? 1 : hash
+                sink &+= s[Int(truncatingIfNeeded: h ^ (h >> 29)) & mask]
+            }
+            return sink
+        }
+    }
+
     /// Inserts a hash; returns false when it was already present.
     @inline(__always)
     public mutating func insert(_ hash: UInt64) -> Bool {
