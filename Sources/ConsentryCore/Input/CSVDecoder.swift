@@ -367,7 +367,7 @@ public final class CSVDecoder {
                     // Reading resumes after this line break (SPEC §1.4).
                     state = .recordStart
                     i = j + 1
-                    var record = makeRecord(buf, start: rs, end: rs + CSVDecoder.excerptBytes,
+                    var record = makeRecord(buf, start: rs, end: min(j, rs + CSVDecoder.excerptBytes),
                                             error: .recordTooLong)
                     if !emit(&record) { return (i, nil) }
                     continue

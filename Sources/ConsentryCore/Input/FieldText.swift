@@ -143,7 +143,15 @@ public enum FieldText {
 
     /// Makes at most `limit` bytes of valid UTF-8 from raw record bytes, for `rejects.excerpt`.
     public static func excerpt(_ b: UnsafeBufferPointer<UInt8>, limit: Int = 200) -> String {
-        var text = String(decoding: UnsafeBufferPointer(rebasing: b[0..<min(b.count, limit)]), as: UTF8.self)
+        var cut = min(b.count, limit)
+        // Cut before a character the limit would split, not through it (that would decode
+        // to a U+FFFD that is not in the record).
+        if cut < b.count {
+            var back = cut
+            while back > 0 && back > cut - 4 && b[back] & 0xC0 == 0x80 { back -= 1 }
+            if back < cut && b[back] >= 0xC0 { cut = back }
+        }
+        var text = String(decoding: UnsafeBufferPointer(rebasing: b[0..<cut]), as: UTF8.self)
         // Invalid bytes become U+FFFD (3 bytes each), which can push the text past the limit.
         while text.utf8.count > limit { text.removeLast() }
         return text

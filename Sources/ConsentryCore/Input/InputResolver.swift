@@ -42,11 +42,22 @@ public enum InputResolver {
             } catch {
                 throw InputError(.unreadable, "cannot list the directory: \(error.localizedDescription); check its permissions", file: argument)
             }
-            let matching = names.filter(isInputName).sorted { Array($0.utf8).lexicographicallyPrecedes(Array($1.utf8)) }
+            let base = argument.hasSuffix("/") ? argument : argument + "/"
+            var matching: [String] = []
+            for name in names where isInputName(name) {
+                // Not recursive: a subdirectory is no input even when its name ends in .csv.
+                // An entry that cannot be followed (a symlink loop, a dangling link) is fatal,
+                // so that no part of an export is skipped silently.
+                var entryIsDirectory: ObjCBool = false
+                guard FileManager.default.fileExists(atPath: base + name, isDirectory: &entryIsDirectory) else {
+                    throw InputError(.unreadable, "the directory entry cannot be read (a broken symbolic link or a link loop); fix or remove it", file: base + name)
+                }
+                if !entryIsDirectory.boolValue { matching.append(name) }
+            }
+            matching.sort { Array($0.utf8).lexicographicallyPrecedes(Array($1.utf8)) }
             guard !matching.isEmpty else {
                 throw InputError(.noInputs, "the directory holds no .csv, .jsonl or .ndjson file (optionally .gz); is the export missing?", file: argument)
             }
-            let base = argument.hasSuffix("/") ? argument : argument + "/"
             result.append(contentsOf: matching.map { base + $0 })
         }
         return result

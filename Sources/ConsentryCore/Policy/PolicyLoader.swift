@@ -173,6 +173,10 @@ public enum PolicyLoader {
         case .scanner(_, let problem, let mark, _), .parser(_, let problem, let mark, _),
              .composer(_, let problem, let mark, _):
             return PolicyError(.invalidYAML, "not valid YAML: \(problem) (column \(mark.column))", file: origin, line: mark.line)
+        case .duplicatedKeysInMapping(let duplicates, let context):
+            return PolicyError(
+                .invalidYAML, "\(duplicates.sorted().map { "'\($0)'" }.joined(separator: ", ")) appears twice in the same mapping; each key may appear once",
+                file: origin, line: context.mark.line)
         default:
             return PolicyError(.invalidYAML, "not valid YAML: \(error)", file: origin)
         }
