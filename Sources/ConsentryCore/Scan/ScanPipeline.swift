@@ -6,6 +6,12 @@ public protocol ScanSink: AnyObject {
     func scanned(trackID: UnsafeBufferPointer<UInt8>, label: LabelStatus, verdicts: UnsafeBufferPointer<UInt32>) throws
     /// A rejected record of input `input`.
     func rejected(input: String, _ reject: RejectedRecord) throws
+    /// Called after each chunk: the track-id bytes handed to `scanned` are valid until then.
+    func flush() throws
+}
+
+extension ScanSink {
+    public func flush() throws {}
 }
 
 /// Stops a scan from another thread (a signal handler); the pipeline notices within 100 ms.
@@ -342,6 +348,7 @@ public final class ScanPipeline: @unchecked Sendable {
             try emitReject(rejects[nextReject])
             nextReject += 1
         }
+        try sink.flush()
     }
 
     private func excerpt(of record: ScannedRecord, in result: ChunkResult) -> String {

@@ -40,7 +40,9 @@ public final class ResultsDatabase {
         configuration.busyMode = .timeout(10)
         configuration.label = "consentry"
         configuration.prepareDatabase { db in
-            try db.execute(sql: "PRAGMA cache_size = -32768")
+            // A modest cache makes a bulk insert spill pages to the WAL while the scan runs
+            // instead of all at commit (measured: 32 MiB → 8 MiB saves ~5% of a --store all scan).
+            try db.execute(sql: "PRAGMA cache_size = -8192")
         }
         do {
             queue = try DatabaseQueue(path: path, configuration: configuration)

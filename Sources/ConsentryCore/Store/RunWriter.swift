@@ -11,8 +11,15 @@ final class RunWriter: ScanSink {
     private let path: String
     private let mode: StoreMode
     private let verdictStatement: Statement
+    private let batchStatement: Statement
     private let rejectStatement: Statement
     private let runID: Int64
+    /// Rows waiting for the batch statement; their track-id bytes stay valid until `flush`.
+    private var pending: [(id: UnsafeBufferPointer<UInt8>, label: Int32, policy: Int32, packed: Int64)] = []
+
+    /// Rows per multi-row INSERT: one step inserts them all, which halves the per-row cost
+    /// of the statement machinery.
+    static let batchRows = 64
 
     init(db: Database, path: String, runID: Int64, mode: StoreMode) throws {
         self.db = db
@@ -22,12 +29,18 @@ final class RunWriter: ScanSink {
         verdictStatement = try db.makeStatement(sql: """
             INSERT INTO verdicts (run_id, policy_index, track_id, label_status, verdicts) VALUES (?, ?, ?, ?, ?)
             """)
+        let row = "(\(runID), ?, ?, ?, ?)"
+        batchStatement = try db.makeStatement(sql: """
+            INSERT INTO verdicts (run_id, policy_index, track_id, label_status, verdicts) VALUES
+            \(Array(repeating: row, count: RunWriter.batchRows).joined(separator: ", "))
+            """)
         rejectStatement = try db.makeStatement(sql: """
             INSERT INTO rejects (run_id, input, line, byte_offset, code, "column", message, excerpt)
             VALUES (?, ?, ?, ?, ?, ?, ?, ?)
             """)
         sqlite3_bind_int64(verdictStatement.sqliteStatement, 1, runID)
         sqlite3_bind_int64(rejectStatement.sqliteStatement, 1, runID)
+        pending.reserveCapacity(RunWriter.batchRows)
     }
 
     private func step(_ handle: OpaquePointer) throws {
@@ -39,6 +52,13 @@ final class RunWriter: ScanSink {
         }
     }
 
+    @inline(__always)
+    private static func bindText(_ handle: OpaquePointer, _ index: Int32, _ bytes: UnsafeBufferPointer<UInt8>) {
+        // SQLITE_STATIC (nil): the bytes stay put until the statement has been stepped.
+        sqlite3_bind_text(handle, index, UnsafeRawPointer(bytes.baseAddress!).assumingMemoryBound(to: CChar.self),
+                          Int32(bytes.count), nil)
+    }
+
     func scanned(trackID: UnsafeBufferPointer<UInt8>, label: LabelStatus, verdicts: UnsafeBufferPointer<UInt32>) throws {
         switch mode {
         case .none:
@@ -48,16 +68,37 @@ final class RunWriter: ScanSink {
         case .all:
             break
         }
-        let handle = verdictStatement.sqliteStatement
-        // SQLITE_STATIC (nil): the bytes stay put until the step below has copied them.
-        sqlite3_bind_text(handle, 3, UnsafeRawPointer(trackID.baseAddress!).assumingMemoryBound(to: CChar.self),
-                          Int32(trackID.count), nil)
-        sqlite3_bind_int(handle, 4, Int32(label.rawValue))
         for (index, packed) in verdicts.enumerated() {
-            sqlite3_bind_int(handle, 2, Int32(index))
-            sqlite3_bind_int64(handle, 5, Int64(packed))
+            pending.append((trackID, Int32(label.rawValue), Int32(index), Int64(packed)))
+            if pending.count == RunWriter.batchRows { try flushBatch() }
+        }
+    }
+
+    private func flushBatch() throws {
+        let handle = batchStatement.sqliteStatement
+        for (k, row) in pending.enumerated() {
+            let base = Int32(k * 4)
+            sqlite3_bind_int(handle, base + 1, row.policy)
+            RunWriter.bindText(handle, base + 2, row.id)
+            sqlite3_bind_int(handle, base + 3, row.label)
+            sqlite3_bind_int64(handle, base + 4, row.packed)
+        }
+        pending.removeAll(keepingCapacity: true)
+        try step(handle)
+    }
+
+    /// Writes the rows still pending; the merger calls it before the chunk holding their
+    /// bytes is recycled.
+    func flush() throws {
+        let handle = verdictStatement.sqliteStatement
+        for row in pending {
+            sqlite3_bind_int(handle, 2, row.policy)
+            RunWriter.bindText(handle, 3, row.id)
+            sqlite3_bind_int(handle, 4, row.label)
+            sqlite3_bind_int64(handle, 5, row.packed)
             try step(handle)
         }
+        pending.removeAll(keepingCapacity: true)
     }
 
     func rejected(input: String, _ reject: RejectedRecord) throws {
@@ -80,6 +121,7 @@ final class RunWriter: ScanSink {
     /// Drops the bindings so no statement keeps a pointer into freed chunk memory.
     func close() {
         sqlite3_clear_bindings(verdictStatement.sqliteStatement)
+        sqlite3_clear_bindings(batchStatement.sqliteStatement)
         sqlite3_clear_bindings(rejectStatement.sqliteStatement)
     }
 }
