@@ -144,12 +144,17 @@ public enum FieldText {
     /// Makes at most `limit` bytes of valid UTF-8 from raw record bytes, for `rejects.excerpt`.
     public static func excerpt(_ b: UnsafeBufferPointer<UInt8>, limit: Int = 200) -> String {
         var cut = min(b.count, limit)
-        // Cut before a character the limit would split, not through it (that would decode
-        // to a U+FFFD that is not in the record).
-        if cut < b.count {
-            var back = cut
-            while back > 0 && back > cut - 4 && b[back] & 0xC0 == 0x80 { back -= 1 }
-            if back < cut && b[back] >= 0xC0 { cut = back }
+        // Drop a character left incomplete at the end, whether this limit or an earlier one
+        // cut it: decoded, it would become a U+FFFD that is not in the record.
+        var lead = cut - 1
+        var continuations = 0
+        while lead >= 0 && continuations < 3 && b[lead] & 0xC0 == 0x80 {
+            lead -= 1
+            continuations += 1
+        }
+        if lead >= 0 && b[lead] >= 0xC0 {
+            let needed = b[lead] >= 0xF0 ? 3 : b[lead] >= 0xE0 ? 2 : 1
+            if continuations < needed { cut = lead }
         }
         var text = String(decoding: UnsafeBufferPointer(rebasing: b[0..<cut]), as: UTF8.self)
         // Invalid bytes become U+FFFD (3 bytes each), which can push the text past the limit.

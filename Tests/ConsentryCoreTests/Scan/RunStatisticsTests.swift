@@ -1,0 +1,200 @@
+import Foundation
+import Testing
+@testable import ConsentryCore
+
+@Suite("RunStatistics and Headline (SPEC §3)")
+struct RunStatisticsTests {
+    let openAll = scanTestPack([.exposed, .exposed, .exposed, .exposed])
+    let closedAll = scanTestPack([.blocked, .blocked, .blocked, .blocked])
+    let typical2025 = scanTestPack([.blocked, .exposed, .exposed, .blocked], rules: [2, 1, 0, 0])
+    let consentedGen = scanTestPack([.consented, .blocked, .exposed, .blocked], rules: [1, 0, 0, 0])
+
+    @Test("add counts tracks, any-training-exposed and every use × verdict cell of the right group")
+    func addCounts() {
+        var stats = RunStatistics(policyCount: 2)
+        stats.add(policy: 0, label: .independent, packed: typical2025)
+        stats.add(policy: 0, label: .independent, packed: consentedGen)
+        stats.add(policy: 1, label: .major, packed: closedAll)
+
+        let indie = stats.group(policy: 0, label: .independent)
+        #expect(indie.tracks == 2)
+        #expect(indie.anyTrainingExposed == 1)
+        #expect(indie.count(.aiGenerativeTraining, .blocked) == 1)
+        #expect(indie.count(.aiGenerativeTraining, .consented) == 1)
+        #expect(indie.count(.aiGenerativeTraining, .exposed) == 0)
+        #expect(indie.count(.aiTraining, .exposed) == 1)
+        #expect(indie.count(.aiTraining, .blocked) == 1)
+        #expect(indie.count(.aiInference, .exposed) == 2)
+        #expect(indie.count(.dataMining, .blocked) == 2)
+        for use in AIUse.allCases {
+            #expect(Verdict.allCases.map { indie.count(use, $0) }.reduce(0, +) == indie.tracks, "\(use.name) adds up")
+        }
+        // Nothing leaks into other groups or the other policy.
+        for label in [LabelStatus.major, .licensed, .unknown] {
+            #expect(stats.group(policy: 0, label: label) == GroupStatistics())
+        }
+        #expect(stats.group(policy: 1, label: .independent) == GroupStatistics())
+        let major1 = stats.group(policy: 1, label: .major)
+        #expect(major1.tracks == 1)
+        #expect(major1.anyTrainingExposed == 0)
+        #expect(AIUse.allCases.allSatisfy { major1.count($0, .blocked) == 1 })
+        // The rule index bits do not disturb the verdict counts.
+        var other = RunStatistics(policyCount: 1)
+        other.add(policy: 0, label: .unknown, packed: scanTestPack([.consented, .blocked, .exposed, .blocked], rules: [63, 63, 63, 63]))
+        let unknown = other.group(policy: 0, label: .unknown)
+        #expect(unknown.count(.aiGenerativeTraining, .consented) == 1)
+        #expect(unknown.count(.aiTraining, .blocked) == 1)
+        #expect(unknown.count(.aiInference, .exposed) == 1)
+        #expect(unknown.count(.dataMining, .blocked) == 1)
+        #expect(unknown.anyTrainingExposed == 0)
+    }
+
+    @Test("sign -1 takes a track back exactly")
+    func subtract() {
+        var stats = RunStatistics(policyCount: 2)
+        stats.add(policy: 1, label: .licensed, packed: openAll)
+        let snapshot = stats
+        stats.add(policy: 1, label: .unknown, packed: typical2025)
+        stats.add(policy: 0, label: .unknown, packed: consentedGen)
+        stats.add(policy: 1, label: .unknown, packed: typical2025, sign: -1)
+        stats.add(policy: 0, label: .unknown, packed: consentedGen, sign: -1)
+        #expect(stats == snapshot)
+        stats.add(policy: 1, label: .licensed, packed: openAll, sign: -1)
+        #expect(stats == RunStatistics(policyCount: 2))
+        #expect(stats.counts.allSatisfy { $0 == 0 })
+    }
+
+    @Test("merge adds two statistics element by element")
+    func merge() {
+        let tracks: [(Int, LabelStatus, UInt32)] = [
+            (0, .major, closedAll), (0, .independent, openAll), (1, .independent, typical2025),
+            (1, .unknown, consentedGen), (0, .licensed, typical2025), (1, .major, openAll), (0, .independent, consentedGen),
+        ]
+        var all = RunStatistics(policyCount: 2)
+        var first = RunStatistics(policyCount: 2)
+        var second = RunStatistics(policyCount: 2)
+        for (i, t) in tracks.enumerated() {
+            all.add(policy: t.0, label: t.1, packed: t.2)
+            if i % 2 == 0 { first.add(policy: t.0, label: t.1, packed: t.2) } else { second.add(policy: t.0, label: t.1, packed: t.2) }
+        }
+        var merged = first
+        merged.merge(second)
+        #expect(merged == all)
+        var reversed = second
+        reversed.merge(first)
+        #expect(reversed == all)
+        var withEmpty = all
+        withEmpty.merge(RunStatistics(policyCount: 2))
+        #expect(withEmpty == all)
+    }
+
+    @Test("group(label: nil) is the sum of the four label groups, for every field")
+    func allGroupIsSum() {
+        var stats = RunStatistics(policyCount: 1)
+        let labels: [LabelStatus] = [.major, .licensed, .independent, .unknown, .independent, .independent, .unknown, .licensed]
+        let packs = [closedAll, typical2025, openAll, consentedGen, typical2025, consentedGen, openAll, openAll]
+        for (l, p) in zip(labels, packs) { stats.add(policy: 0, label: l, packed: p) }
+        let sum = LabelStatus.allCases.map { stats.group(policy: 0, label: $0) }.reduce(GroupStatistics(), +)
+        let all = stats.group(policy: 0, label: nil)
+        #expect(all == sum)
+        #expect(all.tracks == labels.count)
+        #expect(stats.group(policy: 0, label: .major).tracks == 1)
+        #expect(stats.group(policy: 0, label: .licensed).tracks == 2)
+        #expect(stats.group(policy: 0, label: .independent).tracks == 3)
+        #expect(stats.group(policy: 0, label: .unknown).tracks == 2)
+        // ReportGroup maps onto these labels.
+        for group in ReportGroup.allCases {
+            #expect(stats.group(policy: 0, label: group.labelStatus) == (group == .all ? all : stats.group(policy: 0, label: LabelStatus(name: group.rawValue)!)))
+        }
+    }
+
+    @Test("exposedShare is nil for an empty group and any/tracks otherwise")
+    func exposedShare() {
+        #expect(GroupStatistics().exposedShare == nil)
+        var stats = RunStatistics(policyCount: 1)
+        #expect(stats.group(policy: 0, label: .licensed).exposedShare == nil)
+        #expect(stats.group(policy: 0, label: nil).exposedShare == nil)
+        stats.add(policy: 0, label: .licensed, packed: closedAll)
+        #expect(stats.group(policy: 0, label: .licensed).exposedShare == 0.0)
+        stats.add(policy: 0, label: .licensed, packed: openAll)
+        stats.add(policy: 0, label: .licensed, packed: closedAll)
+        #expect(stats.group(policy: 0, label: .licensed).exposedShare == 1.0 / 3.0)
+    }
+
+    @Test("any_training_exposed counts ai_generative_training or ai_training exposed, never inference or mining alone",
+          arguments: [
+            ([Verdict.exposed, .blocked, .blocked, .blocked], 1),
+            ([Verdict.blocked, .exposed, .blocked, .blocked], 1),
+            ([Verdict.exposed, .exposed, .exposed, .exposed], 1),
+            ([Verdict.consented, .exposed, .blocked, .blocked], 1),
+            ([Verdict.blocked, .blocked, .exposed, .blocked], 0),
+            ([Verdict.blocked, .blocked, .blocked, .exposed], 0),
+            ([Verdict.blocked, .blocked, .exposed, .exposed], 0),
+            ([Verdict.consented, .consented, .exposed, .exposed], 0),
+            ([Verdict.consented, .blocked, .blocked, .blocked], 0),
+          ])
+    func anyTrainingExposed(verdicts: [Verdict], expected: Int) {
+        for rules in [[0, 0, 0, 0], [5, 9, 62, 63]] {
+            let packed = scanTestPack(verdicts, rules: rules)
+            var stats = RunStatistics(policyCount: 1)
+            stats.add(policy: 0, label: .independent, packed: packed)
+            #expect(stats.group(policy: 0, label: .independent).anyTrainingExposed == expected, "\(verdicts) rules \(rules)")
+            #expect(PolicyEvaluator.trainingExposed(packed) == (expected == 1))
+        }
+    }
+
+    @Test("Headline: labelled share is over major and licensed together, not the mean of the two shares")
+    func headlinePooled() {
+        var stats = RunStatistics(policyCount: 1)
+        // major: 1 track, exposed -> share 1.0; licensed: 3 tracks, none exposed -> share 0.0.
+        stats.add(policy: 0, label: .major, packed: openAll)
+        for _ in 0..<3 { stats.add(policy: 0, label: .licensed, packed: closedAll) }
+        // independent: 3 of 4 exposed.
+        for _ in 0..<3 { stats.add(policy: 0, label: .independent, packed: typical2025) }
+        stats.add(policy: 0, label: .independent, packed: consentedGen)
+        // unknown tracks are in neither figure.
+        for _ in 0..<5 { stats.add(policy: 0, label: .unknown, packed: openAll) }
+        let headline = Headline(statistics: stats, policy: 0)
+        #expect(headline.labelled == 0.25)
+        #expect(headline.labelled != 0.5)
+        #expect(headline.independent == 0.75)
+        #expect(headline.gap == 0.75 - 0.25)
+    }
+
+    @Test("Headline: the gap is nil when either side is nil; zero-track sides are nil, not 0")
+    func headlineNil() {
+        var onlyIndependent = RunStatistics(policyCount: 1)
+        onlyIndependent.add(policy: 0, label: .independent, packed: typical2025)
+        onlyIndependent.add(policy: 0, label: .unknown, packed: typical2025)
+        let a = Headline(statistics: onlyIndependent, policy: 0)
+        #expect(a.independent == 1.0)
+        #expect(a.labelled == nil)
+        #expect(a.gap == nil)
+
+        var onlyLabelled = RunStatistics(policyCount: 1)
+        onlyLabelled.add(policy: 0, label: .licensed, packed: closedAll)
+        let b = Headline(statistics: onlyLabelled, policy: 0)
+        #expect(b.independent == nil)
+        #expect(b.labelled == 0.0)
+        #expect(b.gap == nil)
+
+        let c = Headline(statistics: RunStatistics(policyCount: 1), policy: 0)
+        #expect(c.independent == nil && c.labelled == nil && c.gap == nil)
+
+        #expect(Headline(independent: 0.5, labelled: nil).gap == nil)
+        #expect(Headline(independent: nil, labelled: 0.5).gap == nil)
+        #expect(Headline(independent: 0.5, labelled: 0.125).gap == 0.375)
+        #expect(Headline(independent: 0.0, labelled: 1.0).gap == -1.0)
+    }
+
+    @Test("Headline figures are per policy")
+    func headlinePerPolicy() {
+        var stats = RunStatistics(policyCount: 2)
+        stats.add(policy: 0, label: .independent, packed: openAll)
+        stats.add(policy: 1, label: .independent, packed: closedAll)
+        stats.add(policy: 1, label: .major, packed: openAll)
+        #expect(Headline(statistics: stats, policy: 0) == Headline(independent: 1.0, labelled: nil))
+        #expect(Headline(statistics: stats, policy: 1) == Headline(independent: 0.0, labelled: 1.0))
+        #expect(Headline(statistics: stats, policy: 1).gap == -1.0)
+    }
+}

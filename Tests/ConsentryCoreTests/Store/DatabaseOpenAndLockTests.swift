@@ -1,0 +1,154 @@
+import Foundation
+import Testing
+@testable import ConsentryCore
+
+@Suite("DatabaseLock: one scan at a time per database (SPEC §4)")
+struct DatabaseLockTests {
+    @Test("a second lock on the same database throws .locked naming the holder's pid")
+    func secondLockThrows() throws {
+        let dir = try ScanTestDir("lock")
+        let first = try DatabaseLock(databasePath: dir.db)
+        let started = Date()
+        let error = scanTestCatch { try DatabaseLock(databasePath: dir.db) }
+        let storeError = try #require(error as? StoreError, "\(String(describing: error))")
+        #expect(storeError.kind == .locked)
+        #expect(storeError.message.contains("pid \(getpid())"), "\(storeError.message)")
+        #expect(storeError.file == dir.db)
+        #expect(Date().timeIntervalSince(started) < 2, "wait 0 must not wait")
+        // Another database is not affected.
+        _ = try DatabaseLock(databasePath: dir.file("other.sqlite"))
+        withExtendedLifetime(first) {}
+    }
+
+    @Test("a scan while another holds the lock fails with .locked and records no run")
+    func scanWhileLocked() throws {
+        let dir = try ScanTestDir("lock")
+        let input = try dir.write("a.csv", "track_id,label_status\na1,major\n")
+        _ = try ResultsDatabase(path: dir.db, create: true)
+        let holder = try DatabaseLock(databasePath: dir.db)
+        let error = scanTestCatch { try scanTestScan(dir.db, inputs: [input], policies: try scanTestPolicies(["soundcloud-2025-05"])) }
+        #expect((error as? StoreError)?.kind == .locked)
+        #expect(try scanTestSQLInt(dir.db, "SELECT count(*) FROM runs") == 0)
+        withExtendedLifetime(holder) {}
+    }
+
+    @Test("with wait, the lock is taken once the holder releases it (dropped on another thread after 0.3 s)")
+    func waitSucceeds() throws {
+        let dir = try ScanTestDir("lock")
+        let box = ScanTestLockBox(try DatabaseLock(databasePath: dir.db))
+        let started = Date()
+        let releaser = Thread {
+            Thread.sleep(forTimeInterval: 0.3)
+            box.release()
+        }
+        releaser.start()
+        let second = try DatabaseLock(databasePath: dir.db, wait: 10)
+        let waited = Date().timeIntervalSince(started)
+        #expect(waited >= 0.25, "took the lock after \(waited) s, before it was released")
+        #expect(waited < 5, "waited \(waited) s")
+        // Now the second holds it.
+        let third = scanTestCatch { try DatabaseLock(databasePath: dir.db, wait: 0.2) } as? StoreError
+        #expect(third?.kind == .locked)
+        withExtendedLifetime(second) {}
+    }
+
+    @Test("with a too short wait it still throws .locked, after about the wait")
+    func waitTimesOut() throws {
+        let dir = try ScanTestDir("lock")
+        let first = try DatabaseLock(databasePath: dir.db)
+        let started = Date()
+        let error = scanTestCatch { try DatabaseLock(databasePath: dir.db, wait: 0.3) } as? StoreError
+        let waited = Date().timeIntervalSince(started)
+        #expect(error?.kind == .locked)
+        #expect(waited >= 0.25 && waited < 3, "\(waited)")
+        withExtendedLifetime(first) {}
+    }
+
+    @Test("dropping a lock releases it at once")
+    func released() throws {
+        let dir = try ScanTestDir("lock")
+        do { _ = try DatabaseLock(databasePath: dir.db) }
+        let again = try DatabaseLock(databasePath: dir.db)
+        withExtendedLifetime(again) {}
+    }
+}
+
+@Suite("ResultsDatabase: opening refuses what it cannot use (SPEC §4, §6)")
+struct ResultsDatabaseOpenTests {
+    @Test("a database with a migration this version does not know is refused with .newerSchema")
+    func newerSchema() throws {
+        let dir = try ScanTestDir("db")
+        do { _ = try ResultsDatabase(path: dir.db, create: true) }
+        let known = try scanTestSQL(dir.db, "SELECT identifier FROM grdb_migrations").compactMap { $0["identifier"] as? String }
+        #expect(known == ["v1"])
+        try scanTestSQLExec(dir.db, "INSERT INTO grdb_migrations (identifier) VALUES ('v999-from-the-future')")
+        for create in [false, true] {
+            let error = scanTestCatch { try ResultsDatabase(path: dir.db, create: create) }
+            let storeError = try #require(error as? StoreError, "\(String(describing: error))")
+            #expect(storeError.kind == .newerSchema)
+            #expect(storeError.message.contains("newer"))
+        }
+        // A scan is refused too, and leaves no run behind.
+        let input = try dir.write("a.csv", "track_id,label_status\na1,major\n")
+        let scanError = scanTestCatch { try scanTestScan(dir.db, inputs: [input], policies: try scanTestPolicies(["soundcloud-2025-05"])) }
+        #expect((scanError as? StoreError)?.kind == .newerSchema)
+        #expect(try scanTestSQLInt(dir.db, "SELECT count(*) FROM runs") == 0)
+    }
+
+    @Test("a file that is not SQLite is refused with .notADatabase and left unchanged", arguments: [false, true])
+    func notADatabase(create: Bool) throws {
+        let dir = try ScanTestDir("db")
+        let text = String(repeating: "this is a CSV export, not a database: track_id,label_status\n", count: 80)
+        let path = try dir.write("notes.sqlite", text)
+        let before = try Data(contentsOf: URL(fileURLWithPath: path))
+        let error = scanTestCatch { try ResultsDatabase(path: path, create: create) }
+        let storeError = try #require(error as? StoreError, "\(String(describing: error))")
+        #expect(storeError.kind == .notADatabase)
+        #expect(try Data(contentsOf: URL(fileURLWithPath: path)) == before)
+        // Through a scan as well.
+        let input = try dir.write("a.csv", "track_id,label_status\na1,major\n")
+        var request = ScanRequest(inputs: [input], policies: try scanTestPolicies(["soundcloud-2025-05"]), databasePath: path)
+        request.jobs = 1
+        let scanError = scanTestCatch { try Scanner.run(request) }
+        #expect((scanError as? StoreError)?.kind == .notADatabase)
+        #expect(try Data(contentsOf: URL(fileURLWithPath: path)) == before)
+    }
+
+    @Test("a missing database with create: false is .missing and is not created")
+    func missing() throws {
+        let dir = try ScanTestDir("db")
+        let error = scanTestCatch { try ResultsDatabase(path: dir.db, create: false) }
+        let storeError = try #require(error as? StoreError, "\(String(describing: error))")
+        #expect(storeError.kind == .missing)
+        #expect(storeError.file == dir.db)
+        #expect(!FileManager.default.fileExists(atPath: dir.db))
+    }
+
+    @Test("create: true makes a fresh database with the SPEC §4 tables and the verdicts_readable view")
+    func creates() throws {
+        let dir = try ScanTestDir("db")
+        do { _ = try ResultsDatabase(path: dir.db, create: true) }
+        let objects = try scanTestSQL(dir.db, "SELECT name, type FROM sqlite_master").compactMap { row -> String? in
+            guard let name = row["name"] as? String, let type = row["type"] as? String else { return nil }
+            return "\(type):\(name)"
+        }
+        for table in ["runs", "run_inputs", "run_policies", "group_stats", "verdicts", "rejects"] {
+            #expect(objects.contains("table:\(table)"), "\(table)")
+        }
+        #expect(objects.contains("view:verdicts_readable"))
+        let columns: [String: [String]] = [
+            "runs": ["id", "started_at", "finished_at", "status", "error", "rows_read", "rows_scanned", "rows_rejected", "tool_version"],
+            "run_inputs": ["run_id", "path", "format", "compression", "bytes", "sha256"],
+            "run_policies": ["run_id", "policy_id", "policy_sha256", "policy_source"],
+            "group_stats": ["run_id", "policy_id", "label_status", "use", "tracks", "exposed", "consented", "blocked"],
+            "rejects": ["run_id", "input", "line", "byte_offset", "code", "column", "message", "excerpt"],
+            "verdicts_readable": ["run_id", "policy_id", "track_id", "label_status", "use", "verdict", "rule_id"],
+        ]
+        for (table, wanted) in columns {
+            let have = Set(try scanTestSQL(dir.db, "SELECT name FROM pragma_table_info('\(table)')").compactMap { $0["name"] as? String })
+            #expect(Set(wanted).isSubset(of: have), "\(table): missing \(Set(wanted).subtracting(have))")
+        }
+        // Opening again (now existing) works without create.
+        _ = try ResultsDatabase(path: dir.db, create: false)
+    }
+}
