@@ -243,6 +243,17 @@ public final class CSVDecoder {
         return emit(&record)
     }
 
+    /// Ends the record at the line feed at `lineFeed` (dropping a CR before it).
+    @inline(__always)
+    private func endLine(_ buf: UnsafeBufferPointer<UInt8>, recordStart rs: Int, lineFeed: Int,
+                         emit: (inout RawRecord) -> Bool) -> Bool {
+        lineFeeds += 1
+        var end = lineFeed
+        if end > rs && buf[end - 1] == CSVDecoder.cr { end -= 1 }
+        state = .recordStart
+        return endRecord(buf, start: rs, end: end, emit: emit)
+    }
+
     /// Runs the state machine over `buf` from `from`; the pending record (if any) starts at
     /// `recordStart`. Returns the index where it stopped and the start of a record still
     /// open there.
@@ -289,12 +300,8 @@ public final class CSVDecoder {
                     fieldStart = i + 1 - rs
                     i += 1
                 } else if c == lf {
-                    lineFeeds += 1
-                    var end = i
-                    if end > rs && buf[end - 1] == CSVDecoder.cr { end -= 1 }
-                    state = .recordStart
                     i += 1
-                    if !endRecord(buf, start: rs, end: end, emit: emit) { return (i, nil) }
+                    if !endLine(buf, recordStart: rs, lineFeed: i - 1, emit: emit) { return (i, nil) }
                 } else {
                     state = .unquoted
                 }
@@ -340,12 +347,8 @@ public final class CSVDecoder {
                     state = .fieldStart
                     i = j + 1
                 } else {
-                    lineFeeds += 1
-                    var end = j
-                    if end > rs && buf[end - 1] == CSVDecoder.cr { end -= 1 }
-                    state = .recordStart
                     i = j + 1
-                    if !endRecord(buf, start: rs, end: end, emit: emit) { return (i, nil) }
+                    if !endLine(buf, recordStart: rs, lineFeed: j, emit: emit) { return (i, nil) }
                 }
 
             case .quoted:
@@ -389,12 +392,8 @@ public final class CSVDecoder {
                     state = .fieldStart
                     i += 1
                 } else if c == lf {
-                    lineFeeds += 1
-                    var end = i
-                    if end > rs && buf[end - 1] == CSVDecoder.cr { end -= 1 }
-                    state = .recordStart
                     i += 1
-                    if !endRecord(buf, start: rs, end: end, emit: emit) { return (i, nil) }
+                    if !endLine(buf, recordStart: rs, lineFeed: i - 1, emit: emit) { return (i, nil) }
                 } else {
                     state = .unquoted
                 }

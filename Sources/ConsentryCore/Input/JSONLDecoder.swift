@@ -193,7 +193,7 @@ public final class JSONLDecoder {
         let tooLong = end - start > configuration.maxRecordBytes
         var blank = !tooLong
         var k = start
-        while k < end {
+        while blank && k < end {
             let c = buf[k]
             if c != 0x20 && c != 0x09 { blank = false; break }
             k += 1
