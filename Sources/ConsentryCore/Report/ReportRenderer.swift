@@ -194,6 +194,15 @@ final class JSONWriter {
         text += "}"
     }
 
+    func array(_ body: () -> Void) {
+        beginValue()
+        text += "["
+        hasElement.append(false)
+        body()
+        hasElement.removeLast()
+        text += "]"
+    }
+
     func key(_ k: String) {
         comma()
         JSONWriter.escape(k, into: &text)

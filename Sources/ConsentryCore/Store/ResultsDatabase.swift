@@ -47,11 +47,7 @@ public final class ResultsDatabase {
         do {
             queue = try DatabaseQueue(path: path, configuration: configuration)
             try queue.writeWithoutTransaction { db in
-                let mode = try String.fetchOne(db, sql: "PRAGMA journal_mode") ?? ""
-                if mode.lowercased() != "wal" {
-                    try db.execute(sql: "PRAGMA journal_mode = WAL")
-                }
-                try db.execute(sql: "PRAGMA synchronous = NORMAL")
+                // Refuse a newer database before anything (even the journal mode) is changed.
                 let migrator = Schema.migrator
                 if try migrator.hasBeenSuperseded(db) {
                     throw StoreError(
@@ -59,6 +55,11 @@ public final class ResultsDatabase {
                         "this database was written by a newer consentry (schema \(try migrator.appliedIdentifiers(db).sorted().joined(separator: ", "))); upgrade consentry or use another --db",
                         file: path)
                 }
+                let mode = try String.fetchOne(db, sql: "PRAGMA journal_mode") ?? ""
+                if mode.lowercased() != "wal" {
+                    try db.execute(sql: "PRAGMA journal_mode = WAL")
+                }
+                try db.execute(sql: "PRAGMA synchronous = NORMAL")
             }
             let migrator = Schema.migrator
             if try queue.read({ db in try !migrator.hasCompletedMigrations(db) }) {
@@ -85,9 +86,9 @@ public final class ResultsDatabase {
         case .SQLITE_BUSY, .SQLITE_LOCKED:
             return StoreError(.locked, "the database is busy (\(detail)); another process holds it — try again", file: path)
         case .SQLITE_IOERR:
-            return StoreError(.io, "I/O error on the database (\(detail)); check the disk", file: path)
+            return StoreError(.io, "I/O error on the database (\(detail)); check that its disk is not full and is healthy, then run the scan again", file: path)
         default:
-            return StoreError(.other, "database error: \(detail)", file: path)
+            return StoreError(.other, "database error: \(detail); check the file with `sqlite3 FILE 'PRAGMA integrity_check'`, or use another --db", file: path)
         }
     }
 
@@ -231,18 +232,8 @@ public final class ResultsDatabase {
     /// The stored report of a run; nil `runID` means the latest completed run.
     public func report(runID: Int64?) throws -> RunReport {
         try read { db in
-            let id: Int64
-            if let runID {
-                id = runID
-            } else {
-                guard let latest = try Int64.fetchOne(db, sql: "SELECT max(id) FROM runs WHERE status = 'completed'") else {
-                    throw StoreError(.runNotFound, "no completed run yet; run `consentry scan` first", file: path)
-                }
-                id = latest
-            }
-            guard let run = try Row.fetchOne(db, sql: "SELECT * FROM runs WHERE id = ?", arguments: [id]) else {
-                throw StoreError(.runNotFound, "there is no run \(id); `consentry runs` lists them", file: path)
-            }
+            let id = try resolveRun(db, runID)
+            let run = try Row.fetchOne(db, sql: "SELECT * FROM runs WHERE id = ?", arguments: [id])!
             var report = RunReport(
                 runID: id, status: run["status"], startedAt: run["started_at"], finishedAt: run["finished_at"],
                 error: run["error"], rowsRead: run["rows_read"] ?? 0, rowsScanned: run["rows_scanned"] ?? 0,
@@ -274,6 +265,85 @@ public final class ResultsDatabase {
                 report.policies.append(policy)
             }
             return report
+        }
+    }
+}
+
+// MARK: - Rejects and trends
+
+/// One stored reject, for `consentry rejects`.
+public struct StoredReject: Sendable, Equatable {
+    public var input: String
+    public var line: Int
+    public var offset: Int
+    public var code: String
+    public var column: String?
+    public var message: String
+    public var excerpt: String
+}
+
+/// One completed run's headline figures under one policy, for `consentry trend`.
+public struct TrendPoint: Sendable, Equatable {
+    public var runID: Int64
+    public var startedAt: String
+    public var tracks: Int
+    public var independentExposedShare: Double?
+    public var labelledExposedShare: Double?
+    public var exposureGap: Double?
+}
+
+extension ResultsDatabase {
+    /// The id of a run: `runID` when it exists, else the latest completed one.
+    func resolveRun(_ db: Database, _ runID: Int64?) throws -> Int64 {
+        if let runID {
+            guard try Bool.fetchOne(db, sql: "SELECT 1 FROM runs WHERE id = ?", arguments: [runID]) != nil else {
+                throw StoreError(.runNotFound, "there is no run \(runID); `consentry runs` lists them", file: path)
+            }
+            return runID
+        }
+        guard let latest = try Int64.fetchOne(db, sql: "SELECT max(id) FROM runs WHERE status = 'completed'") else {
+            throw StoreError(.runNotFound, "no completed run yet; run `consentry scan` first", file: path)
+        }
+        return latest
+    }
+
+    /// The rejects of a run in input order, optionally of one code, at most `limit`.
+    public func rejects(runID: Int64?, code: String?, limit: Int?) throws -> (run: Int64, rejects: [StoredReject]) {
+        try read { db in
+            let id = try resolveRun(db, runID)
+            var sql = "SELECT input, line, byte_offset, code, \"column\", message, excerpt FROM rejects WHERE run_id = ?"
+            var arguments: StatementArguments = [id]
+            if let code {
+                sql += " AND code = ?"
+                arguments += [code]
+            }
+            sql += " ORDER BY rowid"
+            if let limit {
+                sql += " LIMIT ?"
+                arguments += [limit]
+            }
+            let rows = try Row.fetchAll(db, sql: sql, arguments: arguments).map { row in
+                StoredReject(input: row[0], line: row[1], offset: row[2], code: row[3], column: row[4],
+                             message: row[5], excerpt: row[6])
+            }
+            return (id, rows)
+        }
+    }
+
+    /// The last `last` completed runs that applied `policyID`, oldest first.
+    public func trend(policyID: String, last: Int) throws -> [TrendPoint] {
+        try read { db in
+            let rows = try Row.fetchAll(db, sql: """
+                SELECT r.id, r.started_at, r.rows_scanned, p.independent_exposed_share, p.labelled_exposed_share,
+                       p.exposure_gap
+                FROM runs r JOIN run_policies p ON p.run_id = r.id
+                WHERE r.status = 'completed' AND p.policy_id = ?
+                ORDER BY r.id DESC LIMIT ?
+                """, arguments: [policyID, last])
+            return rows.reversed().map { row in
+                TrendPoint(runID: row[0], startedAt: row[1], tracks: row[2] ?? 0, independentExposedShare: row[3],
+                           labelledExposedShare: row[4], exposureGap: row[5])
+            }
         }
     }
 }

@@ -1,0 +1,19 @@
+import Testing
+@testable import ConsentryCore
+
+@Suite struct CSVCellTests {
+    @Test(arguments: [
+        ("plain", "plain"),
+        ("a,b", "\"a,b\""),
+        ("say \"hi\"", "\"say \"\"hi\"\"\""),
+        ("two\nlines", "\"two\nlines\""),
+        ("=HYPERLINK(\"x\")", "\"'=HYPERLINK(\"\"x\"\")\""),
+        ("+1", "'+1"),
+        ("-cmd", "'-cmd"),
+        ("@SUM(A1)", "'@SUM(A1)"),
+        ("", ""),
+    ])
+    func escapesQuotingAndFormulas(input: String, expected: String) {
+        #expect(CSVCell.escape(input) == expected)
+    }
+}
