@@ -40,6 +40,8 @@ public final class JSONLDecoder {
     /// outside arrays, so matching a key costs no reference counting.
     private let keyTable: UnsafeMutableBufferPointer<UInt8>
     private let keyStarts: UnsafeMutableBufferPointer<Int>
+    /// The first eight bytes of each key as a little-endian word, zero-padded.
+    private let keyWords: UnsafeMutableBufferPointer<UInt64>
 
     public init(_ configuration: Configuration, offset: Int = 0, atStreamStart: Bool = false) {
         self.configuration = configuration
@@ -58,12 +60,24 @@ public final class JSONLDecoder {
             position += key.count
         }
         keyStarts[configuration.keys.count] = position
+        keyWords = .allocate(capacity: max(configuration.keys.count, 1))
+        for (index, key) in configuration.keys.enumerated() {
+            keyWords[index] = key.withUnsafeBufferPointer { JSONLDecoder.word($0, 0, min($0.count, 8)) }
+        }
+    }
+
+    /// Up to eight bytes from `start` as a little-endian word, zero-padded.
+    private static func word(_ b: UnsafeBufferPointer<UInt8>, _ start: Int, _ count: Int) -> UInt64 {
+        var w: UInt64 = 0
+        for k in 0..<count { w |= UInt64(b[start + k]) << (8 * UInt64(k)) }
+        return w
     }
 
     deinit {
         fields.deallocate()
         keyTable.deallocate()
         keyStarts.deallocate()
+        keyWords.deallocate()
     }
 
     /// Whether the decoder is between records (nothing pending, not skipping).
@@ -335,11 +349,22 @@ public final class JSONLDecoder {
             return -1
         }
         let length = end - start
+        // The first eight bytes as one word (the closing quote and more follow the key, but
+        // near the end of the buffer fall back to bytes).
+        let word = start + 8 <= b.count
+            ? UnsafeRawPointer(b.baseAddress!).loadUnaligned(fromByteOffset: start, as: UInt64.self)
+            : JSONLDecoder.word(b, start, min(length, 8))
         for index in 0..<keyStarts.count - 1 {
             let keyStart = keyStarts[index]
             guard keyStarts[index + 1] - keyStart == length else { continue }
+            let mask: UInt64 = length >= 8 ? .max : (1 << (8 * UInt64(length))) - 1
+            guard word & mask == keyWords[index] else { continue }
             var same = true
-            for k in 0..<length where keys[keyStart + k] != b[start + k] { same = false; break }
+            var k = 8
+            while k < length {
+                if keys[keyStart + k] != b[start + k] { same = false; break }
+                k += 1
+            }
             if same { return index }
         }
         return -1
@@ -352,6 +377,22 @@ public final class JSONLDecoder {
         var i = p + 1
         var escaped = false
         var acc: UInt8 = 0
+        // Eight bytes at a time while no quote, backslash or control character is in sight.
+        let raw = UnsafeRawPointer(b.baseAddress!)
+        let ones: UInt64 = 0x0101_0101_0101_0101
+        let highs: UInt64 = 0x8080_8080_8080_8080
+        var wide: UInt64 = 0
+        while i + 8 <= n {
+            let w = raw.loadUnaligned(fromByteOffset: i, as: UInt64.self)
+            let q = w ^ (ones &* 0x22)
+            let s = w ^ (ones &* 0x5C)
+            // Bytes below 0x20 (valid for bytes without the high bit; others are not control).
+            let low = (w &- ones &* 0x20) & ~w & highs
+            if ((q &- ones) & ~q | (s &- ones) & ~s) & highs != 0 || low != 0 { break }
+            wide |= w
+            i += 8
+        }
+        if wide & highs != 0 { nonASCII = true }
         while i < n {
             let c = b[i]
             if c == UInt8(ascii: "\"") {
