@@ -25,7 +25,10 @@ public final class ByteSource {
             isRegularFile = fstat(fd, &info) == 0 && (info.st_mode & S_IFMT) == S_IFREG
             return
         }
-        let opened = open(path, O_RDONLY | O_CLOEXEC)
+        // O_NONBLOCK: opening a FIFO with no writer yet would block here, where no signal can
+        // stop it (SIGINT and SIGTERM are handled, not delivered). Reads block again; for a
+        // FIFO they wait in `read(into:)`'s poll loop, which notices a cancellation.
+        let opened = open(path, O_RDONLY | O_CLOEXEC | O_NONBLOCK)
         guard opened >= 0 else {
             let err = errno
             throw InputError(
@@ -33,11 +36,13 @@ public final class ByteSource {
                 "cannot open input: \(String(cString: strerror(err))); check the path and its permissions",
                 file: path)
         }
+        let flags = fcntl(opened, F_GETFL)
+        if flags >= 0 { _ = fcntl(opened, F_SETFL, flags & ~O_NONBLOCK) }
         var info = stat()
         _ = fstat(opened, &info)
         if (info.st_mode & S_IFMT) == S_IFDIR {
             close(opened)
-            throw InputError(.unreadable, "input is a directory where a file was expected", file: path)
+            throw InputError(.unreadable, "input is a directory where a file was expected; name the directory itself as an input, or a file in it", file: path)
         }
         fd = opened
         ownsDescriptor = true

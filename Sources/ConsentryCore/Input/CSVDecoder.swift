@@ -32,6 +32,9 @@ public final class CSVDecoder {
 
     private enum State {
         case recordStart, fieldStart, unquoted, quoted, quoteInQuoted, skipping
+        /// The record is too long but fewer than 201 of its bytes have arrived: they are kept
+        /// until its excerpt is certain (at 201 bytes or the line feed), whatever the chunking.
+        case tooLong
     }
 
     private static let quote = UInt8(ascii: "\"")
@@ -180,6 +183,13 @@ public final class CSVDecoder {
                                         error: .unterminatedQuote)
                 _ = emit(&record)
             }
+        case .tooLong:
+            carry.withUnsafeBufferPointer { buf in
+                var end = buf.count
+                if end > 0 && buf[end - 1] == CSVDecoder.cr { end -= 1 }
+                var record = makeRecord(buf, start: 0, end: min(end, CSVDecoder.excerptBytes), error: .recordTooLong)
+                _ = emit(&record)
+            }
         case .fieldStart, .unquoted, .quoteInQuoted:
             carry.withUnsafeBufferPointer { buf in
                 var end = buf.count
@@ -277,6 +287,26 @@ public final class CSVDecoder {
                 lineFeeds += 1
                 state = .recordStart
 
+            case .tooLong:
+                if let hit = memchr(buf.baseAddress! + i, Int32(lf), n - i) {
+                    let p = buf.baseAddress!.distance(to: hit.assumingMemoryBound(to: UInt8.self))
+                    lineFeeds += 1
+                    var end = p
+                    if end > rs && buf[end - 1] == CSVDecoder.cr { end -= 1 }
+                    state = .recordStart
+                    i = p + 1
+                    var record = makeRecord(buf, start: rs, end: min(end, rs + CSVDecoder.excerptBytes),
+                                            error: .recordTooLong)
+                    if !emit(&record) { return (i, nil) }
+                } else {
+                    i = n
+                    if n - rs > CSVDecoder.excerptBytes {
+                        state = .skipping
+                        var record = makeRecord(buf, start: rs, end: rs + CSVDecoder.excerptBytes, error: .recordTooLong)
+                        _ = emit(&record)
+                    }
+                }
+
             case .recordStart:
                 rs = i
                 recordLine = lineFeeds
@@ -370,7 +400,8 @@ public final class CSVDecoder {
                     // Reading resumes after this line break (SPEC §1.4).
                     state = .recordStart
                     i = j + 1
-                    var record = makeRecord(buf, start: rs, end: min(j, rs + CSVDecoder.excerptBytes),
+                    let stop = buf[j - 1] == CSVDecoder.cr ? j - 1 : j
+                    var record = makeRecord(buf, start: rs, end: min(stop, rs + CSVDecoder.excerptBytes),
                                             error: .recordTooLong)
                     if !emit(&record) { return (i, nil) }
                     continue
@@ -402,17 +433,23 @@ public final class CSVDecoder {
         switch state {
         case .recordStart, .skipping:
             return (n, nil)
+        case .tooLong:
+            return (n, rs)
         default:
             var pending = n - rs
             if state != .quoted && buf[n - 1] == CSVDecoder.cr { pending -= 1 }
-            if pending > maxRecordBytes {
-                state = .skipping
-                var record = makeRecord(buf, start: rs, end: rs + CSVDecoder.excerptBytes,
-                                        error: .recordTooLong)
-                _ = emit(&record)
-                return (n, nil)
+            guard pending > maxRecordBytes else { return (n, rs) }
+            // Over the limit before its line feed: reading resumes after the next one. The
+            // excerpt is the record's first 200 bytes up to that line feed, so it waits until
+            // those are certain.
+            guard n - rs > CSVDecoder.excerptBytes else {
+                state = .tooLong
+                return (n, rs)
             }
-            return (n, rs)
+            state = .skipping
+            var record = makeRecord(buf, start: rs, end: rs + CSVDecoder.excerptBytes, error: .recordTooLong)
+            _ = emit(&record)
+            return (n, nil)
         }
     }
 }

@@ -11,6 +11,7 @@ public struct InputError: ConsentryError {
         case missingColumn = "missing_column"
         case badHeader = "bad_header"
         case noInputs = "no_inputs"
+        case empty = "input_empty"
     }
 
     public let kind: Code

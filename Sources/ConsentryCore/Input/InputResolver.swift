@@ -30,6 +30,9 @@ public enum InputResolver {
             }
             var isDirectory: ObjCBool = false
             guard FileManager.default.fileExists(atPath: argument, isDirectory: &isDirectory) else {
+                if (try? FileManager.default.destinationOfSymbolicLink(atPath: argument)) != nil {
+                    throw InputError(.notFound, "a symbolic link that leads nowhere (broken, or a link loop); fix the link or name the file it should point to", file: argument)
+                }
                 throw InputError(.notFound, "no such file or directory; check the path", file: argument)
             }
             guard isDirectory.boolValue else {

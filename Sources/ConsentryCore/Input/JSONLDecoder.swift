@@ -125,7 +125,11 @@ public final class JSONLDecoder {
             if !carry.isEmpty {
                 carry.append(contentsOf: UnsafeBufferPointer(rebasing: input[i..<lineEnd]))
                 if hit == nil {
-                    if exceedsLimit(carry.count, lastIsCR: carry.last == 13) { tooLongInCarry(emit: emit) }
+                    // Over the limit: the excerpt (200 bytes up to the line feed) must be certain
+                    // before the record is rejected, so short ones wait for more bytes.
+                    if exceedsLimit(carry.count, lastIsCR: carry.last == 13) && carry.count > CSVDecoder.excerptBytes {
+                        tooLongInCarry(emit: emit)
+                    }
                     i = n
                     continue
                 }
@@ -143,7 +147,7 @@ public final class JSONLDecoder {
                 let pending = n - i
                 carryOffset = offset + i
                 carryLine = lineFeeds
-                if exceedsLimit(pending, lastIsCR: input[n - 1] == 13) {
+                if exceedsLimit(pending, lastIsCR: input[n - 1] == 13) && pending > CSVDecoder.excerptBytes {
                     var record = RawRecord(
                         bytes: UnsafeBufferPointer(rebasing: input[i..<min(n, i + CSVDecoder.excerptBytes)]),
                         line: lineOrigin + lineFeeds + 1, offset: offset + i,

@@ -48,6 +48,12 @@ public enum Scanner {
             toolVersion: request.toolVersion, storeMode: request.store, commandLine: request.commandLine)
         do {
             let paths = try InputResolver.expand(request.inputs)
+            for path in paths where path != "-" {
+                var info = stat()
+                if stat(path, &info) == 0 && (info.st_mode & S_IFMT) == S_IFREG && info.st_size == 0 {
+                    throw emptyInput(path)
+                }
+            }
             try database.completeRun(runID) { db in
                 let writer = try RunWriter(db: db, path: request.databasePath, runID: runID, mode: request.store)
                 defer { writer.close() }
@@ -56,6 +62,7 @@ public enum Scanner {
                     cancellation: cancellation, progress: progress)
                 let outcome = try pipeline.run(sink: writer)
                 if let reason = cancellation.error { throw reason }
+                if let empty = outcome.inputs.first(where: { $0.bytes == 0 }) { throw emptyInput(empty.path) }
                 try database.saveOutcome(db, runID: runID, policies: request.policies, outcome: outcome)
             }
         } catch {
@@ -64,6 +71,16 @@ public enum Scanner {
             throw error
         }
         return try database.report(runID: runID)
+    }
+
+    /// A 0-byte input is a failed export, not an empty catalogue: fatal, so that no run
+    /// looks complete without it (an empty CSV has no header anyway; an empty JSONL would
+    /// otherwise scan to zero rows).
+    static func emptyInput(_ path: String) -> InputError {
+        InputError(
+            .empty,
+            "the input is empty (0 bytes): the export failed or is still being written; re-export it, or leave it out of the scan",
+            file: path)
     }
 }
 

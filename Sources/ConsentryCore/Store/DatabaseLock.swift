@@ -21,7 +21,7 @@ public final class DatabaseLock {
             let reason = String(cString: strerror(err))
             throw StoreError(
                 err == EACCES || err == EROFS ? .readOnly : .io,
-                "cannot create the lock file \(path): \(reason); the database's directory must be writable",
+                "cannot create the lock file \(path): \(reason); the database's directory must exist and be writable",
                 file: databasePath)
         }
         fd = opened
@@ -30,7 +30,7 @@ public final class DatabaseLock {
             guard errno == EWOULDBLOCK || errno == EINTR else {
                 let reason = String(cString: strerror(errno))
                 close(fd)
-                throw StoreError(.io, "cannot lock \(path): \(reason)", file: databasePath)
+                throw StoreError(.io, "cannot lock \(path): \(reason); put the database on a local file system that supports flock", file: databasePath)
             }
             if Date() >= deadline {
                 let holder = DatabaseLock.holder(fd)

@@ -101,20 +101,34 @@ final class RunWriter: ScanSink {
         pending.removeAll(keepingCapacity: true)
     }
 
+    /// Binds `text` with its byte length (SQLITE_TRANSIENT: SQLite copies it). A length of -1
+    /// would cut the text at its first NUL, and an excerpt of a record with NUL bytes has them.
+    private static func bindString(_ handle: OpaquePointer, _ index: Int32, _ text: String) {
+        let transient = unsafeBitCast(-1, to: sqlite3_destructor_type.self)
+        var text = text
+        text.withUTF8 { bytes in
+            if let base = bytes.baseAddress, bytes.count > 0 {
+                sqlite3_bind_text(handle, index, UnsafeRawPointer(base).assumingMemoryBound(to: CChar.self),
+                                  Int32(bytes.count), transient)
+            } else {
+                sqlite3_bind_text(handle, index, "", 0, transient)
+            }
+        }
+    }
+
     func rejected(input: String, _ reject: RejectedRecord) throws {
         let handle = rejectStatement.sqliteStatement
-        let transient = unsafeBitCast(-1, to: sqlite3_destructor_type.self)
-        sqlite3_bind_text(handle, 2, input, -1, transient)
+        RunWriter.bindString(handle, 2, input)
         sqlite3_bind_int64(handle, 3, Int64(reject.line))
         sqlite3_bind_int64(handle, 4, Int64(reject.offset))
-        sqlite3_bind_text(handle, 5, reject.code.rawValue, -1, transient)
+        RunWriter.bindString(handle, 5, reject.code.rawValue)
         if let column = reject.column {
-            sqlite3_bind_text(handle, 6, column, -1, transient)
+            RunWriter.bindString(handle, 6, column)
         } else {
             sqlite3_bind_null(handle, 6)
         }
-        sqlite3_bind_text(handle, 7, reject.message, -1, transient)
-        sqlite3_bind_text(handle, 8, reject.excerpt, -1, transient)
+        RunWriter.bindString(handle, 7, reject.message)
+        RunWriter.bindString(handle, 8, reject.excerpt)
         try step(handle)
     }
 
