@@ -60,6 +60,20 @@ public enum ReportRenderer {
                     }
                 }
             }
+            w.key("transitions")
+            w.array {
+                for t in report.transitions {
+                    w.object {
+                        w.key("from_policy"); w.string(t.fromPolicy)
+                        w.key("to_policy"); w.string(t.toPolicy)
+                        w.key("group"); w.string(t.group.rawValue)
+                        w.key("use"); w.string(t.use.name)
+                        w.key("from"); w.string(t.from.name)
+                        w.key("to"); w.string(t.to.name)
+                        w.key("tracks"); w.int(t.tracks)
+                    }
+                }
+            }
         }
         return w.text
     }
@@ -126,9 +140,30 @@ public enum ReportRenderer {
                 out += "  " + cells.joined(separator: " ") + "\n"
             }
         }
+        out += transitionsText(report)
         if !report.policies.isEmpty {
             out += "\n  exposed = tracks open to ai_generative_training or ai_training without affirmative consent;\n"
             out += "  per use: exposed/consented/blocked.\n"
+        }
+        return out
+    }
+
+    /// Per pair of policies, the tracks whose verdict changes, by group and use.
+    static func transitionsText(_ report: RunReport) -> String {
+        var out = ""
+        var pair: (String, String)? = nil
+        for t in report.transitions {
+            if pair == nil || pair! != (t.fromPolicy, t.toPolicy) {
+                pair = (t.fromPolicy, t.toPolicy)
+                out += "\nWhat-if \(t.fromPolicy) → \(t.toPolicy): tracks whose verdict changes\n"
+                out += "  " + [pad("group", 12), pad("use", 23), pad("change", 22), pad("tracks", 10, right: true)]
+                    .joined(separator: " ") + "\n"
+            }
+            out += "  " + [pad(t.group.rawValue, 12), pad(t.use.name, 23), pad("\(t.from.name) → \(t.to.name)", 22),
+                           pad(grouped(t.tracks), 10, right: true)].joined(separator: " ") + "\n"
+        }
+        if report.policies.count > 1 && report.transitions.isEmpty {
+            out += "\nWhat-if: no track's verdict differs between the policies.\n"
         }
         return out
     }

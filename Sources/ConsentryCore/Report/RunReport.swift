@@ -47,6 +47,28 @@ public struct PolicyReport: Sendable, Equatable {
     public func group(_ group: ReportGroup) -> GroupStatistics { groups[group] ?? GroupStatistics() }
 }
 
+/// Tracks whose verdict for one use differs between two policies of the same run (what-if).
+public struct PolicyTransition: Sendable, Equatable {
+    /// The policy listed first in the scan, and the one listed after it.
+    public var fromPolicy: String
+    public var toPolicy: String
+    public var group: ReportGroup
+    public var use: AIUse
+    public var from: Verdict
+    public var to: Verdict
+    public var tracks: Int
+
+    public init(fromPolicy: String, toPolicy: String, group: ReportGroup, use: AIUse, from: Verdict, to: Verdict, tracks: Int) {
+        self.fromPolicy = fromPolicy
+        self.toPolicy = toPolicy
+        self.group = group
+        self.use = use
+        self.from = from
+        self.to = to
+        self.tracks = tracks
+    }
+}
+
 /// Everything a report shows about one run, as stored in the results database.
 public struct RunReport: Sendable, Equatable {
     public var runID: Int64
@@ -60,6 +82,9 @@ public struct RunReport: Sendable, Equatable {
     public var rejectsByCode: [RejectCode: Int] = [:]
     public var inputs: [InputSummary] = []
     public var policies: [PolicyReport] = []
+    /// Verdict changes between each pair of policies, only `from != to` and non-zero, in
+    /// pair, group (``ReportRenderer`` order), use and verdict order.
+    public var transitions: [PolicyTransition] = []
 
     /// Share of rows rejected; 0 for an empty run.
     public var rejectRate: Double { rowsRead == 0 ? 0 : Double(rowsRejected) / Double(rowsRead) }

@@ -338,10 +338,12 @@ final class RecordProcessor {
 
         let facts = TrackFacts(labelStatus: label, genaiOptIn: genai, aiOptOut: optOut, noAITag: noAI,
                                uploadedAt: uploadedAt)
+        let first = result.verdicts.count
         for p in 0..<policyCount {
-            let packed = evaluator.evaluate(p, facts)
-            result.verdicts.append(packed)
-            result.statistics.add(policy: p, label: label, packed: packed)
+            result.verdicts.append(evaluator.evaluate(p, facts))
+        }
+        result.verdicts.withUnsafeBufferPointer { all in
+            result.statistics.add(label: label, packed: UnsafeBufferPointer(rebasing: all[first...]))
         }
         let hash = result.ids.withUnsafeBufferPointer {
             TrackIDSet.hash(UnsafeBufferPointer(rebasing: $0[idStart..<(idStart + idLength)]))

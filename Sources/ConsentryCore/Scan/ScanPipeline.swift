@@ -334,9 +334,7 @@ public final class ScanPipeline: @unchecked Sendable {
                         try sink.scanned(trackID: id, label: record.label, verdicts: packed)
                         continue
                     }
-                    for p in 0..<policies {
-                        outcome.statistics.add(policy: p, label: record.label, packed: packed[p], sign: -1)
-                    }
+                    outcome.statistics.add(label: record.label, packed: packed, sign: -1)
                     try emitReject(RejectedRecord(
                         line: record.line, offset: record.offset, code: .duplicateTrackID, column: RecordField.trackID.name,
                         message: "track_id '\(String(decoding: id, as: UTF8.self))' was already scanned earlier in this run; the first occurrence counts",

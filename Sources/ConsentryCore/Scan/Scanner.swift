@@ -63,7 +63,8 @@ public enum Scanner {
                 let outcome = try pipeline.run(sink: writer)
                 if let reason = cancellation.error { throw reason }
                 if let empty = outcome.inputs.first(where: { $0.bytes == 0 }) { throw emptyInput(empty.path) }
-                try database.saveOutcome(db, runID: runID, policies: request.policies, outcome: outcome)
+                try database.saveOutcome(db, runID: runID, policies: request.policies, outcome: outcome,
+                                         verdictRows: try writer.verdictRows())
             }
         } catch {
             let stored = (error as? any ConsentryError)?.description ?? "\(error)"

@@ -165,7 +165,10 @@ public final class ResultsDatabase {
     }
 
     /// Stores a finished scan's inputs, policies, statistics and totals, and completes the run.
-    func saveOutcome(_ db: Database, runID: Int64, policies: [Policy], outcome: ScanOutcome) throws {
+    ///
+    /// `verdictRows` is the rowid range of the run's verdict rows (nil: none were stored).
+    func saveOutcome(_ db: Database, runID: Int64, policies: [Policy], outcome: ScanOutcome,
+                     verdictRows: ClosedRange<Int64>?) throws {
         for (index, input) in outcome.inputs.enumerated() {
             try db.execute(
                 sql: "INSERT INTO run_inputs VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
@@ -198,15 +201,34 @@ public final class ResultsDatabase {
                 }
             }
         }
+        for (pairIndex, pair) in outcome.statistics.pairs.enumerated() {
+            for group in ReportGroup.allCases {
+                for use in AIUse.allCases {
+                    for from in Verdict.allCases {
+                        for to in Verdict.allCases {
+                            let tracks = outcome.statistics.transitions(
+                                pair: pairIndex, label: group.labelStatus, use: use, from: from, to: to)
+                            guard tracks > 0 else { continue }
+                            try db.execute(
+                                sql: "INSERT INTO policy_transitions VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
+                                arguments: [runID, policies[pair.from].id, policies[pair.to].id, group.rawValue,
+                                            use.name, from.name, to.name, tracks])
+                        }
+                    }
+                }
+            }
+        }
         for (code, count) in outcome.rejectsByCode {
             try db.execute(sql: "INSERT INTO run_reject_counts VALUES (?, ?, ?)", arguments: [runID, code.rawValue, count])
         }
         try db.execute(
             sql: """
-                UPDATE runs SET status = 'completed', finished_at = ?, rows_read = ?, rows_scanned = ?, rows_rejected = ?
+                UPDATE runs SET status = 'completed', finished_at = ?, rows_read = ?, rows_scanned = ?, rows_rejected = ?,
+                    verdicts_first_rowid = ?, verdicts_last_rowid = ?
                 WHERE id = ?
                 """,
-            arguments: [ResultsDatabase.now(), outcome.rowsRead, outcome.rowsScanned, outcome.rowsRejected, runID])
+            arguments: [ResultsDatabase.now(), outcome.rowsRead, outcome.rowsScanned, outcome.rowsRejected,
+                        verdictRows?.lowerBound, verdictRows?.upperBound, runID])
     }
 
     // MARK: - Queries
@@ -264,7 +286,32 @@ public final class ResultsDatabase {
                 }
                 report.policies.append(policy)
             }
+            report.transitions = try ResultsDatabase.transitions(db, runID: id, policies: report.policies.map(\.id))
             return report
+        }
+    }
+}
+
+extension ResultsDatabase {
+    /// A run's stored policy transitions that change the verdict, in report order.
+    static func transitions(_ db: Database, runID: Int64, policies: [String]) throws -> [PolicyTransition] {
+        let rows = try Row.fetchAll(db, sql: """
+            SELECT from_policy_id, to_policy_id, label_status, use, from_verdict, to_verdict, tracks
+            FROM policy_transitions WHERE run_id = ? AND from_verdict <> to_verdict
+            """, arguments: [runID])
+        let policyOrder = Dictionary(uniqueKeysWithValues: policies.enumerated().map { ($1, $0) })
+        let groupOrder = Dictionary(uniqueKeysWithValues: ReportRenderer.groupOrder.enumerated().map { ($1, $0) })
+        let transitions = rows.compactMap { row -> PolicyTransition? in
+            guard let group = ReportGroup(rawValue: row[2]), let use = AIUse(name: row[3]),
+                  let from = Verdict(name: row[4]), let to = Verdict(name: row[5]) else { return nil }
+            return PolicyTransition(fromPolicy: row[0], toPolicy: row[1], group: group, use: use, from: from, to: to, tracks: row[6])
+        }
+        return transitions.sorted { a, b in
+            let ka = [policyOrder[a.fromPolicy] ?? 0, policyOrder[a.toPolicy] ?? 0, groupOrder[a.group] ?? 0,
+                      a.use.rawValue, Int(a.from.rawValue), Int(a.to.rawValue)]
+            let kb = [policyOrder[b.fromPolicy] ?? 0, policyOrder[b.toPolicy] ?? 0, groupOrder[b.group] ?? 0,
+                      b.use.rawValue, Int(b.from.rawValue), Int(b.to.rawValue)]
+            return ka.lexicographicallyPrecedes(kb)
         }
     }
 }

@@ -21,8 +21,12 @@ final class RunWriter: ScanSink {
     /// of the statement machinery.
     static let batchRows = 64
 
+    /// The largest verdict rowid before this run wrote any: its rows follow it contiguously.
+    private let rowidBefore: Int64
+
     init(db: Database, path: String, runID: Int64, mode: StoreMode) throws {
         self.db = db
+        rowidBefore = try Int64.fetchOne(db, sql: "SELECT coalesce(max(rowid), 0) FROM verdicts") ?? 0
         self.path = path
         self.mode = mode
         self.runID = runID
@@ -130,6 +134,12 @@ final class RunWriter: ScanSink {
         RunWriter.bindString(handle, 7, reject.message)
         RunWriter.bindString(handle, 8, reject.excerpt)
         try step(handle)
+    }
+
+    /// The rowids of the verdict rows this run wrote; nil when it wrote none. Call after `flush`.
+    func verdictRows() throws -> ClosedRange<Int64>? {
+        let last = try Int64.fetchOne(db, sql: "SELECT coalesce(max(rowid), 0) FROM verdicts") ?? 0
+        return last > rowidBefore ? (rowidBefore + 1)...last : nil
     }
 
     /// Drops the bindings so no statement keeps a pointer into freed chunk memory.

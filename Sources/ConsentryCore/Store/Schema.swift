@@ -128,6 +128,32 @@ enum Schema {
                          AND r.rule_index = (v.verdicts >> (8 * u.use_index + 2)) & 63;
                 """)
         }
+        migrator.registerMigration("v2") { db in
+            try db.execute(sql: """
+                -- The rowid range of a run's verdict rows: they are inserted in one transaction by
+                -- the one scan holding the lock, so they are contiguous. diff and export read a run
+                -- by range instead of scanning the rows of every run.
+                ALTER TABLE runs ADD COLUMN verdicts_first_rowid INTEGER;
+                ALTER TABLE runs ADD COLUMN verdicts_last_rowid INTEGER;
+                -- Set by `consentry prune` when the run's verdict and reject rows were deleted.
+                ALTER TABLE runs ADD COLUMN pruned_at TEXT;
+                -- What-if between the policies of one run: per pair (from_policy listed before
+                -- to_policy in the scan), group and use, the tracks with each pair of verdicts.
+                -- Only non-zero cells are stored; from_verdict = to_verdict rows are the tracks
+                -- that stay, so each (pair, group, use) adds up to the group's tracks.
+                CREATE TABLE policy_transitions (
+                    run_id INTEGER NOT NULL REFERENCES runs(id) ON DELETE CASCADE,
+                    from_policy_id TEXT NOT NULL,
+                    to_policy_id TEXT NOT NULL,
+                    label_status TEXT NOT NULL,
+                    use TEXT NOT NULL,
+                    from_verdict TEXT NOT NULL,
+                    to_verdict TEXT NOT NULL,
+                    tracks INTEGER NOT NULL,
+                    PRIMARY KEY (run_id, from_policy_id, to_policy_id, label_status, use, from_verdict, to_verdict)
+                );
+                """)
+        }
         return migrator
     }
 }

@@ -12,9 +12,9 @@ struct RunStatisticsTests {
     @Test("add counts tracks, any-training-exposed and every use × verdict cell of the right group")
     func addCounts() {
         var stats = RunStatistics(policyCount: 2)
-        stats.add(policy: 0, label: .independent, packed: typical2025)
-        stats.add(policy: 0, label: .independent, packed: consentedGen)
-        stats.add(policy: 1, label: .major, packed: closedAll)
+        stats.add(.independent, typical2025, openAll)
+        stats.add(.independent, consentedGen, openAll)
+        stats.add(.major, closedAll, closedAll)
 
         let indie = stats.group(policy: 0, label: .independent)
         #expect(indie.tracks == 2)
@@ -30,17 +30,18 @@ struct RunStatisticsTests {
             #expect(Verdict.allCases.map { indie.count(use, $0) }.reduce(0, +) == indie.tracks, "\(use.name) adds up")
         }
         // Nothing leaks into other groups or the other policy.
-        for label in [LabelStatus.major, .licensed, .unknown] {
+        for label in [LabelStatus.licensed, .unknown] {
             #expect(stats.group(policy: 0, label: label) == GroupStatistics())
         }
-        #expect(stats.group(policy: 1, label: .independent) == GroupStatistics())
+        #expect(stats.group(policy: 1, label: .independent).tracks == 2)
+        #expect(stats.group(policy: 1, label: .independent).count(.aiTraining, .exposed) == 2)
         let major1 = stats.group(policy: 1, label: .major)
         #expect(major1.tracks == 1)
         #expect(major1.anyTrainingExposed == 0)
         #expect(AIUse.allCases.allSatisfy { major1.count($0, .blocked) == 1 })
         // The rule index bits do not disturb the verdict counts.
         var other = RunStatistics(policyCount: 1)
-        other.add(policy: 0, label: .unknown, packed: scanTestPack([.consented, .blocked, .exposed, .blocked], rules: [63, 63, 63, 63]))
+        other.add(.unknown, scanTestPack([.consented, .blocked, .exposed, .blocked], rules: [63, 63, 63, 63]))
         let unknown = other.group(policy: 0, label: .unknown)
         #expect(unknown.count(.aiGenerativeTraining, .consented) == 1)
         #expect(unknown.count(.aiTraining, .blocked) == 1)
@@ -52,30 +53,30 @@ struct RunStatisticsTests {
     @Test("sign -1 takes a track back exactly")
     func subtract() {
         var stats = RunStatistics(policyCount: 2)
-        stats.add(policy: 1, label: .licensed, packed: openAll)
+        stats.add(.licensed, closedAll, openAll)
         let snapshot = stats
-        stats.add(policy: 1, label: .unknown, packed: typical2025)
-        stats.add(policy: 0, label: .unknown, packed: consentedGen)
-        stats.add(policy: 1, label: .unknown, packed: typical2025, sign: -1)
-        stats.add(policy: 0, label: .unknown, packed: consentedGen, sign: -1)
+        stats.add(.unknown, consentedGen, typical2025)
+        stats.add(.unknown, typical2025, consentedGen)
+        stats.add(.unknown, consentedGen, typical2025, sign: -1)
+        stats.add(.unknown, typical2025, consentedGen, sign: -1)
         #expect(stats == snapshot)
-        stats.add(policy: 1, label: .licensed, packed: openAll, sign: -1)
+        stats.add(.licensed, closedAll, openAll, sign: -1)
         #expect(stats == RunStatistics(policyCount: 2))
         #expect(stats.counts.allSatisfy { $0 == 0 })
     }
 
     @Test("merge adds two statistics element by element")
     func merge() {
-        let tracks: [(Int, LabelStatus, UInt32)] = [
-            (0, .major, closedAll), (0, .independent, openAll), (1, .independent, typical2025),
-            (1, .unknown, consentedGen), (0, .licensed, typical2025), (1, .major, openAll), (0, .independent, consentedGen),
+        let tracks: [(UInt32, LabelStatus, UInt32)] = [
+            (openAll, .major, closedAll), (typical2025, .independent, openAll), (closedAll, .independent, typical2025),
+            (openAll, .unknown, consentedGen), (closedAll, .licensed, typical2025), (consentedGen, .major, openAll), (openAll, .independent, consentedGen),
         ]
         var all = RunStatistics(policyCount: 2)
         var first = RunStatistics(policyCount: 2)
         var second = RunStatistics(policyCount: 2)
         for (i, t) in tracks.enumerated() {
-            all.add(policy: t.0, label: t.1, packed: t.2)
-            if i % 2 == 0 { first.add(policy: t.0, label: t.1, packed: t.2) } else { second.add(policy: t.0, label: t.1, packed: t.2) }
+            all.add(t.1, t.0, t.2)
+            if i % 2 == 0 { first.add(t.1, t.0, t.2) } else { second.add(t.1, t.0, t.2) }
         }
         var merged = first
         merged.merge(second)
@@ -93,7 +94,7 @@ struct RunStatisticsTests {
         var stats = RunStatistics(policyCount: 1)
         let labels: [LabelStatus] = [.major, .licensed, .independent, .unknown, .independent, .independent, .unknown, .licensed]
         let packs = [closedAll, typical2025, openAll, consentedGen, typical2025, consentedGen, openAll, openAll]
-        for (l, p) in zip(labels, packs) { stats.add(policy: 0, label: l, packed: p) }
+        for (l, p) in zip(labels, packs) { stats.add(l, p) }
         let sum = LabelStatus.allCases.map { stats.group(policy: 0, label: $0) }.reduce(GroupStatistics(), +)
         let all = stats.group(policy: 0, label: nil)
         #expect(all == sum)
@@ -114,10 +115,10 @@ struct RunStatisticsTests {
         var stats = RunStatistics(policyCount: 1)
         #expect(stats.group(policy: 0, label: .licensed).exposedShare == nil)
         #expect(stats.group(policy: 0, label: nil).exposedShare == nil)
-        stats.add(policy: 0, label: .licensed, packed: closedAll)
+        stats.add(.licensed, closedAll)
         #expect(stats.group(policy: 0, label: .licensed).exposedShare == 0.0)
-        stats.add(policy: 0, label: .licensed, packed: openAll)
-        stats.add(policy: 0, label: .licensed, packed: closedAll)
+        stats.add(.licensed, openAll)
+        stats.add(.licensed, closedAll)
         #expect(stats.group(policy: 0, label: .licensed).exposedShare == 1.0 / 3.0)
     }
 
@@ -137,7 +138,7 @@ struct RunStatisticsTests {
         for rules in [[0, 0, 0, 0], [5, 9, 62, 63]] {
             let packed = scanTestPack(verdicts, rules: rules)
             var stats = RunStatistics(policyCount: 1)
-            stats.add(policy: 0, label: .independent, packed: packed)
+            stats.add(.independent, packed)
             #expect(stats.group(policy: 0, label: .independent).anyTrainingExposed == expected, "\(verdicts) rules \(rules)")
             #expect(PolicyEvaluator.trainingExposed(packed) == (expected == 1))
         }
@@ -147,13 +148,13 @@ struct RunStatisticsTests {
     func headlinePooled() {
         var stats = RunStatistics(policyCount: 1)
         // major: 1 track, exposed -> share 1.0; licensed: 3 tracks, none exposed -> share 0.0.
-        stats.add(policy: 0, label: .major, packed: openAll)
-        for _ in 0..<3 { stats.add(policy: 0, label: .licensed, packed: closedAll) }
+        stats.add(.major, openAll)
+        for _ in 0..<3 { stats.add(.licensed, closedAll) }
         // independent: 3 of 4 exposed.
-        for _ in 0..<3 { stats.add(policy: 0, label: .independent, packed: typical2025) }
-        stats.add(policy: 0, label: .independent, packed: consentedGen)
+        for _ in 0..<3 { stats.add(.independent, typical2025) }
+        stats.add(.independent, consentedGen)
         // unknown tracks are in neither figure.
-        for _ in 0..<5 { stats.add(policy: 0, label: .unknown, packed: openAll) }
+        for _ in 0..<5 { stats.add(.unknown, openAll) }
         let headline = Headline(statistics: stats, policy: 0)
         #expect(headline.labelled == 0.25)
         #expect(headline.labelled != 0.5)
@@ -164,15 +165,15 @@ struct RunStatisticsTests {
     @Test("Headline: the gap is nil when either side is nil; zero-track sides are nil, not 0")
     func headlineNil() {
         var onlyIndependent = RunStatistics(policyCount: 1)
-        onlyIndependent.add(policy: 0, label: .independent, packed: typical2025)
-        onlyIndependent.add(policy: 0, label: .unknown, packed: typical2025)
+        onlyIndependent.add(.independent, typical2025)
+        onlyIndependent.add(.unknown, typical2025)
         let a = Headline(statistics: onlyIndependent, policy: 0)
         #expect(a.independent == 1.0)
         #expect(a.labelled == nil)
         #expect(a.gap == nil)
 
         var onlyLabelled = RunStatistics(policyCount: 1)
-        onlyLabelled.add(policy: 0, label: .licensed, packed: closedAll)
+        onlyLabelled.add(.licensed, closedAll)
         let b = Headline(statistics: onlyLabelled, policy: 0)
         #expect(b.independent == nil)
         #expect(b.labelled == 0.0)
@@ -190,11 +191,51 @@ struct RunStatisticsTests {
     @Test("Headline figures are per policy")
     func headlinePerPolicy() {
         var stats = RunStatistics(policyCount: 2)
-        stats.add(policy: 0, label: .independent, packed: openAll)
-        stats.add(policy: 1, label: .independent, packed: closedAll)
-        stats.add(policy: 1, label: .major, packed: openAll)
-        #expect(Headline(statistics: stats, policy: 0) == Headline(independent: 1.0, labelled: nil))
+        stats.add(.independent, openAll, closedAll)
+        stats.add(.major, closedAll, openAll)
+        #expect(Headline(statistics: stats, policy: 0) == Headline(independent: 1.0, labelled: 0.0))
         #expect(Headline(statistics: stats, policy: 1) == Headline(independent: 0.0, labelled: 1.0))
         #expect(Headline(statistics: stats, policy: 1).gap == -1.0)
+    }
+
+    @Test("transitions count, per pair of policies, group and use, every track's from → to verdicts")
+    func transitions() {
+        var stats = RunStatistics(policyCount: 3)
+        #expect(stats.pairs.map { [$0.from, $0.to] } == [[0, 1], [0, 2], [1, 2]])
+        stats.add(.independent, typical2025, typical2025, consentedGen)
+        stats.add(.independent, openAll, typical2025, closedAll)
+        stats.add(.major, closedAll, closedAll, closedAll)
+        // Pair (0, 2), independent, ai_training: exposed → blocked twice.
+        #expect(stats.transitions(pair: 1, label: .independent, use: .aiTraining, from: .exposed, to: .blocked) == 2)
+        // Pair (0, 1), ai_generative_training: blocked → blocked once, exposed → blocked once.
+        #expect(stats.transitions(pair: 0, label: .independent, use: .aiGenerativeTraining, from: .blocked, to: .blocked) == 1)
+        #expect(stats.transitions(pair: 0, label: .independent, use: .aiGenerativeTraining, from: .exposed, to: .blocked) == 1)
+        // Pair (1, 2): blocked → consented for generative training.
+        #expect(stats.transitions(pair: 2, label: .independent, use: .aiGenerativeTraining, from: .blocked, to: .consented) == 1)
+        // The 3 × 3 cells of every pair, group and use add up to the group's tracks.
+        for pair in stats.pairs.indices {
+            for label in [LabelStatus.major, .licensed, .independent, .unknown, nil] {
+                for use in AIUse.allCases {
+                    let sum = Verdict.allCases.flatMap { f in Verdict.allCases.map { t in
+                        stats.transitions(pair: pair, label: label, use: use, from: f, to: t) } }.reduce(0, +)
+                    #expect(sum == stats.group(policy: 0, label: label).tracks)
+                }
+            }
+        }
+        #expect(stats.transitions(pair: 2, label: nil, use: .dataMining, from: .blocked, to: .blocked) == 3)
+        // Taking a track back removes its transitions too.
+        var back = stats
+        back.add(.independent, openAll, typical2025, closedAll, sign: -1)
+        #expect(back.transitions(pair: 1, label: .independent, use: .aiTraining, from: .exposed, to: .blocked) == 1)
+        // One policy has no pairs.
+        #expect(RunStatistics(policyCount: 1).pairs.isEmpty)
+    }
+}
+
+extension RunStatistics {
+    /// Test shorthand: one track of `label` with `packed[p]` under policy `p`.
+    mutating func add(_ label: LabelStatus, _ packed: UInt32..., sign: Int = 1) {
+        precondition(packed.count == policyCount)
+        packed.withUnsafeBufferPointer { add(label: label, packed: $0, sign: sign) }
     }
 }

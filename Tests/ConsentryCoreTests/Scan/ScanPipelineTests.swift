@@ -172,7 +172,7 @@ struct ScanPipelineTests {
             }
             // And each scanned track's verdicts, recounted, give the same statistics.
             var recount = RunStatistics(policyCount: policies.count)
-            for t in outcome.tracks { for q in policies.indices { recount.add(policy: q, label: t.label, packed: t.verdicts[q]) } }
+            for t in outcome.tracks { t.verdicts.withUnsafeBufferPointer { recount.add(label: t.label, packed: $0) } }
             #expect(recount == outcome.statistics)
         }
     }
