@@ -17,7 +17,7 @@ struct RunsCommand: ParsableCommand {
     }
 }
 
-enum ReportFormat: String, ExpressibleByArgument, CaseIterable { case text, json }
+enum ReportFormat: String, ExpressibleByArgument, CaseIterable { case text, json, markdown, csv, html }
 
 struct ReportCommand: ParsableCommand {
     static let configuration = CommandConfiguration(
@@ -28,8 +28,11 @@ struct ReportCommand: ParsableCommand {
     @Option(name: .customLong("run"), help: "Run id, or latest.")
     var runSelector: String = "latest"
 
-    @Option(name: .long, help: "text or json.")
+    @Option(name: .long, help: "text, json, markdown (for a ticket), csv (one row per policy, group and use) or html (one self-contained page with charts).")
     var format: ReportFormat = .text
+
+    @Option(name: .long, help: "Write the report to PATH, replacing it atomically, instead of standard output.")
+    var output: String?
 
     func run() throws {
         var runID: Int64? = nil
@@ -39,8 +42,19 @@ struct ReportCommand: ParsableCommand {
         }
         do {
             let db = try ResultsDatabase(path: database.path, create: false)
-            let report = try db.report(runID: runID)
-            Output.write(format == .json ? ReportRenderer.json(report) + "\n" : ReportRenderer.text(report))
+            let text: String
+            switch format {
+            case .text: text = ReportRenderer.text(try db.report(runID: runID))
+            case .json: text = ReportRenderer.json(try db.report(runID: runID)) + "\n"
+            case .markdown: text = MarkdownReport.render(try db.report(runID: runID))
+            case .csv: text = CSVReport.render(try db.report(runID: runID))
+            case .html: text = HTMLReport.render(try db.reportDocument(runID: runID))
+            }
+            if let output {
+                try AtomicFile.write(text, to: output)
+            } else {
+                Output.write(text)
+            }
         } catch {
             Failure.report(error)
         }
