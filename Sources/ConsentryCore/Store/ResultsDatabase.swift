@@ -363,6 +363,9 @@ extension ResultsDatabase {
     public func rejects(runID: Int64?, code: String?, limit: Int?) throws -> (run: Int64, rejects: [StoredReject]) {
         try read { db in
             let id = try resolveRun(db, runID)
+            if let pruned = try String.fetchOne(db, sql: "SELECT pruned_at FROM runs WHERE id = ?", arguments: [id]) {
+                throw StoreError(.runNotFound, "the reject rows of run \(id) were deleted by `consentry prune` at \(pruned); `consentry report --run \(id)` still shows its rejects by code", file: path)
+            }
             var sql = "SELECT input, line, byte_offset, code, \"column\", message, excerpt FROM rejects WHERE run_id = ?"
             var arguments: StatementArguments = [id]
             if let code {
