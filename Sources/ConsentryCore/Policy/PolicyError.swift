@@ -1,4 +1,4 @@
-/// A policy that cannot be used: unknown, unreadable or invalid (SPEC §2, exit 64).
+/// A policy or policy test file that cannot be used: unknown, unreadable or invalid (SPEC §2, exit 64).
 public struct PolicyError: ConsentryError {
     public enum Code: String, Sendable {
         case unknownPolicy = "policy_unknown"
@@ -6,6 +6,8 @@ public struct PolicyError: ConsentryError {
         case invalidYAML = "policy_invalid_yaml"
         case invalid = "policy_invalid"
         case duplicate = "policy_duplicate"
+        /// A `consentry policy test` file that is not a valid test file.
+        case invalidTest = "policy_test_invalid"
     }
 
     public let kind: Code

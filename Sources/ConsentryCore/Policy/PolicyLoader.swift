@@ -26,28 +26,26 @@ public enum PolicyLoader {
 
     /// Loads a policy file.
     public static func load(file path: String) throws -> Policy {
+        try load(yaml: try read(path, what: "policy file"), origin: path)
+    }
+
+    /// The UTF-8 text of a file; `what` names the kind of file in errors.
+    static func read(_ path: String, what: String) throws -> String {
         let data: Data
         do {
             data = try Data(contentsOf: URL(fileURLWithPath: path))
         } catch {
-            throw PolicyError(.unreadable, "cannot read the policy file: \(error.localizedDescription)", file: path)
+            throw PolicyError(.unreadable, "cannot read the \(what): \(error.localizedDescription)", file: path)
         }
         guard let text = String(data: data, encoding: .utf8) else {
-            throw PolicyError(.invalidYAML, "the policy file is not UTF-8 text", file: path)
+            throw PolicyError(.invalidYAML, "the \(what) is not UTF-8 text", file: path)
         }
-        return try load(yaml: text, origin: path)
+        return text
     }
 
     /// Parses and validates policy YAML; `origin` names it in errors.
     public static func load(yaml text: String, origin: String) throws -> Policy {
-        let root: Node?
-        do {
-            root = try Yams.compose(yaml: text)
-        } catch let error as YamlError {
-            throw yamlError(error, origin: origin)
-        } catch {
-            throw PolicyError(.invalidYAML, "not valid YAML: \(error)", file: origin)
-        }
+        let root = try compose(text, origin: origin)
         let checker = Checker(origin: origin)
         guard let root, let mapping = root.mapping else {
             throw checker.error(root, "a policy must be a YAML mapping with keys id, title, source and uses")
@@ -168,6 +166,17 @@ public enum PolicyLoader {
         return condition
     }
 
+    /// Parses YAML into nodes that keep their line numbers; `origin` names the text in errors.
+    static func compose(_ text: String, origin: String) throws -> Node? {
+        do {
+            return try Yams.compose(yaml: text)
+        } catch let error as YamlError {
+            throw yamlError(error, origin: origin)
+        } catch {
+            throw PolicyError(.invalidYAML, "not valid YAML: \(error)", file: origin)
+        }
+    }
+
     private static func yamlError(_ error: YamlError, origin: String) -> PolicyError {
         switch error {
         case .scanner(_, let problem, let mark, _), .parser(_, let problem, let mark, _),
@@ -183,13 +192,17 @@ public enum PolicyLoader {
     }
 
     /// Helpers that turn YAML nodes into values or errors located in the file.
-    private struct Checker {
+    ///
+    /// Shared with ``PolicyTestSuite``, whose test files are YAML with the same error rules.
+    struct Checker {
         let origin: String
+        /// The code of the errors it makes: policy files and test files have their own.
+        var kind: PolicyError.Code = .invalid
 
         func line(_ node: Node?) -> Int? { node?.mark?.line }
 
         func error(_ node: Node?, _ message: String) -> PolicyError {
-            PolicyError(.invalid, message, file: origin, line: line(node))
+            PolicyError(kind, message, file: origin, line: line(node))
         }
 
         func string(_ node: Node, _ what: String) throws -> String {
@@ -220,12 +233,22 @@ public enum BuiltInPolicies {
 
     /// The YAML text of a built-in policy.
     public static func yaml(_ id: String) throws -> String {
+        try resource(id, name: id, what: "policy")
+    }
+
+    /// The YAML text of the test file shipped with a built-in policy (`ID.test.yaml`).
+    public static func testYAML(_ id: String) throws -> String {
+        try resource(id, name: "\(id).test", what: "policy test file")
+    }
+
+    /// `ids` is the listing: the test files in the same folder are never taken for policies.
+    private static func resource(_ id: String, name: String, what: String) throws -> String {
         guard ids.contains(id),
-              let url = Bundle.module.url(forResource: id, withExtension: "yaml", subdirectory: "BuiltIn"),
+              let url = Bundle.module.url(forResource: name, withExtension: "yaml", subdirectory: "BuiltIn"),
               let text = try? String(contentsOf: url, encoding: .utf8) else {
             throw PolicyError(
                 .unknownPolicy,
-                "no built-in policy '\(id)' (the resource bundle consentry_ConsentryCore.resources must sit beside the binary); built-in ids: \(ids.joined(separator: ", "))",
+                "no built-in \(what) '\(name)' (the resource bundle consentry_ConsentryCore.resources must sit beside the binary); built-in ids: \(ids.joined(separator: ", "))",
                 file: nil)
         }
         return text
