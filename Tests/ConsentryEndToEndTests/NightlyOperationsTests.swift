@@ -163,6 +163,45 @@ extension EndToEnd {
             #expect(try consentry(["prune", "--db", tmp.db, "--keep", "-1"]).exitCode == 64)
         }
 
+        /// Whether python3 can import prometheus_client (.ci/run installs it).
+        static let prometheusParser: Bool = {
+            (try? runProgram("/usr/bin/env", ["python3", "-c", "import prometheus_client"]))?.status == 0
+        }()
+
+        @Test(.enabled(if: prometheusParser, "needs python3 -m pip install prometheus_client"))
+        func metricsFileIsAcceptedByThePrometheusParser() throws {
+            let tmp = try TempDir()
+            let metrics = tmp.file("consentry.prom")
+            let r = try consentry(["scan", Paths.sample("nightly-2026-11-20.csv.gz"), Paths.sample("dirty.csv"), "--db", tmp.db,
+                                   "--max-record-bytes", "300", "--metrics-file", metrics, "--format", "json"]
+                                  + Spec.policyArguments(Self.policies))
+            #expect(r.exitCode == 0, "\(r)")
+            let json = try JSON.parse(r.stdout)
+            // The official client's parser reads every family; print name{labels} value lines.
+            let script = """
+                import sys
+                from prometheus_client.parser import text_string_to_metric_families
+                for family in text_string_to_metric_families(open(sys.argv[1]).read()):
+                    for s in family.samples:
+                        labels = ",".join(f"{k}={v}" for k, v in sorted(s.labels.items()))
+                        print(f"{s.name}{{{labels}}} {s.value!r}")
+                """
+            let parsed = try runProgram("/usr/bin/env", ["python3", "-c", script, metrics])
+            #expect(parsed.status == 0, "\(parsed)")
+            let samples = Dictionary(parsed.stdout.split(separator: "\n").map { line -> (String, Double) in
+                let parts = line.split(separator: " ")
+                return (String(parts[0]), Double(parts[1]) ?? .nan)
+            }, uniquingKeysWith: { a, _ in a })
+            #expect(samples["consentry_last_run_success{}"] == 1)
+            #expect(samples["consentry_rows{state=read}"].map(Int.init) == json["rows"]?["read"]?.int)
+            #expect(samples["consentry_rows{state=rejected}"].map(Int.init) == json["rows"]?["rejected"]?.int)
+            for policy in Self.policies {
+                #expect(samples["consentry_independent_exposed_share{policy=\(policy)}"]
+                        == json["policies"]?[policy]?["independent_exposed_share"]?.double, "\(policy)")
+            }
+            #expect(samples.count > 100, "every family parsed: \(samples.count) samples")
+        }
+
         @Test func logLevelInfoTellsTheRunsLifecycleAndTheDefaultIsQuiet() throws {
             let tmp = try TempDir()
             let quiet = try consentry(["scan", Paths.sample("nightly-2026-11-20.csv.gz"), "--db", tmp.db, "--quiet"])
