@@ -9,7 +9,8 @@ struct Consentry: ParsableCommand {
         commandName: "consentry",
         abstract: "Scan music-catalogue exports for AI-training exposure under a platform's terms.",
         version: ConsentryVersion.current,
-        subcommands: [ScanCommand.self, ReportCommand.self, RunsCommand.self, TrendCommand.self, RejectsCommand.self, PolicyCommand.self])
+        subcommands: [ScanCommand.self, ReportCommand.self, RunsCommand.self, TrendCommand.self, DiffCommand.self, ExportCommand.self,
+                      RejectsCommand.self, PruneCommand.self, PolicyCommand.self])
 }
 
 /// Options every database command shares.

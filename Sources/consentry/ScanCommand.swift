@@ -65,6 +65,8 @@ struct ScanCommand: ParsableCommand {
     @Option(name: .customLong("wait-lock"), help: "Wait up to SECONDS for another scan of the same database instead of exiting 75.")
     var waitLock: Double = 0
 
+    @OptionGroup var logging: LoggingOptions
+
     @Option(name: .customLong("chunk-bytes"), help: .hidden)
     var chunkBytes: Int = 1 << 20
 
@@ -120,6 +122,7 @@ struct ScanCommand: ParsableCommand {
         request.jobs = jobs ?? ProcessInfo.processInfo.activeProcessorCount
         request.waitLock = waitLock
         request.commandLine = CommandLine.arguments.joined(separator: " ")
+        request.logger = logging.makeLogger()
         request.input.format = inputFormat == .auto ? nil : InputFormat(rawValue: inputFormat.rawValue)
         request.input.delimiter = try delimiterByte()
         request.input.columns = try columnOverrides()

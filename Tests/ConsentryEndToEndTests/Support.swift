@@ -537,7 +537,7 @@ enum Spec {
         func check(_ ok: Bool, _ what: @autoclosure () -> String) {
             if !ok { Issue.record("report shape: \(what())", sourceLocation: sourceLocation) }
         }
-        check(json.keys == ["run_id", "status", "rows", "rejects_by_code", "policies"], "top-level keys \(json.keys.sorted())")
+        check(json.keys == ["run_id", "status", "rows", "rejects_by_code", "policies", "transitions"], "top-level keys \(json.keys.sorted())")
         check(json["run_id"]?.int != nil, "run_id is \(String(describing: json["run_id"]))")
         check(json["status"]?.string == "completed", "status is \(String(describing: json["status"]))")
         let rows = json["rows"]
@@ -616,6 +616,41 @@ enum Spec {
                 check(policy["exposure_gap"]?.double == i - l, "\(id).exposure_gap != independent - labelled")
             } else {
                 check(policy["exposure_gap"]?.isNull == true, "\(id).exposure_gap should be null")
+            }
+        }
+        checkTransitions(json, policies: policies, check)
+    }
+
+    /// `transitions` lists only moves (from != to) between policies listed in that order, and
+    /// moving each pair's first policy's counts by them gives the second policy's counts.
+    static func checkTransitions(_ json: JSON, policies: [String], _ check: (Bool, @autoclosure () -> String) -> Void) {
+        guard let list = json["transitions"]?.array else { check(false, "transitions is not an array"); return }
+        var moved: [String: Int] = [:]
+        for t in list {
+            check(t.keys == ["from_policy", "to_policy", "group", "use", "from", "to", "tracks"], "transition keys \(t.keys.sorted())")
+            guard let from = t["from_policy"]?.string, let to = t["to_policy"]?.string, let group = t["group"]?.string,
+                  let use = t["use"]?.string, let a = t["from"]?.string, let b = t["to"]?.string, let n = t["tracks"]?.int else {
+                check(false, "transition fields \(t)"); continue
+            }
+            check((policies.firstIndex(of: from) ?? .max) < (policies.firstIndex(of: to) ?? -1), "pair \(from) → \(to) out of scan order")
+            check(Spec.groups.contains(group) && Spec.uses.contains(use) && Spec.verdicts.contains(a) && Spec.verdicts.contains(b),
+                  "transition names \(t)")
+            check(a != b && n > 0, "transition \(t) is not a move")
+            moved["\(from)|\(to)|\(group)|\(use)|\(a)", default: 0] -= n
+            moved["\(from)|\(to)|\(group)|\(use)|\(b)", default: 0] += n
+        }
+        for (i, p) in policies.enumerated() {
+            for q in policies[(i + 1)...] {
+                for group in Spec.groups {
+                    for use in Spec.uses {
+                        for v in Spec.verdicts {
+                            let before = json["policies"]?[p]?["groups"]?[group]?["uses"]?[use]?[v]?.int ?? -1
+                            let after = json["policies"]?[q]?["groups"]?[group]?["uses"]?[use]?[v]?.int ?? -1
+                            let net = moved["\(p)|\(q)|\(group)|\(use)|\(v)"] ?? 0
+                            check(before + net == after, "\(p) → \(q) \(group) \(use) \(v): \(before) + moves \(net) != \(after)")
+                        }
+                    }
+                }
             }
         }
     }

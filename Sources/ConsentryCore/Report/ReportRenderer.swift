@@ -177,11 +177,13 @@ public enum ReportRenderer {
         }
     }
 
-    /// The `consentry runs` table.
+    /// The `consentry runs` table; `rows` says which per-track rows a completed run still has
+    /// (`all`, `exposed`, `none` as scanned with `--store`, or `pruned`).
     public static func runs(_ runs: [RunInfo]) -> String {
         guard !runs.isEmpty else { return "No runs yet.\n" }
         var out = [pad("id", 5, right: true), pad("started", 24), pad("duration", 9, right: true), pad("status", 10),
-                   pad("read", 12, right: true), pad("scanned", 12, right: true), pad("rejected", 10, right: true), "inputs"]
+                   pad("read", 12, right: true), pad("scanned", 12, right: true), pad("rejected", 10, right: true),
+                   pad("rows", 7), "inputs"]
             .joined(separator: " ") + "\n"
         for run in runs {
             var duration = ""
@@ -192,7 +194,9 @@ public enum ReportRenderer {
             out += [pad(String(run.id), 5, right: true), pad(run.startedAt, 24), pad(duration, 9, right: true),
                     pad(run.status, 10), pad(run.rowsRead.map(grouped) ?? "-", 12, right: true),
                     pad(run.rowsScanned.map(grouped) ?? "-", 12, right: true),
-                    pad(run.rowsRejected.map(grouped) ?? "-", 10, right: true), inputs].joined(separator: " ") + "\n"
+                    pad(run.rowsRejected.map(grouped) ?? "-", 10, right: true),
+                    pad(run.status != "completed" ? "-" : run.prunedAt != nil ? "pruned" : run.storeMode, 7), inputs]
+                .joined(separator: " ") + "\n"
         }
         return out
     }
@@ -255,6 +259,16 @@ final class JSONWriter {
         beginValue()
         guard let d, d.isFinite else { text += "null"; return }
         text += "\(d)"
+    }
+
+    func bool(_ b: Bool) {
+        beginValue()
+        text += b ? "true" : "false"
+    }
+
+    func null() {
+        beginValue()
+        text += "null"
     }
 
     func string(_ s: String) {

@@ -1,4 +1,5 @@
 import Foundation
+import Logging
 
 /// A scan stopped by a signal (SPEC §6: exit 130 or 143).
 public struct ScanInterrupted: ConsentryError {
@@ -24,6 +25,8 @@ public struct ScanRequest: Sendable {
     public var waitLock: Double = 0
     public var toolVersion: String = ConsentryVersion.current
     public var commandLine: String = ""
+    /// Run lifecycle at `info` (start, each input, completion), recovery at `notice`, failures at `error`.
+    public var logger = Logger(label: "consentry")
 
     public init(inputs: [String], policies: [Policy], databasePath: String) {
         self.inputs = inputs
@@ -39,13 +42,22 @@ public enum Scanner {
     /// On any error the run is marked failed with the error's text and none of its rows stay.
     public static func run(_ request: ScanRequest, cancellation: Cancellation = Cancellation(),
                            progress: ScanProgress? = nil) throws -> RunReport {
+        let logger = request.logger
+        logger.debug("taking the database lock", metadata: ["db": "\(request.databasePath)", "wait_seconds": "\(request.waitLock)"])
         let lock = try DatabaseLock(databasePath: request.databasePath, wait: request.waitLock,
                                     interruption: { cancellation.error })
         defer { withExtendedLifetime(lock) {} }
         let database = try ResultsDatabase(path: request.databasePath, create: true)
-        try database.markInterruptedRuns()
+        for id in try database.markInterruptedRuns() {
+            logger.notice("run \(id) was left running by a process that died; marked failed (interrupted)")
+        }
         let runID = try database.startRun(
             toolVersion: request.toolVersion, storeMode: request.store, commandLine: request.commandLine)
+        let started = Date()
+        logger.info("run \(runID) started", metadata: [
+            "inputs": "\(request.inputs.joined(separator: " "))", "policies": "\(request.policies.map(\.id).joined(separator: ","))",
+            "store": "\(request.store.rawValue)", "jobs": "\(request.jobs)",
+        ])
         do {
             let paths = try InputResolver.expand(request.inputs)
             for path in paths where path != "-" {
@@ -63,11 +75,22 @@ public enum Scanner {
                 let outcome = try pipeline.run(sink: writer)
                 if let reason = cancellation.error { throw reason }
                 if let empty = outcome.inputs.first(where: { $0.bytes == 0 }) { throw emptyInput(empty.path) }
+                for input in outcome.inputs {
+                    logger.info("input scanned", metadata: [
+                        "path": "\(input.path)", "format": "\(input.format.rawValue)", "compression": "\(input.compression)",
+                        "bytes": "\(input.bytes)", "rows": "\(input.rowsRead)", "sha256": "\(input.sha256)",
+                    ])
+                }
                 try database.saveOutcome(db, runID: runID, policies: request.policies, outcome: outcome,
                                          verdictRows: try writer.verdictRows())
+                logger.info("run \(runID) completed", metadata: [
+                    "seconds": "\(String(format: "%.2f", Date().timeIntervalSince(started)))", "read": "\(outcome.rowsRead)",
+                    "scanned": "\(outcome.rowsScanned)", "rejected": "\(outcome.rowsRejected)",
+                ])
             }
         } catch {
             let stored = (error as? any ConsentryError)?.description ?? "\(error)"
+            logger.debug("run \(runID) failed; its rows were rolled back", metadata: ["error": "\(stored)"])
             try? database.failRun(runID, error: stored)
             throw error
         }

@@ -37,7 +37,7 @@ public final class DatabaseLock {
                 close(fd)
                 throw StoreError(
                     .locked,
-                    "another scan\(holder.map { " (pid \($0))" } ?? "") is writing to this database; wait for it to finish or pass --wait-lock SECONDS",
+                    "another consentry scan or prune\(holder.map { " (pid \($0))" } ?? "") is writing to this database; wait for it to finish or pass --wait-lock SECONDS",
                     file: databasePath)
             }
             if let error = interruption?() {

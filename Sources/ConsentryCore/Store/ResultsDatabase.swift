@@ -18,6 +18,10 @@ public struct RunInfo: Sendable, Equatable {
     public var rowsScanned: Int?
     public var rowsRejected: Int?
     public var inputs: [String]
+    /// `all`, `exposed` or `none` (`--store`).
+    public var storeMode: String
+    /// When `consentry prune` deleted the run's verdict and reject rows.
+    public var prunedAt: String?
 }
 
 /// The SQLite results database: schema, run lifecycle and queries (SPEC §4).
@@ -237,7 +241,7 @@ public final class ResultsDatabase {
     public func runs() throws -> [RunInfo] {
         try read { db in
             let rows = try Row.fetchAll(db, sql: """
-                SELECT id, started_at, finished_at, status, error, rows_read, rows_scanned, rows_rejected,
+                SELECT id, started_at, finished_at, status, error, rows_read, rows_scanned, rows_rejected, store_mode, pruned_at,
                        (SELECT group_concat(path, char(10)) FROM (SELECT path FROM run_inputs i WHERE i.run_id = runs.id ORDER BY input_index)) AS inputs
                 FROM runs ORDER BY id DESC
                 """)
@@ -246,7 +250,8 @@ public final class ResultsDatabase {
                     id: row["id"], startedAt: row["started_at"], finishedAt: row["finished_at"], status: row["status"],
                     error: row["error"], rowsRead: row["rows_read"], rowsScanned: row["rows_scanned"],
                     rowsRejected: row["rows_rejected"],
-                    inputs: (row["inputs"] as String?)?.split(separator: "\n").map(String.init) ?? [])
+                    inputs: (row["inputs"] as String?)?.split(separator: "\n").map(String.init) ?? [],
+                    storeMode: row["store_mode"], prunedAt: row["pruned_at"])
             }
         }
     }
@@ -358,6 +363,9 @@ extension ResultsDatabase {
     public func rejects(runID: Int64?, code: String?, limit: Int?) throws -> (run: Int64, rejects: [StoredReject]) {
         try read { db in
             let id = try resolveRun(db, runID)
+            if let pruned = try String.fetchOne(db, sql: "SELECT pruned_at FROM runs WHERE id = ?", arguments: [id]) {
+                throw StoreError(.runNotFound, "the reject rows of run \(id) were deleted by `consentry prune` at \(pruned); `consentry report --run \(id)` still shows its rejects by code", file: path)
+            }
             var sql = "SELECT input, line, byte_offset, code, \"column\", message, excerpt FROM rejects WHERE run_id = ?"
             var arguments: StatementArguments = [id]
             if let code {

@@ -6,6 +6,26 @@ import GRDB
 /// upgraded in place from any earlier version, and one written by a newer consentry is
 /// recognised by the migrations it has that this version does not know.
 enum Schema {
+    /// `verdicts_readable` (SPEC §4): one row per track, policy and use, decoded.
+    static let verdictsReadableView = """
+        CREATE VIEW verdicts_readable AS
+            SELECT v.run_id AS run_id,
+                   p.policy_id AS policy_id,
+                   v.track_id AS track_id,
+                   CASE v.label_status WHEN 0 THEN 'major' WHEN 1 THEN 'licensed'
+                        WHEN 2 THEN 'independent' ELSE 'unknown' END AS label_status,
+                   u.name AS use,
+                   CASE (v.verdicts >> (8 * u.use_index)) & 3 WHEN 0 THEN 'exposed'
+                        WHEN 1 THEN 'consented' ELSE 'blocked' END AS verdict,
+                   r.rule_id AS rule_id
+            FROM verdicts v
+            JOIN run_policies p ON p.run_id = v.run_id AND p.policy_index = v.policy_index
+            CROSS JOIN ai_uses u
+            JOIN policy_rules r ON r.run_id = v.run_id AND r.policy_index = v.policy_index
+                 AND r.use_index = u.use_index
+                 AND r.rule_index = (v.verdicts >> (8 * u.use_index + 2)) & 63;
+        """
+
     static var migrator: DatabaseMigrator {
         var migrator = DatabaseMigrator()
         migrator.registerMigration("v1") { db in
@@ -110,26 +130,27 @@ enum Schema {
                     excerpt TEXT NOT NULL
                 );
                 CREATE INDEX rejects_by_run ON rejects (run_id, code);
-                CREATE VIEW verdicts_readable AS
-                    SELECT v.run_id AS run_id,
-                           p.policy_id AS policy_id,
-                           v.track_id AS track_id,
-                           CASE v.label_status WHEN 0 THEN 'major' WHEN 1 THEN 'licensed'
-                                WHEN 2 THEN 'independent' ELSE 'unknown' END AS label_status,
-                           u.name AS use,
-                           CASE (v.verdicts >> (8 * u.use_index)) & 3 WHEN 0 THEN 'exposed'
-                                WHEN 1 THEN 'consented' ELSE 'blocked' END AS verdict,
-                           r.rule_id AS rule_id
-                    FROM verdicts v
-                    JOIN run_policies p ON p.run_id = v.run_id AND p.policy_index = v.policy_index
-                    CROSS JOIN ai_uses u
-                    JOIN policy_rules r ON r.run_id = v.run_id AND r.policy_index = v.policy_index
-                         AND r.use_index = u.use_index
-                         AND r.rule_index = (v.verdicts >> (8 * u.use_index + 2)) & 63;
+                \(verdictsReadableView)
                 """)
         }
         migrator.registerMigration("v2") { db in
             try db.execute(sql: """
+                -- verdicts gets an INTEGER PRIMARY KEY so that VACUUM (after `consentry prune`)
+                -- keeps every row's rowid, and with it the ranges below.
+                DROP VIEW verdicts_readable;
+                CREATE TABLE verdicts_v2 (
+                    id INTEGER PRIMARY KEY,
+                    run_id INTEGER NOT NULL,
+                    policy_index INTEGER NOT NULL,
+                    track_id TEXT NOT NULL,
+                    label_status INTEGER NOT NULL,
+                    verdicts INTEGER NOT NULL
+                );
+                INSERT INTO verdicts_v2 (id, run_id, policy_index, track_id, label_status, verdicts)
+                    SELECT rowid, run_id, policy_index, track_id, label_status, verdicts FROM verdicts ORDER BY rowid;
+                DROP TABLE verdicts;
+                ALTER TABLE verdicts_v2 RENAME TO verdicts;
+                \(verdictsReadableView)
                 -- The rowid range of a run's verdict rows: they are inserted in one transaction by
                 -- the one scan holding the lock, so they are contiguous. diff and export read a run
                 -- by range instead of scanning the rows of every run.

@@ -143,13 +143,13 @@ struct ReportRendererTests {
 
         // Parses as JSON.
         let object = try #require(try JSONSerialization.jsonObject(with: Data(text.utf8)) as? [String: Any])
-        #expect(Set(object.keys) == ["run_id", "status", "rows", "rejects_by_code", "policies"])
+        #expect(Set(object.keys) == ["run_id", "status", "rows", "rejects_by_code", "policies", "transitions"])
         #expect(scanTestInt(object["run_id"]) == Int(report.runID))
         #expect(object["status"] as? String == "completed")
 
         // Key order, read from the text itself.
         let ordered = try ScanTestOrderedJSON.parse(text)
-        #expect(ordered.keys == ["run_id", "status", "rows", "rejects_by_code", "policies"])
+        #expect(ordered.keys == ["run_id", "status", "rows", "rejects_by_code", "policies", "transitions"])
         #expect(ordered["rows"]?.keys == ["read", "scanned", "rejected"])
         #expect(ordered["rows"]?["read"] == .scalar("7"))
         #expect(ordered["rows"]?["scanned"] == .scalar("5"))
@@ -204,6 +204,30 @@ struct ReportRendererTests {
         #expect(scanTestInt(rejects["duplicate_track_id"]) == 1)
         // A share with many digits is written in full: the text holds the shortest round-trip form.
         #expect(text.contains("\(1.0 / 3.0)"))
+
+        // What-if from opt-out to 2025-05: i2 and i3 opted out of training, i3 opted in to generative.
+        let transitions = try #require(object["transitions"] as? [[String: Any]])
+        let moves = transitions.map { t in
+            "\(t["from_policy"]!) \(t["to_policy"]!) \(t["group"]!) \(t["use"]!) \(t["from"]!) \(t["to"]!) \(scanTestInt(t["tracks"])!)"
+        }
+        #expect(moves == [
+            "soundcloud-opt-out soundcloud-2025-05 independent ai_generative_training blocked consented 1",
+            "soundcloud-opt-out soundcloud-2025-05 independent ai_training blocked exposed 2",
+            "soundcloud-opt-out soundcloud-2025-05 all ai_generative_training blocked consented 1",
+            "soundcloud-opt-out soundcloud-2025-05 all ai_training blocked exposed 2",
+        ])
+    }
+
+    @Test("one policy: transitions is an empty list; text shows no what-if section")
+    func singlePolicyTransitions() throws {
+        let dir = try ScanTestDir("report1")
+        let report = try Self.storedReport(dir, policies: ["soundcloud-2025-05"])
+        let object = try #require(try JSONSerialization.jsonObject(with: Data(ReportRenderer.json(report).utf8)) as? [String: Any])
+        #expect((object["transitions"] as? [Any])?.isEmpty == true)
+        #expect(!ReportRenderer.text(report).contains("What-if"))
+        let two = try Self.storedReport(try ScanTestDir("report2"))
+        #expect(ReportRenderer.text(two).contains("What-if soundcloud-opt-out → soundcloud-2025-05"))
+        #expect(ReportRenderer.text(two).contains("blocked → exposed"))
     }
 
     @Test("json: a run without licensed and major tracks has null labelled share and null gap; empty report still lists every group")
@@ -227,7 +251,7 @@ struct ReportRendererTests {
         }
         #expect((object["rejects_by_code"] as? [String: Any])?.isEmpty == true)
         let ordered = try ScanTestOrderedJSON.parse(text)
-        #expect(ordered.keys == ["run_id", "status", "rows", "rejects_by_code", "policies"])
+        #expect(ordered.keys == ["run_id", "status", "rows", "rejects_by_code", "policies", "transitions"])
     }
 
     @Test("json escapes strings and keeps tiny shares as plain JSON numbers")

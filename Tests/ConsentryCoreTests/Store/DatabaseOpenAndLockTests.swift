@@ -1,4 +1,5 @@
 import Foundation
+import GRDB
 import Testing
 @testable import ConsentryCore
 
@@ -80,7 +81,7 @@ struct ResultsDatabaseOpenTests {
         let dir = try ScanTestDir("db")
         do { _ = try ResultsDatabase(path: dir.db, create: true) }
         let known = try scanTestSQL(dir.db, "SELECT identifier FROM grdb_migrations").compactMap { $0["identifier"] as? String }
-        #expect(known == ["v1"])
+        #expect(known == ["v1", "v2"])
         try scanTestSQLExec(dir.db, "INSERT INTO grdb_migrations (identifier) VALUES ('v999-from-the-future')")
         for create in [false, true] {
             let error = scanTestCatch { try ResultsDatabase(path: dir.db, create: create) }
@@ -93,6 +94,38 @@ struct ResultsDatabaseOpenTests {
         let scanError = scanTestCatch { try scanTestScan(dir.db, inputs: [input], policies: try scanTestPolicies(["soundcloud-2025-05"])) }
         #expect((scanError as? StoreError)?.kind == .newerSchema)
         #expect(try scanTestSQLInt(dir.db, "SELECT count(*) FROM runs") == 0)
+    }
+
+    @Test("a v1 database is upgraded in place: verdict rows keep their rowids, runs their figures")
+    func upgradeFromV1() throws {
+        let dir = try ScanTestDir("dbv1")
+        do {
+            let queue = try DatabaseQueue(path: dir.db)
+            try Schema.migrator.migrate(queue, upTo: "v1")
+        }
+        try scanTestSQLExec(dir.db, """
+            INSERT INTO runs (id, started_at, finished_at, status, rows_read, rows_scanned, rows_rejected, tool_version, store_mode, command_line)
+                VALUES (1, '2026-01-01T00:00:00Z', '2026-01-01T00:00:01Z', 'completed', 2, 2, 0, '0.1.0', 'all', 'consentry scan');
+            INSERT INTO run_policies VALUES (1, 0, 'p', 'sha', 'yaml', 'P', 'p.yaml', 1.0, NULL, NULL);
+            INSERT INTO policy_rules VALUES (1, 0, 0, 0, 'r0', 'exposed'), (1, 0, 1, 0, 'r1', 'blocked'),
+                (1, 0, 2, 0, 'r2', 'consented'), (1, 0, 3, 0, 'r3', 'blocked');
+            INSERT INTO verdicts (rowid, run_id, policy_index, track_id, label_status, verdicts)
+                VALUES (7, 1, 0, 't1', 2, \(0x02_01_02_00)), (9, 1, 0, 't2', 0, \(0x02_01_02_00));
+            """)
+        let db = try ResultsDatabase(path: dir.db, create: false)
+        let known = try scanTestSQL(dir.db, "SELECT identifier FROM grdb_migrations").compactMap { $0["identifier"] as? String }
+        #expect(known == ["v1", "v2"])
+        #expect(try scanTestSQL(dir.db, "SELECT id, track_id FROM verdicts ORDER BY id").map(scanTestRowText)
+                == ["id=7 track_id=t1", "id=9 track_id=t2"])
+        #expect(try scanTestSQL(dir.db, "SELECT track_id, label_status, use, verdict, rule_id FROM verdicts_readable WHERE track_id = 't1' ORDER BY use").map(scanTestRowText) == [
+            "label_status=independent rule_id=r0 track_id=t1 use=ai_generative_training verdict=exposed",
+            "label_status=independent rule_id=r2 track_id=t1 use=ai_inference verdict=consented",
+            "label_status=independent rule_id=r1 track_id=t1 use=ai_training verdict=blocked",
+            "label_status=independent rule_id=r3 track_id=t1 use=data_mining verdict=blocked",
+        ])
+        #expect(try db.runs().first?.rowsScanned == 2)
+        // Runs from before v2 have no recorded range and are read by run_id.
+        #expect(try db.diff(runA: 1, runB: 1, policy: nil, limit: 0).unchanged == 2)
     }
 
     @Test("a file that is not SQLite is refused with .notADatabase and left unchanged", arguments: [false, true])
