@@ -66,16 +66,14 @@ extension ResultsDatabase {
             FROM rejects WHERE run_id = ? AND code = ? ORDER BY rowid LIMIT ?
             """)
         for code in RejectCode.allCases {
-            let rows = try Row.fetchAll(statement, arguments: [runID, code.rawValue, perCode]).map { row in
-                StoredReject(input: row[0], line: row[1], offset: row[2], code: row[3], column: row[4],
-                             message: row[5], excerpt: row[6])
-            }
+            let rows = try Row.fetchAll(statement, arguments: [runID, code.rawValue, perCode]).map(StoredReject.init(row:))
             if !rows.isEmpty { examples[code] = rows }
         }
         return examples
     }
 
-    /// Like ``trend(policyID:last:)``, but only runs up to and including `through`.
+    /// The last `last` completed runs up to and including `through` that applied `policyID`,
+    /// oldest first.
     static func trend(_ db: Database, policyID: String, last: Int, through runID: Int64) throws -> [TrendPoint] {
         let rows = try Row.fetchAll(db, sql: """
             SELECT r.id, r.started_at, r.rows_scanned, p.independent_exposed_share, p.labelled_exposed_share,

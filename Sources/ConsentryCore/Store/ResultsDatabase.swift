@@ -332,6 +332,21 @@ public struct StoredReject: Sendable, Equatable {
     public var column: String?
     public var message: String
     public var excerpt: String
+
+    /// From a row of `SELECT input, line, byte_offset, code, "column", message, excerpt`.
+    init(row: Row) {
+        self.init(input: row[0], line: row[1], offset: row[2], code: row[3], column: row[4], message: row[5], excerpt: row[6])
+    }
+
+    public init(input: String, line: Int, offset: Int, code: String, column: String?, message: String, excerpt: String) {
+        self.input = input
+        self.line = line
+        self.offset = offset
+        self.code = code
+        self.column = column
+        self.message = message
+        self.excerpt = excerpt
+    }
 }
 
 /// One completed run's headline figures under one policy, for `consentry trend`.
@@ -377,28 +392,13 @@ extension ResultsDatabase {
                 sql += " LIMIT ?"
                 arguments += [limit]
             }
-            let rows = try Row.fetchAll(db, sql: sql, arguments: arguments).map { row in
-                StoredReject(input: row[0], line: row[1], offset: row[2], code: row[3], column: row[4],
-                             message: row[5], excerpt: row[6])
-            }
+            let rows = try Row.fetchAll(db, sql: sql, arguments: arguments).map(StoredReject.init(row:))
             return (id, rows)
         }
     }
 
     /// The last `last` completed runs that applied `policyID`, oldest first.
     public func trend(policyID: String, last: Int) throws -> [TrendPoint] {
-        try read { db in
-            let rows = try Row.fetchAll(db, sql: """
-                SELECT r.id, r.started_at, r.rows_scanned, p.independent_exposed_share, p.labelled_exposed_share,
-                       p.exposure_gap
-                FROM runs r JOIN run_policies p ON p.run_id = r.id
-                WHERE r.status = 'completed' AND p.policy_id = ?
-                ORDER BY r.id DESC LIMIT ?
-                """, arguments: [policyID, last])
-            return rows.reversed().map { row in
-                TrendPoint(runID: row[0], startedAt: row[1], tracks: row[2] ?? 0, independentExposedShare: row[3],
-                           labelledExposedShare: row[4], exposureGap: row[5])
-            }
-        }
+        try read { db in try ResultsDatabase.trend(db, policyID: policyID, last: last, through: Int64.max) }
     }
 }

@@ -37,11 +37,21 @@ struct CSVReportTests {
         let text = CSVReport.render(report)
         #expect(text.hasSuffix("\n"))
         let lines = text.split(separator: "\n")
-        #expect(lines.first == "run_id,started_at,policy_id,group,use,tracks,exposed,consented,blocked,any_training_exposed,exposed_share")
-        #expect(lines.count == 1 + 2 * 5 * 4)
-        let rows = lines.dropFirst().map(csvTestFields)
+        #expect(lines.first == "run_id,started_at,policy_id,group,use,tracks,exposed,consented,blocked,any_training_exposed,exposed_share,to_policy_id,from_verdict,to_verdict,moved")
+        #expect(lines.count == 1 + 2 * 5 * 4 + report.transitions.count)
+        // The what-if rows come last: opt-out → 2025-05 (see ReportRendererTests.storedReport).
+        let moves = lines.suffix(report.transitions.count).map(csvTestFields)
+        #expect(moves.map { $0[2...4].joined(separator: " ") + " " + $0[11...].joined(separator: " ") } == [
+            "soundcloud-opt-out independent ai_generative_training soundcloud-2025-05 blocked consented 1",
+            "soundcloud-opt-out independent ai_training soundcloud-2025-05 blocked exposed 2",
+            "soundcloud-opt-out all ai_generative_training soundcloud-2025-05 blocked consented 1",
+            "soundcloud-opt-out all ai_training soundcloud-2025-05 blocked exposed 2",
+        ])
+        #expect(moves.allSatisfy { $0[5...10].allSatisfy { $0.isEmpty } })
+        let rows = lines.dropFirst().dropLast(report.transitions.count).map(csvTestFields)
         for row in rows {
-            #expect(row.count == 11, "\(row)")
+            #expect(row.count == 15, "\(row)")
+            #expect(row[11...].allSatisfy { $0.isEmpty }, "\(row)")
             #expect(row[0] == String(report.runID))
             #expect(row[1] == report.startedAt)
             // Every use's verdicts add up to the group's tracks.
@@ -53,12 +63,12 @@ struct CSVReportTests {
 
         // soundcloud-opt-out, independent, ai_training: 3 tracks, 1 exposed, 2 blocked (opted out).
         let training = try #require(rows.first { $0[2] == "soundcloud-opt-out" && $0[3] == "independent" && $0[4] == "ai_training" })
-        #expect(Array(training[5...]) == ["3", "1", "0", "2", "1", "\(1.0 / 3.0)"])
+        #expect(Array(training[5...10]) == ["3", "1", "0", "2", "1", "\(1.0 / 3.0)"])
         // No licensed track: the share is an empty cell, the counts zeros.
         let licensed = try #require(rows.first { $0[3] == "licensed" })
-        #expect(Array(licensed[5...]) == ["0", "0", "0", "0", "0", ""])
+        #expect(Array(licensed[5...10]) == ["0", "0", "0", "0", "0", ""])
         let all = try #require(rows.first { $0[2] == "soundcloud-2025-05" && $0[3] == "all" && $0[4] == "ai_inference" })
-        #expect(Array(all[5...]) == ["5", "5", "0", "0", "4", "0.8"])
+        #expect(Array(all[5...10]) == ["5", "5", "0", "0", "4", "0.8"])
     }
 
     @Test("a policy id that a spreadsheet would run as a formula, or with a comma or quote, stays one text cell")
@@ -72,7 +82,7 @@ struct CSVReportTests {
         #expect(lines.count == 5 * 20)
         let ids = Set(lines.map { csvTestFields($0)[2] })
         #expect(ids == ["'=HYPERLINK(\"http://x\",\"y\")", "'+1", "'-1", "'@SUM(A1)", "a,\"b\""])
-        for line in lines { #expect(csvTestFields(line).count == 11, "\(line)") }
+        for line in lines { #expect(csvTestFields(line).count == 15, "\(line)") }
     }
 
     @Test("a run without policies (failed) is just the header")
