@@ -23,6 +23,11 @@ struct DatabaseOptions: ParsableArguments {
     }
 }
 
+extension RunSelector: ExpressibleByArgument {
+    public init?(argument: String) { self.init(argument) }
+    public static var defaultCompletionKind: CompletionKind { .list(["latest", "previous"]) }
+}
+
 /// Prints an error as `consentry: error: <file>:<line>: <message>` and maps it to SPEC §6's exit code.
 enum Failure {
     static func exitCode(for error: any Error) -> Int32 {

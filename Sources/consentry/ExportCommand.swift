@@ -20,8 +20,8 @@ struct ExportCommand: ParsableCommand {
 
     @OptionGroup var database: DatabaseOptions
 
-    @Option(name: .customLong("run"), help: "Run id, or latest (the latest completed run).")
-    var runSelector: String = "latest"
+    @Option(name: .customLong("run"), help: "Run id, latest (the newest completed run) or previous.")
+    var runSelection: RunSelector = .latest
 
     @Option(name: .long, help: "One of the run's policies (default: the first it applied).")
     var policy: String?
@@ -33,7 +33,6 @@ struct ExportCommand: ParsableCommand {
     var output: String?
 
     func validate() throws {
-        if runSelector != "latest" && Int64(runSelector) == nil { throw ValidationError("--run takes a run id or 'latest'") }
         if output?.isEmpty == true { throw ValidationError("--output needs a file path") }
     }
 
@@ -44,16 +43,11 @@ struct ExportCommand: ParsableCommand {
         do {
             let db = try ResultsDatabase(path: database.path, create: false)
             let summary = try VerdictExporter.export(
-                database: db, run: Int64(runSelector), policy: policy, format: format, outputPath: output,
+                database: db, run: try db.resolve(runSelection), policy: policy, format: format, outputPath: output,
                 cancellation: cancellation)
             if summary.storeMode == .exposed {
                 Output.warn("run \(summary.runID) was scanned with --store exposed, which kept only tracks exposed to some AI use under one of its policies: \(summary.tracks) of \(summary.rowsScanned) scanned tracks exported; rescan with --store all for every track")
             }
-        } catch let interrupted as ScanInterrupted {
-            let name = interrupted.signal == SIGTERM ? "SIGTERM" : "SIGINT"
-            let what = output.map { "; \($0) was not written" } ?? ""
-            FileHandle.standardError.write(Data("consentry: error: export interrupted by \(name)\(what)\n".utf8))
-            throw ExitCode(interrupted.signal == SIGTERM ? 143 : 130)
         } catch {
             Failure.report(error)
         }

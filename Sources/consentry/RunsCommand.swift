@@ -25,8 +25,8 @@ struct ReportCommand: ParsableCommand {
 
     @OptionGroup var database: DatabaseOptions
 
-    @Option(name: .customLong("run"), help: "Run id, or latest.")
-    var runSelector: String = "latest"
+    @Option(name: .customLong("run"), help: "Run id, latest (the newest completed run) or previous.")
+    var runSelection: RunSelector = .latest
 
     @Option(name: .long, help: "text, json, markdown (for a ticket), csv (one row per policy, group and use) or html (one self-contained page with charts).")
     var format: ReportFormat = .text
@@ -35,13 +35,9 @@ struct ReportCommand: ParsableCommand {
     var output: String?
 
     func run() throws {
-        var runID: Int64? = nil
-        if runSelector != "latest" {
-            guard let id = Int64(runSelector) else { throw ValidationError("--run takes a run id or 'latest'") }
-            runID = id
-        }
         do {
             let db = try ResultsDatabase(path: database.path, create: false)
+            let runID = try db.resolve(runSelection)
             let text: String
             switch format {
             case .text: text = ReportRenderer.text(try db.report(runID: runID))
@@ -50,10 +46,13 @@ struct ReportCommand: ParsableCommand {
             case .csv: text = CSVReport.render(try db.report(runID: runID))
             case .html: text = HTMLReport.render(try db.reportDocument(runID: runID))
             }
-            if let output {
-                try AtomicFile.write(text, to: output)
-            } else {
-                Output.write(text)
+            let file = try output.map { try OutputFile(replacing: $0, protecting: database.path) } ?? OutputFile.standardOutput()
+            do {
+                try file.write(text)
+                try file.commit()
+            } catch {
+                file.discard()
+                throw error
             }
         } catch {
             Failure.report(error)

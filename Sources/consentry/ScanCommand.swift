@@ -143,7 +143,7 @@ struct ScanCommand: ParsableCommand {
             defer { display?.stop() }
             report = try Scanner.run(request, cancellation: cancellation, progress: progressCounters)
         } catch {
-            if let metricsFile { try? Metrics.writeFailure(to: metricsFile, started: started) }
+            if let metricsFile { try? Metrics.writeFailure(to: metricsFile, database: database.path, started: started) }
             Failure.report(error)
         }
         withExtendedLifetime(signals) {}
@@ -161,7 +161,7 @@ struct ScanCommand: ParsableCommand {
         }
         if let metricsFile {
             do {
-                try Metrics.write(report, to: metricsFile, started: started, finished: Date())
+                try Metrics.write(report, to: metricsFile, database: database.path, started: started, finished: Date())
             } catch {
                 Output.warn("cannot write the metrics file \(metricsFile): \(error)")
             }

@@ -44,8 +44,8 @@ struct RejectsCommand: ParsableCommand {
 
     @OptionGroup var database: DatabaseOptions
 
-    @Option(name: .customLong("run"), help: "Run id, or latest (the latest completed run).")
-    var runSelector: String = "latest"
+    @Option(name: .customLong("run"), help: "Run id, latest (the newest completed run) or previous.")
+    var runSelection: RunSelector = .latest
 
     @Option(name: .long, help: "Only this reject code, e.g. invalid_boolean.")
     var code: String?
@@ -54,7 +54,6 @@ struct RejectsCommand: ParsableCommand {
     var limit: Int?
 
     func validate() throws {
-        if runSelector != "latest" && Int64(runSelector) == nil { throw ValidationError("--run takes a run id or 'latest'") }
         if let code, RejectCode(rawValue: code) == nil {
             throw ValidationError("unknown reject code '\(code)'; codes: \(RejectCode.allCases.map(\.rawValue).joined(separator: ", "))")
         }
@@ -64,7 +63,7 @@ struct RejectsCommand: ParsableCommand {
     func run() throws {
         do {
             let db = try ResultsDatabase(path: database.path, create: false)
-            let (_, rejects) = try db.rejects(runID: Int64(runSelector), code: code, limit: limit)
+            let (_, rejects) = try db.rejects(runID: try db.resolve(runSelection), code: code, limit: limit)
             Output.write(TrendRenderer.rejects(rejects))
         } catch {
             Failure.report(error)

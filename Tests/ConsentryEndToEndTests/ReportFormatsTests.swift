@@ -78,7 +78,7 @@ extension EndToEnd {
             let path = tmp.file("missing-dir/report.html")
             let r = try consentry(["report", "--db", tmp.db, "--format", "html", "--output", path])
             #expect(r.exitCode == 2, "\(r)")
-            #expect(r.stderr.hasPrefix("consentry: error: \(path): cannot write"), "\(r)")
+            #expect(r.stderr.hasPrefix("consentry: error: \(path): cannot create a file in"), "\(r)")
             #expect(!FileManager.default.fileExists(atPath: tmp.file("missing-dir")))
 
             let noRun = try consentry(["report", "--db", tmp.db, "--run", "99", "--format", "html", "--output", tmp.file("r.html")])
@@ -87,6 +87,19 @@ extension EndToEnd {
 
             let badFormat = try consentry(["report", "--db", tmp.db, "--format", "pdf"])
             #expect(badFormat.exitCode == 64, "\(badFormat)")
+
+            // The results database (or its WAL) is never the output: that would lose every run.
+            for target in [tmp.db, tmp.db + "-wal"] where FileManager.default.fileExists(atPath: target) {
+                let clobber = try consentry(["report", "--db", tmp.db, "--format", "html", "--output", target])
+                #expect(clobber.exitCode == 2 && clobber.stderr.contains("this is the results database"), "\(clobber)")
+            }
+            let metrics = try consentry(["scan", Paths.sample("dirty.csv"), "--db", tmp.db, "--max-record-bytes", "300",
+                                         "--quiet", "--metrics-file", tmp.db])
+            #expect(metrics.exitCode == 0 && metrics.stderr.contains("this is the results database"), "\(metrics)")
+            #expect(try consentry(["runs", "--db", tmp.db]).exitCode == 0, "the database is intact")
+            let previous = try consentry(["report", "--db", tmp.db, "--run", "previous", "--format", "json"])
+            #expect(try JSON.parse(previous.stdout)["run_id"]?.int == 2, "\(previous)")
+            #expect(try consentry(["report", "--db", tmp.db, "--run", "0"]).exitCode == 64)
         }
     }
 }

@@ -11,6 +11,10 @@ public struct PolicyEvaluator: Sendable {
     private let evaluatesRules: [Bool]
     /// Whether any policy compares upload dates, so tracks need `uploaded_at` as a value.
     public let comparesDates: Bool
+    /// Whether every decision follows from the track's ``key(_:)`` alone (no dates).
+    public var isTableDriven: Bool { !comparesDates }
+    /// The number of distinct keys: 4 label statuses × 3 flags.
+    public static let keyCount = 32
 
     public init(policies: [Policy]) {
         self.policies = policies

@@ -151,16 +151,15 @@ public enum ReportRenderer {
     /// Per pair of policies, the tracks whose verdict changes, by group and use.
     static func transitionsText(_ report: RunReport) -> String {
         var out = ""
-        var pair: (String, String)? = nil
-        for t in report.transitions {
-            if pair == nil || pair! != (t.fromPolicy, t.toPolicy) {
-                pair = (t.fromPolicy, t.toPolicy)
-                out += "\nWhat-if \(t.fromPolicy) → \(t.toPolicy): tracks whose verdict changes\n"
-                out += "  " + [pad("group", 12), pad("use", 23), pad("change", 22), pad("tracks", 10, right: true)]
-                    .joined(separator: " ") + "\n"
+        for pair in report.transitionsByPair {
+            let first = pair[pair.startIndex]
+            out += "\nWhat-if \(first.fromPolicy) → \(first.toPolicy): tracks whose verdict changes\n"
+            out += "  " + [pad("group", 12), pad("use", 23), pad("change", 22), pad("tracks", 10, right: true)]
+                .joined(separator: " ") + "\n"
+            for t in pair {
+                out += "  " + [pad(t.group.rawValue, 12), pad(t.use.name, 23), pad("\(t.from.name) → \(t.to.name)", 22),
+                               pad(grouped(t.tracks), 10, right: true)].joined(separator: " ") + "\n"
             }
-            out += "  " + [pad(t.group.rawValue, 12), pad(t.use.name, 23), pad("\(t.from.name) → \(t.to.name)", 22),
-                           pad(grouped(t.tracks), 10, right: true)].joined(separator: " ") + "\n"
         }
         if report.policies.count > 1 && report.transitions.isEmpty {
             out += "\nWhat-if: no track's verdict differs between the policies.\n"

@@ -89,3 +89,19 @@ public struct RunReport: Sendable, Equatable {
     /// Share of rows rejected; 0 for an empty run.
     public var rejectRate: Double { rowsRead == 0 ? 0 : Double(rowsRejected) / Double(rowsRead) }
 }
+
+extension RunReport {
+    /// ``transitions`` split into one non-empty run per pair of policies, in stored order.
+    var transitionsByPair: [ArraySlice<PolicyTransition>] {
+        var pairs: [ArraySlice<PolicyTransition>] = []
+        var start = transitions.startIndex
+        while start < transitions.endIndex {
+            let first = transitions[start]
+            let end = transitions[start...].firstIndex { $0.fromPolicy != first.fromPolicy || $0.toPolicy != first.toPolicy }
+                ?? transitions.endIndex
+            pairs.append(transitions[start..<end])
+            start = end
+        }
+        return pairs
+    }
+}

@@ -41,10 +41,7 @@ public enum VerdictExporter {
     ///   - cancellation: checked every few thousand tracks; its error is thrown.
     public static func export(database: ResultsDatabase, run: Int64?, policy: String?, format: ExportFormat,
                               outputPath: String?, cancellation: Cancellation = Cancellation()) throws -> ExportSummary {
-        if let outputPath, sameFile(outputPath, database.path) {
-            throw StoreError(.io, "this is the results database; pass another path to --output", file: outputPath)
-        }
-        let destination = try outputPath.map { try Destination(replacing: $0) } ?? Destination(descriptor: 1, name: "standard output")
+        let destination = try outputPath.map { try OutputFile(replacing: $0, protecting: database.path) } ?? OutputFile.standardOutput()
         do {
             let summary = try database.readVerdicts { reader in
                 let source = try reader.source(run: run, policy: policy)
@@ -53,6 +50,8 @@ public enum VerdictExporter {
                 return ExportSummary(runID: source.runID, policyID: source.policyID, storeMode: source.storeMode,
                                      rowsScanned: source.rowsScanned, tracks: tracks)
             }
+            // A signal during the last rows or before the rename must not leave a file behind.
+            if let error = cancellation.error { throw error }
             try destination.commit()
             return summary
         } catch {
@@ -61,14 +60,8 @@ public enum VerdictExporter {
         }
     }
 
-    /// Whether two paths name one existing file (the rename at the end would replace it).
-    static func sameFile(_ a: String, _ b: String) -> Bool {
-        var sa = stat(), sb = stat()
-        return stat(a, &sa) == 0 && stat(b, &sb) == 0 && sa.st_dev == sb.st_dev && sa.st_ino == sb.st_ino
-    }
-
     /// Writes every row of `cursor` in `format`; returns the number of tracks.
-    static func write(_ cursor: VerdictCursor, format: ExportFormat, to out: Destination,
+    static func write(_ cursor: VerdictCursor, format: ExportFormat, to out: OutputFile,
                       cancellation: Cancellation) throws -> Int {
         let tables = Tables(cursor.source, format: format)
         if format == .csv { try out.write(Array("track_id,policy_id,label_status,use,verdict,rule_id\n".utf8)) }
@@ -274,7 +267,7 @@ public enum VerdictExporter {
     // MARK: - Escaping straight from the stored bytes
 
     /// Writes `bytes` as a JSON string, like ``JSONWriter``; invalid UTF-8 becomes U+FFFD.
-    static func writeJSONString(_ bytes: UnsafeBufferPointer<UInt8>, to out: Destination) throws {
+    static func writeJSONString(_ bytes: UnsafeBufferPointer<UInt8>, to out: OutputFile) throws {
         // Nearly every track id is plain ASCII: copy it as it is.
         if !bytes.contains(where: { $0 < 0x20 || $0 == UInt8(ascii: "\"") || $0 == UInt8(ascii: "\\") || $0 >= 0x80 }) {
             try out.write(quote)
@@ -286,7 +279,7 @@ public enum VerdictExporter {
     }
 
     /// Writes `bytes` as a CSV cell, like ``CSVCell/escape(_:)``; invalid UTF-8 becomes U+FFFD.
-    static func writeCSVCell(_ bytes: UnsafeBufferPointer<UInt8>, to out: Destination) throws {
+    static func writeCSVCell(_ bytes: UnsafeBufferPointer<UInt8>, to out: OutputFile) throws {
         let plain = !bytes.contains(where: { $0 < 0x20 || $0 >= 0x7F || $0 == UInt8(ascii: ",") || $0 == UInt8(ascii: "\"") })
         if plain, let first = bytes.first, !"=+-@".utf8.contains(first) {
             try out.write(UnsafeRawBufferPointer(bytes))
@@ -296,140 +289,4 @@ public enum VerdictExporter {
     }
 
     private static let quote: [UInt8] = [UInt8(ascii: "\"")]
-}
-
-// MARK: - Output
-
-/// write(2); the name is taken by ``VerdictExporter/Destination``'s own `write`.
-@inline(__always)
-private func systemWrite(_ descriptor: Int32, _ bytes: UnsafeRawPointer, _ count: Int) -> Int {
-    #if canImport(Glibc)
-    Glibc.write(descriptor, bytes, count)
-    #else
-    Darwin.write(descriptor, bytes, count)
-    #endif
-}
-
-extension VerdictExporter {
-    /// A buffered byte sink on a file descriptor: standard output, or a temporary file that
-    /// ``commit()`` renames over the target.
-    public final class Destination {
-        private let descriptor: Int32
-        /// How errors name the output.
-        private let name: String
-        /// The temporary file and the path it replaces, when writing a file.
-        private let file: (temporary: String, target: String)?
-        private let buffer: UnsafeMutableRawPointer
-        private var count = 0
-        private var closed = false
-
-        static let capacity = 64 * 1024
-
-        init(descriptor: Int32, name: String) {
-            self.descriptor = descriptor
-            self.name = name
-            file = nil
-            buffer = .allocate(byteCount: Destination.capacity, alignment: 16)
-        }
-
-        /// Creates a temporary file beside `path` (same directory, so the rename is atomic).
-        init(replacing path: String) throws {
-            var isDirectory: ObjCBool = false
-            if FileManager.default.fileExists(atPath: path, isDirectory: &isDirectory), isDirectory.boolValue {
-                throw StoreError(.io, "this is a directory; pass a file path to --output", file: path)
-            }
-            let url = URL(fileURLWithPath: path)
-            let directory = url.deletingLastPathComponent().path
-            var descriptor: Int32 = -1
-            var temporary = ""
-            for _ in 0..<16 {
-                temporary = directory + "/." + url.lastPathComponent + ".\(getpid()).\(UInt32.random(in: 0...UInt32.max)).tmp"
-                // 0666 and the umask: the file gets the permissions any new file would.
-                descriptor = open(temporary, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0o666)
-                if descriptor >= 0 || errno != EEXIST { break }
-            }
-            guard descriptor >= 0 else {
-                throw StoreError(.io, "cannot create a file in \(directory) (\(String(cString: strerror(errno)))); check that the directory exists and is writable", file: path)
-            }
-            self.descriptor = descriptor
-            name = path
-            file = (temporary, path)
-            buffer = .allocate(byteCount: Destination.capacity, alignment: 16)
-        }
-
-        deinit {
-            discard()
-            buffer.deallocate()
-        }
-
-        @inline(__always)
-        func write(_ bytes: UnsafeRawBufferPointer) throws {
-            if bytes.count > Destination.capacity - count {
-                try flush()
-                if bytes.count > Destination.capacity {
-                    try writeAll(bytes)
-                    return
-                }
-            }
-            guard let base = bytes.baseAddress else { return }
-            (buffer + count).copyMemory(from: base, byteCount: bytes.count)
-            count += bytes.count
-        }
-
-        @inline(__always)
-        func write(_ bytes: [UInt8]) throws {
-            try bytes.withUnsafeBytes { try write($0) }
-        }
-
-        func flush() throws {
-            guard count > 0 else { return }
-            let pending = UnsafeRawBufferPointer(start: buffer, count: count)
-            count = 0
-            try writeAll(pending)
-        }
-
-        private func writeAll(_ bytes: UnsafeRawBufferPointer) throws {
-            var offset = 0
-            while offset < bytes.count {
-                let written = systemWrite(descriptor, bytes.baseAddress! + offset, bytes.count - offset)
-                if written < 0 {
-                    if errno == EINTR { continue }
-                    throw failure("write")
-                }
-                offset += written
-            }
-        }
-
-        private func failure(_ what: String) -> StoreError {
-            let code = errno
-            let reason = String(cString: strerror(code))
-            let unchanged = file.map { " — \($0.target) was not changed" } ?? ""
-            if code == ENOSPC {
-                return StoreError(.diskFull, "the disk is full (\(what): \(reason)); free space and export again\(unchanged)", file: name)
-            }
-            return StoreError(.io, "cannot \(what) the export (\(reason))\(unchanged)", file: name)
-        }
-
-        /// Writes what is buffered and, for a file, syncs it and renames it over the target.
-        func commit() throws {
-            try flush()
-            guard let file, !closed else { return }
-            if fsync(descriptor) != 0 { throw failure("sync") }
-            closed = true
-            if close(descriptor) != 0 { throw failure("close") }
-            if rename(file.temporary, file.target) != 0 {
-                let error = failure("rename")
-                unlink(file.temporary)
-                throw error
-            }
-        }
-
-        /// Removes the temporary file of an export that did not finish; nothing for stdout.
-        func discard() {
-            guard let file, !closed else { return }
-            closed = true
-            close(descriptor)
-            unlink(file.temporary)
-        }
-    }
 }

@@ -64,6 +64,11 @@ final class ChunkResult: @unchecked Sendable {
     var arena: [UInt8] = []
     var rejects: [RejectedRecord] = []
     var statistics: RunStatistics
+    /// Tracks per decision key (label status and the three flags, ``PolicyEvaluator``) not yet
+    /// added to `statistics`: when no policy compares dates a track's decisions follow from
+    /// its key, so counting keys and expanding them once per chunk replaces the per-track
+    /// counting under every policy and pair of policies.
+    var keyCounts = [Int](repeating: 0, count: PolicyEvaluator.keyCount)
     /// The decoder, when the chunk ended inside a record: the next chunk must continue it.
     var openDecoder: RecordDecoder?
 
@@ -89,6 +94,7 @@ final class ChunkResult: @unchecked Sendable {
         arena.removeAll(keepingCapacity: true)
         rejects.removeAll(keepingCapacity: true)
         statistics.reset()
+        for k in keyCounts.indices { keyCounts[k] = 0 }
         openDecoder = nil
     }
 }
@@ -122,8 +128,23 @@ final class RecordProcessor {
         }
         decoder.decode(bytes, emit: handle)
         if isLast { decoder.finish(emit: handle) }
+        foldKeyCounts(into: result)
         result.lineFeeds += decoder.lineFeeds - before
         result.openDecoder = decoder.isAtRecordBoundary ? nil : decoder
+    }
+
+    /// Adds the tracks counted by key to the statistics, `n` at a time per key.
+    private func foldKeyCounts(into result: ChunkResult) {
+        guard evaluator.isTableDriven else { return }
+        var packed = [UInt32](repeating: 0, count: policyCount)
+        for key in 0..<PolicyEvaluator.keyCount where result.keyCounts[key] != 0 {
+            let facts = PolicyEvaluator.facts(forKey: key)
+            for p in 0..<policyCount { packed[p] = evaluator.evaluate(p, facts) }
+            packed.withUnsafeBufferPointer {
+                result.statistics.add(label: facts.labelStatus, packed: $0, sign: result.keyCounts[key])
+            }
+            result.keyCounts[key] = 0
+        }
     }
 
     private func reject(_ record: RawRecord, _ code: RejectCode, _ field: RecordField?, _ message: String,
@@ -342,8 +363,12 @@ final class RecordProcessor {
         for p in 0..<policyCount {
             result.verdicts.append(evaluator.evaluate(p, facts))
         }
-        result.verdicts.withUnsafeBufferPointer { all in
-            result.statistics.add(label: label, packed: UnsafeBufferPointer(rebasing: all[first...]))
+        if evaluator.isTableDriven {
+            result.keyCounts[PolicyEvaluator.key(facts)] &+= 1
+        } else {
+            result.verdicts.withUnsafeBufferPointer { all in
+                result.statistics.add(label: label, packed: UnsafeBufferPointer(rebasing: all[first...]))
+            }
         }
         let hash = result.ids.withUnsafeBufferPointer {
             TrackIDSet.hash(UnsafeBufferPointer(rebasing: $0[idStart..<(idStart + idLength)]))

@@ -25,7 +25,7 @@ public struct ScanRequest: Sendable {
     public var waitLock: Double = 0
     public var toolVersion: String = ConsentryVersion.current
     public var commandLine: String = ""
-    /// Run lifecycle at `info` (start, each input, completion), recovery at `notice`, failures at `error`.
+    /// Run lifecycle at `info` (start, each input, completion or failure), recovery at `notice`.
     public var logger = Logger(label: "consentry")
 
     public init(inputs: [String], policies: [Policy], databasePath: String) {
@@ -66,7 +66,7 @@ public enum Scanner {
                     throw emptyInput(path)
                 }
             }
-            try database.completeRun(runID) { db in
+            let outcome = try database.completeRun(runID) { db in
                 let writer = try RunWriter(db: db, path: request.databasePath, runID: runID, mode: request.store)
                 defer { writer.close() }
                 let pipeline = ScanPipeline(
@@ -83,14 +83,16 @@ public enum Scanner {
                 }
                 try database.saveOutcome(db, runID: runID, policies: request.policies, outcome: outcome,
                                          verdictRows: try writer.verdictRows())
-                logger.info("run \(runID) completed", metadata: [
-                    "seconds": "\(String(format: "%.2f", Date().timeIntervalSince(started)))", "read": "\(outcome.rowsRead)",
-                    "scanned": "\(outcome.rowsScanned)", "rejected": "\(outcome.rowsRejected)",
-                ])
+                return outcome
             }
+            logger.info("run \(runID) completed", metadata: [
+                "seconds": "\(String(format: "%.2f", Date().timeIntervalSince(started)))", "read": "\(outcome.rowsRead)",
+                "scanned": "\(outcome.rowsScanned)", "rejected": "\(outcome.rowsRejected)",
+            ])
         } catch {
             let stored = (error as? any ConsentryError)?.description ?? "\(error)"
-            logger.debug("run \(runID) failed; its rows were rolled back", metadata: ["error": "\(stored)"])
+            // The CLI prints the error itself; the log only records how the run ended.
+            logger.info("run \(runID) failed; its rows were rolled back", metadata: ["error": "\(stored)"])
             try? database.failRun(runID, error: stored)
             throw error
         }

@@ -21,7 +21,8 @@ public struct PruneResult: Sendable, Equatable {
 /// `diff`, `export` and `rejects` refuse a pruned run.
 public enum Pruner {
     /// Deletes the verdict and reject rows of every completed run but the `keep` most recent
-    /// ones, in one transaction, then gives the space back with `VACUUM`.
+    /// ones, in one transaction, then gives the space back with `VACUUM` (whenever the file
+    /// has free pages, so a prune killed during its VACUUM is finished by the next one).
     ///
     /// Takes the database lock like a scan, so it never runs while a scan writes.
     public static func prune(databasePath: String, keep: Int, dryRun: Bool = false, waitLock: Double = 0,
@@ -45,16 +46,26 @@ public enum Pruner {
                 let id: Int64 = row[0]
                 let first: Int64? = row[1]
                 let last: Int64? = row[2]
-                // A run's rows are one contiguous rowid range (see Schema v2); runs from before
-                // v2 are found by run_id.
-                let verdictFilter = first != nil && last != nil
-                    ? "rowid BETWEEN \(first!) AND \(last!) AND run_id = \(id)" : "run_id = \(id)"
-                result.verdictRows += try Int.fetchOne(db, sql: "SELECT count(*) FROM verdicts WHERE \(verdictFilter)") ?? 0
-                result.rejectRows += try Int.fetchOne(db, sql: "SELECT count(*) FROM rejects WHERE run_id = ?", arguments: [id]) ?? 0
                 result.prunedRuns.append(id)
-                guard !dryRun else { continue }
-                try db.execute(sql: "DELETE FROM verdicts WHERE \(verdictFilter)")
+                // A run's rows are one contiguous rowid range (see Schema v2), empty when
+                // first > last; only runs from before v2 are found by run_id, a full scan.
+                var verdictFilter: String? = "run_id = \(id)"
+                if let first, let last {
+                    verdictFilter = first <= last ? "rowid BETWEEN \(first) AND \(last) AND run_id = \(id)" : nil
+                }
+                if dryRun {
+                    if let verdictFilter {
+                        result.verdictRows += try Int.fetchOne(db, sql: "SELECT count(*) FROM verdicts WHERE \(verdictFilter)") ?? 0
+                    }
+                    result.rejectRows += try Int.fetchOne(db, sql: "SELECT count(*) FROM rejects WHERE run_id = ?", arguments: [id]) ?? 0
+                    continue
+                }
+                if let verdictFilter {
+                    try db.execute(sql: "DELETE FROM verdicts WHERE \(verdictFilter)")
+                    result.verdictRows += db.changesCount
+                }
                 try db.execute(sql: "DELETE FROM rejects WHERE run_id = ?", arguments: [id])
+                result.rejectRows += db.changesCount
                 try db.execute(sql: "UPDATE runs SET pruned_at = ? WHERE id = ?", arguments: [now, id])
             }
         }
@@ -64,7 +75,9 @@ public enum Pruner {
             return result
         }
         try database.write { db in try db.inTransaction(.immediate) { try work(db); return .commit } }
-        if !result.prunedRuns.isEmpty {
+        // Free pages also remain when an earlier prune was killed during its VACUUM.
+        let freePages = try database.read { db in try Int.fetchOne(db, sql: "PRAGMA freelist_count") ?? 0 }
+        if freePages > 0 {
             do {
                 try database.write { db in
                     try db.execute(sql: "VACUUM")

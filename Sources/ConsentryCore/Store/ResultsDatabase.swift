@@ -170,9 +170,10 @@ public final class ResultsDatabase {
 
     /// Stores a finished scan's inputs, policies, statistics and totals, and completes the run.
     ///
-    /// `verdictRows` is the rowid range of the run's verdict rows (nil: none were stored).
+    /// `verdictRows` are the first and last rowid of the run's verdict rows (`first > last`:
+    /// none were stored).
     func saveOutcome(_ db: Database, runID: Int64, policies: [Policy], outcome: ScanOutcome,
-                     verdictRows: ClosedRange<Int64>?) throws {
+                     verdictRows: (first: Int64, last: Int64)) throws {
         for (index, input) in outcome.inputs.enumerated() {
             try db.execute(
                 sql: "INSERT INTO run_inputs VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
@@ -232,7 +233,7 @@ public final class ResultsDatabase {
                 WHERE id = ?
                 """,
             arguments: [ResultsDatabase.now(), outcome.rowsRead, outcome.rowsScanned, outcome.rowsRejected,
-                        verdictRows?.lowerBound, verdictRows?.upperBound, runID])
+                        verdictRows.first, verdictRows.last, runID])
     }
 
     // MARK: - Queries
@@ -304,7 +305,8 @@ extension ResultsDatabase {
             SELECT from_policy_id, to_policy_id, label_status, use, from_verdict, to_verdict, tracks
             FROM policy_transitions WHERE run_id = ? AND from_verdict <> to_verdict
             """, arguments: [runID])
-        let policyOrder = Dictionary(uniqueKeysWithValues: policies.enumerated().map { ($1, $0) })
+        // A database edited by another tool may repeat a policy id; keep its first position.
+        let policyOrder = Dictionary(policies.enumerated().map { ($1, $0) }, uniquingKeysWith: { a, _ in a })
         let groupOrder = Dictionary(uniqueKeysWithValues: ReportRenderer.groupOrder.enumerated().map { ($1, $0) })
         let transitions = rows.compactMap { row -> PolicyTransition? in
             guard let group = ReportGroup(rawValue: row[2]), let use = AIUse(name: row[3]),
@@ -359,7 +361,42 @@ public struct TrendPoint: Sendable, Equatable {
     public var exposureGap: Double?
 }
 
+/// Which run a command means: an id, `latest` (the newest completed run) or `previous` (the
+/// completed run before it).
+public enum RunSelector: Sendable, Equatable {
+    case id(Int64)
+    case latest
+    case previous
+
+    /// Parses `42`, `latest` or `previous`.
+    public init?(_ text: String) {
+        switch text {
+        case "latest": self = .latest
+        case "previous": self = .previous
+        default:
+            guard let id = Int64(text), id > 0 else { return nil }
+            self = .id(id)
+        }
+    }
+}
+
 extension ResultsDatabase {
+    /// The id of the run `selector` names; throws `runNotFound` when there is none.
+    public func resolve(_ selector: RunSelector) throws -> Int64 {
+        try read { db in
+            switch selector {
+            case .id(let id): return try resolveRun(db, id)
+            case .latest: return try resolveRun(db, nil)
+            case .previous:
+                let ids = try Int64.fetchAll(db, sql: "SELECT id FROM runs WHERE status = 'completed' ORDER BY id DESC LIMIT 2")
+                guard ids.count == 2 else {
+                    throw StoreError(.runNotFound, "there is no previous completed run yet (\(ids.count) completed); `consentry runs` lists them", file: path)
+                }
+                return ids[1]
+            }
+        }
+    }
+
     /// The id of a run: `runID` when it exists, else the latest completed one.
     func resolveRun(_ db: Database, _ runID: Int64?) throws -> Int64 {
         if let runID {

@@ -78,8 +78,10 @@ extension ResultsDatabase {
     ///   - policy: a policy both runs applied; nil picks the first of `runA`'s policies that
     ///     `runB` also applied.
     ///   - limit: how many changes to keep in ``RunDiff/examples``.
+    ///   - stopAfter: stop after this many changes, leaving the counts partial (for a
+    ///     listing that only wants the first changes).
     ///   - visit: called with every change in track-id order (e.g. to stream them as CSV).
-    public func diff(runA: Int64, runB: Int64, policy: String?, limit: Int,
+    public func diff(runA: Int64, runB: Int64, policy: String?, limit: Int, stopAfter: Int? = nil,
                      visit: ((TrackChange) throws -> Void)? = nil) throws -> RunDiff {
         try readVerdicts { reader in
             var policyID = policy
@@ -88,7 +90,7 @@ extension ResultsDatabase {
                 guard let common = a.policyIDs.first(where: b.policyIDs.contains) else {
                     throw StoreError(
                         .runNotFound,
-                        "runs \(runA) and \(runB) applied no policy in common (\(a.policyIDs.joined(separator: ", ")) vs \(b.policyIDs.joined(separator: ", "))); there is nothing to compare",
+                        "runs \(runA) and \(runB) applied no policy in common (\(a.policyIDs.joined(separator: ", ")) vs \(b.policyIDs.joined(separator: ", "))); compare runs that applied the same policy (`consentry report --run N` lists a run's policies)",
                         file: path)
                 }
                 policyID = common
@@ -111,11 +113,17 @@ extension ResultsDatabase {
             let left = try reader.cursor(a, order: .trackID)
             let right = try reader.cursor(b, order: .trackID)
             var hasLeft = try left.next(), hasRight = try right.next()
-            func side(_ cursor: VerdictCursor, _ source: VerdictSource) -> TrackChange.Side {
-                TrackChange.Side(
-                    labelStatus: cursor.labelStatus,
-                    verdicts: AIUse.allCases.map { cursor.verdict($0) ?? .blocked },
-                    rules: AIUse.allCases.map { source.ruleID($0, cursor.ruleIndex($0)) ?? "#\(cursor.ruleIndex($0))" })
+            func side(_ cursor: VerdictCursor, _ source: VerdictSource) throws -> TrackChange.Side {
+                var verdicts: [Verdict] = []
+                var rules: [String] = []
+                for use in AIUse.allCases {
+                    guard let verdict = cursor.verdict(use), let rule = source.ruleID(use, cursor.ruleIndex(use)) else {
+                        throw StoreError(.other, "run \(source.runID) has a damaged verdict row (track '\(cursor.trackIDString)', \(use.name)); the database was changed by another tool — rescan into another --db", file: path)
+                    }
+                    verdicts.append(verdict)
+                    rules.append(rule)
+                }
+                return TrackChange.Side(labelStatus: cursor.labelStatus, verdicts: verdicts, rules: rules)
             }
             func report(_ change: TrackChange) throws {
                 result.reported += 1
@@ -123,16 +131,17 @@ extension ResultsDatabase {
                 try visit?(change)
             }
             while hasLeft || hasRight {
+                if let stopAfter, result.reported >= stopAfter { break }
                 let order = hasLeft && hasRight ? RunDiff.compare(left.trackID, right.trackID) : (hasLeft ? -1 : 1)
                 if order < 0 {
                     result.tracksA += 1
                     result.removed += 1
-                    try report(TrackChange(kind: .removed, trackID: left.trackIDString, a: side(left, a), b: nil))
+                    try report(TrackChange(kind: .removed, trackID: left.trackIDString, a: try side(left, a), b: nil))
                     hasLeft = try left.next()
                 } else if order > 0 {
                     result.tracksB += 1
                     result.added += 1
-                    try report(TrackChange(kind: .added, trackID: right.trackIDString, a: nil, b: side(right, b)))
+                    try report(TrackChange(kind: .added, trackID: right.trackIDString, a: nil, b: try side(right, b)))
                     hasRight = try right.next()
                 } else {
                     result.tracksA += 1
@@ -149,7 +158,7 @@ extension ResultsDatabase {
                     if labelMoved { result.labelChanged += 1 }
                     if differs { result.changed += 1 }
                     if differs || labelMoved {
-                        try report(TrackChange(kind: .changed, trackID: left.trackIDString, a: side(left, a), b: side(right, b)))
+                        try report(TrackChange(kind: .changed, trackID: left.trackIDString, a: try side(left, a), b: try side(right, b)))
                     }
                     hasLeft = try left.next()
                     hasRight = try right.next()

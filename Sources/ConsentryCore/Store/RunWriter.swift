@@ -136,10 +136,12 @@ final class RunWriter: ScanSink {
         try step(handle)
     }
 
-    /// The rowids of the verdict rows this run wrote; nil when it wrote none. Call after `flush`.
-    func verdictRows() throws -> ClosedRange<Int64>? {
+    /// The first and last rowid of the verdict rows this run wrote; `first > last` when it
+    /// wrote none (recorded too, so that a run without rows is not taken for one from before
+    /// the ranges were recorded). Call after `flush`.
+    func verdictRows() throws -> (first: Int64, last: Int64) {
         let last = try Int64.fetchOne(db, sql: "SELECT coalesce(max(rowid), 0) FROM verdicts") ?? 0
-        return last > rowidBefore ? (rowidBefore + 1)...last : nil
+        return (rowidBefore + 1, max(last, rowidBefore))
     }
 
     /// Drops the bindings so no statement keeps a pointer into freed chunk memory.

@@ -107,7 +107,9 @@ public final class VerdictReader {
         return VerdictSource(
             runID: id, policyIndex: policyIndex, policyID: policies[policyIndex], policyIDs: policies, storeMode: mode,
             rowsScanned: row["rows_scanned"] ?? 0, ruleIDs: rules,
-            rowRange: first.flatMap { first in last.flatMap { first <= $0 ? first...$0 : nil } })
+            // first > last: the run stored no rows. `first...first` then matches no row of this
+            // run (the cursor also filters on run_id), without falling back to a full scan.
+            rowRange: first.flatMap { first in last.map { first...max(first, $0) } })
     }
 
     /// A cursor over `source`'s rows in `order`; it is closed when the reader's call returns.

@@ -7,6 +7,8 @@ import Testing
         ("a,b", "\"a,b\""),
         ("say \"hi\"", "\"say \"\"hi\"\"\""),
         ("two\nlines", "\"two\nlines\""),
+        ("crlf\r\nonly", "\"crlf\r\nonly\""),
+        ("cr\ronly", "\"cr\ronly\""),
         ("=HYPERLINK(\"x\")", "\"'=HYPERLINK(\"\"x\"\")\""),
         ("+1", "'+1"),
         ("-cmd", "'-cmd"),

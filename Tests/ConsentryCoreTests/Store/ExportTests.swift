@@ -10,11 +10,11 @@ private let everyCombination: [[Verdict]] = (0..<81).map { n in
     (0..<4).map { Verdict(rawValue: UInt8(n / [1, 3, 9, 27][$0] % 3))! }
 }
 
-/// Runs `body` with a Destination on a fresh file and returns what it wrote.
-private func exportTestCapture(_ body: (VerdictExporter.Destination) throws -> Void) throws -> [UInt8] {
+/// Runs `body` with an OutputFile on a fresh file and returns what it wrote.
+private func exportTestCapture(_ body: (OutputFile) throws -> Void) throws -> [UInt8] {
     let dir = try ScanTestDir("export")
     let path = dir.file("out")
-    let destination = try VerdictExporter.Destination(replacing: path)
+    let destination = try OutputFile(replacing: path)
     try body(destination)
     try destination.commit()
     return Array(try Data(contentsOf: URL(fileURLWithPath: path)))
@@ -156,7 +156,7 @@ struct ExportEscapingTests {
 
     @Test("writes larger than the buffer and many small ones arrive whole and in order")
     func buffering() throws {
-        let big = [UInt8](repeating: UInt8(ascii: "x"), count: 3 * VerdictExporter.Destination.capacity + 17)
+        let big = [UInt8](repeating: UInt8(ascii: "x"), count: 3 * OutputFile.capacity + 17)
         let written = try exportTestCapture { out in
             for i in 0..<20_000 { try out.write(Array("\(i),".utf8)) }
             try out.write(big)
@@ -354,6 +354,21 @@ struct ExportTests {
         }
         #expect((error as? ScanInterrupted)?.signal == SIGINT)
         #expect(try exportTestListing(dir) == ["c.csv"])
+    }
+
+    @Test("a cancellation that arrives after the last rows (a small run) still leaves no file")
+    func cancellationOfASmallRun() throws {
+        let dir = try ScanTestDir("export")
+        _ = try scanned(dir)
+        let cancellation = Cancellation()
+        cancellation.cancel(ScanInterrupted(signal: SIGTERM))
+        let error = scanTestCatch {
+            try VerdictExporter.export(database: try ResultsDatabase(path: dir.db, create: false), run: nil, policy: nil,
+                                       format: .cawg, outputPath: dir.file("out.jsonl"), cancellation: cancellation)
+        }
+        #expect((error as? ScanInterrupted)?.signal == SIGTERM)
+        #expect(!FileManager.default.fileExists(atPath: dir.file("out.jsonl")))
+        #expect(try exportTestListing(dir).allSatisfy { !$0.hasSuffix(".tmp") })
     }
 
     @Test("a damaged verdict row is an error that names the track")

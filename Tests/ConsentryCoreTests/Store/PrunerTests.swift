@@ -75,6 +75,19 @@ struct PrunerTests {
         #expect(try scanTestSQLInt(dir.db, "SELECT count(*) FROM rejects") == 0)
     }
 
+    @Test("a run without verdict rows records an empty range: prune and diff never fall back to run_id")
+    func emptyRange() throws {
+        let dir = try ScanTestDir("pruneempty")
+        let input = try dir.write("n.csv", Self.csv)
+        try scanTestScan(dir.db, inputs: [input], policies: try scanTestPolicies(["soundcloud-2025-05"]), store: .none)
+        try scanTestScan(dir.db, inputs: [input], policies: try scanTestPolicies(["soundcloud-2025-05"]))
+        #expect(try scanTestSQLInt(dir.db, "SELECT verdicts_first_rowid > verdicts_last_rowid FROM runs WHERE id = 1") == 1)
+        #expect(try scanTestSQLInt(dir.db, "SELECT verdicts_last_rowid - verdicts_first_rowid + 1 FROM runs WHERE id = 2") == 3)
+        let result = try Pruner.prune(databasePath: dir.db, keep: 1)
+        #expect(result.prunedRuns == [1] && result.verdictRows == 0 && result.rejectRows == 2)
+        #expect(try scanTestSQLInt(dir.db, "SELECT count(*) FROM verdicts WHERE run_id = 2") == 3)
+    }
+
     @Test("the space is given back: the file shrinks after pruning many rows")
     func vacuum() throws {
         let dir = try ScanTestDir("prunevacuum")
