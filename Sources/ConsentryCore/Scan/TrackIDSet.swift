@@ -52,12 +52,23 @@ public struct TrackIDSet: Sendable {
         }
     }
 
+    /// Doubles the table. The old hashes are known distinct, so each goes to the first free
+    /// slot of its probe sequence without comparisons or growth checks.
     private mutating func grow() {
         let old = slots
-        slots = Array(repeating: 0, count: old.count * 2)
-        mask = slots.count - 1
-        count = 0
-        for v in old where v != 0 { _ = insert(v) }
+        var bigger = [UInt64](repeating: 0, count: old.count * 2)
+        let newMask = bigger.count - 1
+        bigger.withUnsafeMutableBufferPointer { s in
+            old.withUnsafeBufferPointer { o in
+                for v in o where v != 0 {
+                    var i = Int(truncatingIfNeeded: v ^ (v >> 29)) & newMask
+                    while s[i] != 0 { i = (i &+ 1) & newMask }
+                    s[i] = v
+                }
+            }
+        }
+        slots = bigger
+        mask = newMask
     }
 
     /// A 64-bit hash of a track id (a multiply-fold mix in the style of wyhash).
