@@ -46,14 +46,7 @@ struct ReportCommand: ParsableCommand {
             case .csv: text = CSVReport.render(try db.report(runID: runID))
             case .html: text = HTMLReport.render(try db.reportDocument(runID: runID))
             }
-            let file = try output.map { try OutputFile(replacing: $0, protecting: database.path) } ?? OutputFile.standardOutput()
-            do {
-                try file.write(text)
-                try file.commit()
-            } catch {
-                file.discard()
-                throw error
-            }
+            try OutputFile.write(text, to: output, protecting: database.path)
         } catch {
             Failure.report(error)
         }

@@ -32,6 +32,18 @@ public final class OutputFile {
 
     static let capacity = 64 * 1024
 
+    /// Writes `text` to `path`, replacing it atomically, or to standard output when nil.
+    public static func write(_ text: String, to path: String?, protecting database: String? = nil) throws {
+        let file = try path.map { try OutputFile(replacing: $0, protecting: database) } ?? standardOutput()
+        do {
+            try file.write(text)
+            try file.commit()
+        } catch {
+            file.discard()
+            throw error
+        }
+    }
+
     /// Standard output, buffered.
     public static func standardOutput() -> OutputFile { OutputFile(descriptor: STDOUT_FILENO, name: "standard output") }
 
