@@ -47,7 +47,7 @@ public enum Scanner {
         let lock = try DatabaseLock(databasePath: request.databasePath, wait: request.waitLock,
                                     interruption: { cancellation.error })
         defer { withExtendedLifetime(lock) {} }
-        let database = try ResultsDatabase(path: request.databasePath, create: true)
+        let database = try ResultsDatabase(path: request.databasePath, create: true, holdingLock: true)
         for id in try database.markInterruptedRuns() {
             logger.notice("run \(id) was left running by a process that died; marked failed (interrupted)")
         }

@@ -34,8 +34,13 @@ public final class ResultsDatabase {
     public let path: String
     let queue: DatabaseQueue
 
-    /// Opens (creating and migrating when `create`) the database at `path`.
-    public init(path: String, create: Bool) throws {
+    /// Opens (creating when `create`) the database at `path`, upgrading its schema if needed.
+    ///
+    /// An upgrade writes (v2 copies `verdicts`), so it runs under the scan lock: a reader
+    /// such as `consentry runs` that finds an old schema while a scan runs is refused
+    /// (`locked`) instead of racing it, and keeps the next scan out until the upgrade is
+    /// done. `holdingLock`: the caller has the lock.
+    public init(path: String, create: Bool, holdingLock: Bool = false) throws {
         self.path = path
         if !create && !FileManager.default.fileExists(atPath: path) {
             throw StoreError(.missing, "no results database here; run `consentry scan` first or pass --db PATH", file: path)
@@ -67,7 +72,16 @@ public final class ResultsDatabase {
             }
             let migrator = Schema.migrator
             if try queue.read({ db in try !migrator.hasCompletedMigrations(db) }) {
+                var lock: DatabaseLock? = nil
+                if !holdingLock {
+                    do {
+                        lock = try DatabaseLock(databasePath: path)
+                    } catch let error as StoreError where error.kind == .locked {
+                        throw StoreError(.locked, "the database's schema needs an upgrade, and a scan (or prune) that will do it is running; try again when it has finished", file: path)
+                    }
+                }
                 try migrator.migrate(queue)
+                withExtendedLifetime(lock) {}
             }
         } catch {
             throw ResultsDatabase.translate(error, path: path)

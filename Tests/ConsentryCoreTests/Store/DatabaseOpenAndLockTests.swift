@@ -112,6 +112,14 @@ struct ResultsDatabaseOpenTests {
             INSERT INTO verdicts (rowid, run_id, policy_index, track_id, label_status, verdicts)
                 VALUES (7, 1, 0, 't1', 2, \(0x02_01_02_00)), (9, 1, 0, 't2', 0, \(0x02_01_02_00));
             """)
+        // While a scan holds the lock, a reader does not upgrade behind its back.
+        do {
+            let scan = try DatabaseLock(databasePath: dir.db)
+            let refused = scanTestCatch { try ResultsDatabase(path: dir.db, create: false) } as? StoreError
+            #expect(refused?.kind == .locked && refused?.message.contains("upgrade") == true, "\(String(describing: refused))")
+            #expect(try scanTestSQL(dir.db, "SELECT identifier FROM grdb_migrations").count == 1)
+            withExtendedLifetime(scan) {}
+        }
         let db = try ResultsDatabase(path: dir.db, create: false)
         let known = try scanTestSQL(dir.db, "SELECT identifier FROM grdb_migrations").compactMap { $0["identifier"] as? String }
         #expect(known == ["v1", "v2"])
