@@ -79,16 +79,13 @@ public enum PolicyLint {
         var times: [Int64?] = [nil]
         if let first = dates.min() { times.append(first - 1) }
         times += dates.sorted().map { Optional($0) }
-        var tracks: [TrackFacts] = []
-        for status in LabelStatus.allCases {
-            for flags in 0..<8 {
-                for time in times {
-                    tracks.append(TrackFacts(labelStatus: status, genaiOptIn: flags & 1 != 0, aiOptOut: flags & 2 != 0,
-                                             noAITag: flags & 4 != 0, uploadedAt: time))
-                }
+        return (0..<PolicyEvaluator.keyCount).flatMap { key in
+            times.map { time in
+                var track = PolicyEvaluator.facts(forKey: key)
+                track.uploadedAt = time
+                return track
             }
         }
-        return tracks
     }
 
     private static func message(_ rule: PolicyRule, use: AIUse, reason: Reason, rules: [PolicyRule]) -> String {

@@ -47,12 +47,8 @@ public enum Pruner {
                 let first: Int64? = row[1]
                 let last: Int64? = row[2]
                 result.prunedRuns.append(id)
-                // A run's rows are one contiguous rowid range (see Schema v2), empty when
-                // first > last; only runs from before v2 are found by run_id, a full scan.
-                var verdictFilter: String? = "run_id = \(id)"
-                if let first, let last {
-                    verdictFilter = first <= last ? "rowid BETWEEN \(first) AND \(last) AND run_id = \(id)" : nil
-                }
+                let rows = VerdictRowRange(first: first, last: last)
+                let verdictFilter = rows == .empty ? nil : rows.condition(runID: id)
                 if dryRun {
                     if let verdictFilter {
                         result.verdictRows += try Int.fetchOne(db, sql: "SELECT count(*) FROM verdicts WHERE \(verdictFilter)") ?? 0

@@ -50,7 +50,7 @@ public struct RunDiff: Sendable, Equatable {
     /// listed among the changes either way, since they move between groups.
     public var labelChanged = 0
     /// Tracks in both runs with the same verdict for every use.
-    public var unchanged = 0
+    public var unchanged: Int { tracksA - removed - changed }
     /// `transitions[use][from][to]`: tracks in both runs, by their verdicts in A and B;
     /// the diagonal holds the ones that stayed.
     public var transitions: [[[Int]]] = Array(repeating: Array(repeating: [0, 0, 0], count: 3), count: 4)
@@ -164,7 +164,6 @@ extension ResultsDatabase {
                     hasRight = try right.next()
                 }
             }
-            result.unchanged = result.tracksA - result.removed - result.changed
             return result
         }
     }

@@ -1,6 +1,34 @@
 import GRDB
 import GRDBSQLite
 
+/// Where one run's verdict rows are, as the scan recorded it (`runs.verdicts_first_rowid`
+/// and `verdicts_last_rowid`, schema v2).
+///
+/// A run's rows are inserted in one transaction by the one scan holding the lock, so they
+/// are one contiguous rowid range: reading or deleting them is a range scan, where `run_id`
+/// alone (there is no index on it) would scan every run's rows.
+enum VerdictRowRange: Equatable {
+    case rows(ClosedRange<Int64>)
+    /// The run stored no verdict rows (`first > last`).
+    case empty
+    /// A run from before the ranges were recorded: found by `run_id`.
+    case unknown
+
+    init(first: Int64?, last: Int64?) {
+        guard let first, let last else { self = .unknown; return }
+        self = first <= last ? .rows(first...last) : .empty
+    }
+
+    /// An SQL condition on `verdicts` that selects exactly the run's rows.
+    func condition(runID: Int64) -> String {
+        switch self {
+        case .rows(let range): return "rowid BETWEEN \(range.lowerBound) AND \(range.upperBound) AND run_id = \(runID)"
+        case .empty: return "0"
+        case .unknown: return "run_id = \(runID)"
+        }
+    }
+}
+
 /// One completed run's stored verdict rows under one of its policies, checked to be readable.
 ///
 /// Made by ``VerdictReader/source(run:policy:)``, which refuses a run that cannot be read
@@ -17,9 +45,8 @@ public struct VerdictSource: Sendable {
     public let rowsScanned: Int
     /// Rule ids by use (``AIUse/rawValue``) and rule index, as the packed verdicts refer to them.
     public let ruleIDs: [[String?]]
-    /// The rowids of the run's verdict rows when the scan recorded them (schema v2); nil
-    /// for older runs, which are found by `run_id` alone.
-    let rowRange: ClosedRange<Int64>?
+    /// Where the run's verdict rows are.
+    let rows: VerdictRowRange
 
     /// The id of the rule that decided `use`, or nil when the index is not one of the policy's.
     public func ruleID(_ use: AIUse, _ index: Int) -> String? {
@@ -107,9 +134,7 @@ public final class VerdictReader {
         return VerdictSource(
             runID: id, policyIndex: policyIndex, policyID: policies[policyIndex], policyIDs: policies, storeMode: mode,
             rowsScanned: row["rows_scanned"] ?? 0, ruleIDs: rules,
-            // first > last: the run stored no rows. `first...first` then matches no row of this
-            // run (the cursor also filters on run_id), without falling back to a full scan.
-            rowRange: first.flatMap { first in last.map { first...max(first, $0) } })
+            rows: VerdictRowRange(first: first, last: last))
     }
 
     /// A cursor over `source`'s rows in `order`; it is closed when the reader's call returns.
@@ -178,8 +203,7 @@ public final class VerdictCursor {
         self.path = path
         self.source = source
         self.order = order
-        var filter = "run_id = ?1 AND policy_index = ?2"
-        if source.rowRange != nil { filter = "rowid BETWEEN ?3 AND ?4 AND " + filter }
+        let filter = source.rows.condition(runID: source.runID) + " AND policy_index = ?1"
         let sql = "SELECT track_id, label_status, verdicts FROM verdicts WHERE \(filter) ORDER BY \(order == .input ? "rowid" : "track_id")"
         var handle: OpaquePointer?
         let rc = sqlite3_prepare_v2(connection, sql, -1, &handle, nil)
@@ -189,12 +213,7 @@ public final class VerdictCursor {
             throw error
         }
         statement = handle
-        sqlite3_bind_int64(handle, 1, source.runID)
-        sqlite3_bind_int64(handle, 2, Int64(source.policyIndex))
-        if let range = source.rowRange {
-            sqlite3_bind_int64(handle, 3, range.lowerBound)
-            sqlite3_bind_int64(handle, 4, range.upperBound)
-        }
+        sqlite3_bind_int64(handle, 1, Int64(source.policyIndex))
     }
 
     deinit { close() }
