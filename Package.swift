@@ -22,10 +22,15 @@ let package = Package(
             pkgConfig: "zlib",
             providers: [.apt(["zlib1g-dev"])]
         ),
+        .systemLibrary(
+            name: "CCPU",
+            path: "Sources/CCPU"
+        ),
         .target(
             name: "ConsentryCore",
             dependencies: [
                 "CZlib",
+                "CCPU",
                 .product(name: "GRDB", package: "GRDB.swift"),
                 .product(name: "GRDBSQLite", package: "GRDB.swift"),
                 .product(name: "Yams", package: "Yams"),

@@ -164,23 +164,59 @@ public enum FieldText {
 
     // MARK: - Values
 
-    /// ASCII lowercase comparison of `b[start..<end]` with a lowercase literal.
+    /// The 1 to 8 bytes at `b[start]` as a little-endian word, with bit 5 of each set: for
+    /// a lowercase ASCII letter `l`, a byte folds to `l` exactly when it is `l` or its
+    /// uppercase, so one compare matches a word of letters case-insensitively.
     @inline(__always)
-    public static func equalsLowercase(_ b: UnsafeBufferPointer<UInt8>, _ start: Int, _ end: Int, _ word: StaticString) -> Bool {
-        let length = word.utf8CodeUnitCount
-        guard end - start == length else { return false }
-        let w = word.utf8Start
-        for k in 0..<length {
-            var c = b[start + k]
-            if c >= 0x41 && c <= 0x5A { c |= 0x20 }
-            if c != w[k] { return false }
+    static func foldedWord(_ b: UnsafeBufferPointer<UInt8>, _ start: Int, _ count: Int) -> UInt64 {
+        let p = UnsafeRawPointer(b.baseAddress! + start)
+        let w: UInt64
+        if count >= 4 {
+            // Two overlapping loads; the shared bytes are the same bytes, so OR keeps them.
+            w = UInt64(UInt32(littleEndian: p.loadUnaligned(as: UInt32.self)))
+                | UInt64(UInt32(littleEndian: p.loadUnaligned(fromByteOffset: count - 4, as: UInt32.self))) << (8 * UInt64(count - 4))
+        } else if count >= 2 {
+            w = UInt64(UInt16(littleEndian: p.loadUnaligned(as: UInt16.self)))
+                | UInt64(UInt16(littleEndian: p.loadUnaligned(fromByteOffset: count - 2, as: UInt16.self))) << (8 * UInt64(count - 2))
+        } else {
+            w = UInt64(p.load(as: UInt8.self))
         }
-        return true
+        return w | (0x2020_2020_2020_2020 >> (64 - 8 * UInt64(count)))
+    }
+
+    @inline(__always)
+    private static func bit(_ condition: Bool) -> UInt64 { condition ? 1 : 0 }
+
+    /// The 8 bytes at `b[start]` as a little-endian word; needs `start + 8 <= b.count`.
+    @inline(__always)
+    private static func load8(_ b: UnsafeBufferPointer<UInt8>, _ start: Int) -> UInt64 {
+        UInt64(littleEndian: UnsafeRawPointer(b.baseAddress! + start).loadUnaligned(as: UInt64.self))
+    }
+
+    /// A mask of the low `n` bytes of a word, `n` in 0...8.
+    @inline(__always)
+    private static func lowBytes(_ n: Int) -> UInt64 {
+        n >= 8 ? UInt64.max : (1 << (8 * UInt64(truncatingIfNeeded: n))) &- 1
     }
 
     /// Interprets a boolean (SPEC §1.3); empty is false; nil when not a boolean.
+    @inline(__always)
     public static func parseBool(_ b: UnsafeBufferPointer<UInt8>, _ start: Int, _ end: Int) -> Bool? {
-        switch end - start {
+        let n = end - start
+        if n <= 5 && start + 8 <= b.count {
+            // Without branches: exports mix spellings from row to row, and a mispredicted
+            // branch costs more than these compares. Folding gives every byte in range bit
+            // 5, so a folded word of letters also fixes its length.
+            let w = load8(b, start) & lowBytes(n)
+            let f = w | (0x2020_2020_2020_2020 & lowBytes(n))
+            let one = bit(n == 1)
+            let yes = bit(f == 0x6575_7274) | bit(f == 0x73_6579) | bit(f == 0x74) | bit(f == 0x79)   // true yes t y
+                | one & bit(w == 0x31)                                                                // 1
+            let no = bit(n == 0) | bit(f == 0x65_736C_6166) | bit(f == 0x6F6E) | bit(f == 0x66)      // "" false no f
+                | bit(f == 0x6E) | one & bit(w == 0x30)                                               // n 0
+            return yes | no == 0 ? nil : yes != 0
+        }
+        switch n {
         case 0: return false
         case 1:
             switch b[start] | 0x20 {
@@ -191,25 +227,66 @@ public enum FieldText {
                 if b[start] == UInt8(ascii: "0") { return false }
                 return nil
             }
+        case 2...5:
+            switch foldedWord(b, start, n) {
+            case 0x6575_7274, 0x73_6579: return true            // "true", "yes"
+            case 0x65_736C_6166, 0x6F6E: return false           // "false", "no"
+            default: return nil
+            }
         default:
-            if equalsLowercase(b, start, end, "true") || equalsLowercase(b, start, end, "yes") { return true }
-            if equalsLowercase(b, start, end, "false") || equalsLowercase(b, start, end, "no") { return false }
             return nil
         }
     }
 
     /// Interprets a label status (SPEC §1.3); empty is `unknown`; nil when invalid.
+    @inline(__always)
     public static func parseLabelStatus(_ b: UnsafeBufferPointer<UInt8>, _ start: Int, _ end: Int) -> LabelStatus? {
-        switch end - start {
+        let n = end - start
+        if n <= 11 && start + 11 <= b.count {
+            // Without branches, as in `parseBool`. `tail` is bytes 3 to 10, "ependent" for
+            // "independent".
+            let m = lowBytes(min(n, 8))
+            let head = (load8(b, start) | 0x2020_2020_2020_2020) & m
+            let tail = load8(b, start + 3) | 0x2020_2020_2020_2020
+            let eight = bit(n == 8)
+            let major = bit(head == 0x72_6F6A_616D)                                             // major
+            let licensed = eight & bit(head == 0x6465_736E_6563_696C)                           // licensed
+            let independent = eight & bit(head == 0x6465_6E67_6973_6E75)                        // unsigned
+                | bit(n == 11) & bit(head == 0x646E_6570_6564_6E69) & bit(tail == 0x746E_6564_6E65_7065) // independent
+            let unknown = bit(n == 0) | bit(head == 0x6E_776F_6E6B_6E75)                        // "" unknown
+            guard major | licensed | independent | unknown != 0 else { return nil }
+            return LabelStatus(rawValue: UInt8(truncatingIfNeeded:
+                licensed &* UInt64(LabelStatus.licensed.rawValue) | independent &* UInt64(LabelStatus.independent.rawValue)
+                | unknown &* UInt64(LabelStatus.unknown.rawValue)))
+        }
+        switch n {
         case 0: return .unknown
-        case 5: return equalsLowercase(b, start, end, "major") ? .major : nil
-        case 7: return equalsLowercase(b, start, end, "unknown") ? .unknown : nil
+        case 5: return foldedWord(b, start, 5) == 0x72_6F6A_616D ? .major : nil                 // "major"
+        case 7: return foldedWord(b, start, 7) == 0x6E_776F_6E6B_6E75 ? .unknown : nil          // "unknown"
         case 8:
-            if equalsLowercase(b, start, end, "licensed") { return .licensed }
-            return equalsLowercase(b, start, end, "unsigned") ? .independent : nil
-        case 11: return equalsLowercase(b, start, end, "independent") ? .independent : nil
+            switch foldedWord(b, start, 8) {
+            case 0x6465_736E_6563_696C: return .licensed                                    // "licensed"
+            case 0x6465_6E67_6973_6E75: return .independent                                 // "unsigned"
+            default: return nil
+            }
+        case 11:
+            // "independ" and the overlapping "dent"
+            return foldedWord(b, start, 8) == 0x646E_6570_6564_6E69
+                && foldedWord(b, start + 7, 4) == 0x746E_6564 ? .independent : nil
         default: return nil
         }
+    }
+
+    /// Whether any byte of `b[start..<end]` is an ASCII control character (below 0x20, or DEL).
+    @inline(__always)
+    public static func containsControl(_ b: UnsafeBufferPointer<UInt8>, _ start: Int, _ end: Int) -> Bool {
+        var i = start
+        while i < end {
+            let c = b[i]
+            if c < 0x20 || c == 0x7F { return true }
+            i += 1
+        }
+        return false
     }
 
     /// Two ASCII digits at `b[at]` as a number, or -1.

@@ -1,5 +1,5 @@
 /// A track's label relationship (SPEC §1.3); `unsigned` in the data means `independent`.
-public enum LabelStatus: UInt8, CaseIterable, Sendable {
+public enum LabelStatus: UInt8, CaseIterable, Sendable, BitwiseCopyable {
     case major = 0, licensed, independent, unknown
 
     public var name: String {

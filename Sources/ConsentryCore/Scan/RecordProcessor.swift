@@ -1,5 +1,5 @@
 /// One record that passed every check, as the merger needs it.
-struct ScannedRecord {
+struct ScannedRecord: BitwiseCopyable {
     var hash: UInt64
     var line: Int
     var offset: Int
@@ -57,10 +57,10 @@ final class ChunkResult: @unchecked Sendable {
     /// Whether `line` values are absolute already (records decoded by the merger).
     var linesAbsolute = false
     var rowsRead = 0
-    var records: [ScannedRecord] = []
+    var records = ChunkArray<ScannedRecord>()
     /// `policyCount` packed decisions per record.
-    var verdicts: [UInt32] = []
-    var ids: [UInt8] = []
+    var verdicts = ChunkArray<UInt32>()
+    var ids = ChunkArray<UInt8>(capacity: 16 << 10)
     var arena: [UInt8] = []
     var rejects: [RejectedRecord] = []
     var statistics: RunStatistics
@@ -68,7 +68,7 @@ final class ChunkResult: @unchecked Sendable {
     /// added to `statistics`: when no policy compares dates a track's decisions follow from
     /// its key, so counting keys and expanding them once per chunk replaces the per-track
     /// counting under every policy and pair of policies.
-    var keyCounts = [Int](repeating: 0, count: PolicyEvaluator.keyCount)
+    var keyCounts = ChunkArray<Int>(capacity: PolicyEvaluator.keyCount)
     /// The decoder, when the chunk ended inside a record: the next chunk must continue it.
     var openDecoder: RecordDecoder?
 
@@ -77,6 +77,14 @@ final class ChunkResult: @unchecked Sendable {
         self.sequence = sequence
         self.isLast = isLast
         statistics = RunStatistics(policyCount: policyCount)
+        for _ in 0..<PolicyEvaluator.keyCount { keyCounts.append(0) }
+    }
+
+    deinit {
+        records.deallocate()
+        verdicts.deallocate()
+        ids.deallocate()
+        keyCounts.deallocate()
     }
 
     /// Empties the result for another chunk, keeping its storage.
@@ -88,13 +96,13 @@ final class ChunkResult: @unchecked Sendable {
         lineFeeds = 0
         linesAbsolute = false
         rowsRead = 0
-        records.removeAll(keepingCapacity: true)
-        verdicts.removeAll(keepingCapacity: true)
-        ids.removeAll(keepingCapacity: true)
+        records.removeAll()
+        verdicts.removeAll()
+        ids.removeAll()
         arena.removeAll(keepingCapacity: true)
         rejects.removeAll(keepingCapacity: true)
         statistics.reset()
-        for k in keyCounts.indices { keyCounts[k] = 0 }
+        keyCounts.base.update(repeating: 0, count: keyCounts.count)
         openDecoder = nil
     }
 }
@@ -143,7 +151,7 @@ final class RecordProcessor {
             packed.withUnsafeBufferPointer {
                 result.statistics.add(label: facts.labelStatus, packed: $0, sign: result.keyCounts[key])
             }
-            result.keyCounts[key] = 0
+            result.keyCounts.base[key] = 0
         }
     }
 
@@ -219,11 +227,27 @@ final class RecordProcessor {
         return (start, end)
     }
 
+    @inline(__always)
     private func parseFlag(_ record: RawRecord, _ field: RecordField, into result: ChunkResult) -> Bool? {
-        if let (start, end) = RecordProcessor.plainText(record, field),
-           let value = FieldText.parseBool(record.bytes, start, end) {
-            return value
+        switch record.fields[field.rawValue] {
+        case .absent:
+            return false
+        case .bool(let v):
+            return v
+        case .text(let s, let e, false):
+            var start = Int(s)
+            var end = Int(e)
+            FieldText.trim(record.bytes, &start, &end)
+            if let value = FieldText.parseBool(record.bytes, start, end) { return value }
+        default:
+            break
         }
+        return parseFlagSlow(record, field, into: result)
+    }
+
+    /// The general case of ``parseFlag``: escaped text, JSON values, and rejects.
+    @inline(never)
+    private func parseFlagSlow(_ record: RawRecord, _ field: RecordField, into result: ChunkResult) -> Bool? {
         var problem = ""
         let value: Bool? = withValue(record, field) { value in
             switch value {
@@ -248,12 +272,28 @@ final class RecordProcessor {
     }
 
     /// Returns `.some(nil)` for an absent timestamp, nil after rejecting the record.
+    @inline(__always)
     private func parseTime(_ record: RawRecord, _ field: RecordField, needsValue: Bool,
                            into result: ChunkResult) -> Int64?? {
-        if let (start, end) = RecordProcessor.plainText(record, field) {
+        switch record.fields[field.rawValue] {
+        case .absent, .null:
+            return .some(nil)
+        case .text(let s, let e, false):
+            var start = Int(s)
+            var end = Int(e)
+            FieldText.trim(record.bytes, &start, &end)
             if start == end { return .some(nil) }
             if let v = FieldText.parseTimestamp(record.bytes, start, end, value: needsValue) { return .some(v) }
+        default:
+            break
         }
+        return parseTimeSlow(record, field, needsValue: needsValue, into: result)
+    }
+
+    /// The general case of ``parseTime``: escaped text, JSON values, and rejects.
+    @inline(never)
+    private func parseTimeSlow(_ record: RawRecord, _ field: RecordField, needsValue: Bool,
+                               into result: ChunkResult) -> Int64?? {
         var problem = ""
         let value: Int64?? = withValue(record, field) { value in
             switch value {
@@ -272,6 +312,31 @@ final class RecordProcessor {
                    into: result)
         }
         return value
+    }
+
+    /// The general case of reading `track_id`: appends it to `result.ids`, or returns the
+    /// reject.
+    @inline(never)
+    private func trackIDSlow(_ record: RawRecord, into result: ChunkResult) -> (RejectCode, String)? {
+        withValue(record, .trackID) { value in
+            switch value {
+            case .empty:
+                return (.missingTrackID, "track_id is empty; every record needs a track id")
+            case .text(let t), .integer(let t):
+                if t.count > RecordProcessor.maxTrackIDBytes {
+                    return (.invalidTrackID, "track_id is \(t.count) bytes long; at most \(RecordProcessor.maxTrackIDBytes) are allowed")
+                }
+                for c in t where c < 0x20 || c == 0x7F {
+                    return (.invalidTrackID, "track_id contains a control character")
+                }
+                result.ids.append(contentsOf: t)
+                return nil
+            case .number(let t):
+                return (.invalidTrackID, "track_id \(RecordProcessor.quoted(t)) must be a string or an integer")
+            case .bool, .container, .undecodable:
+                return (.invalidTrackID, "track_id must be a string or an integer")
+            }
+        }
     }
 
     private func process(_ record: inout RawRecord, chunkBase: UInt, chunkEnd: UInt, into result: ChunkResult) {
@@ -298,31 +363,20 @@ final class RecordProcessor {
 
         // track_id
         let idStart = result.ids.count
-        let idProblem: (RejectCode, String)? = withValue(record, .trackID) { value in
-            switch value {
-            case .empty:
-                return (.missingTrackID, "track_id is empty; every record needs a track id")
-            case .text(let t), .integer(let t):
-                if t.count > RecordProcessor.maxTrackIDBytes {
-                    return (.invalidTrackID, "track_id is \(t.count) bytes long; at most \(RecordProcessor.maxTrackIDBytes) are allowed")
-                }
-                for c in t where c < 0x20 || c == 0x7F {
-                    return (.invalidTrackID, "track_id contains a control character")
-                }
-                result.ids.append(contentsOf: t)
-                return nil
-            case .number(let t):
-                return (.invalidTrackID, "track_id \(RecordProcessor.quoted(t)) must be a string or an integer")
-            case .bool, .container, .undecodable:
-                return (.invalidTrackID, "track_id must be a string or an integer")
-            }
+        var idProblem: (RejectCode, String)? = nil
+        if let (start, end) = RecordProcessor.plainText(record, .trackID), start < end,
+           end - start <= RecordProcessor.maxTrackIDBytes,
+           !FieldText.containsControl(record.bytes, start, end) {
+            result.ids.append(contentsOf: UnsafeBufferPointer(rebasing: record.bytes[start..<end]))
+        } else {
+            idProblem = trackIDSlow(record, into: result)
         }
         if let (code, message) = idProblem {
             reject(record, code, .trackID, message, into: result)
             return
         }
         let idLength = result.ids.count - idStart
-        func undo() { result.ids.removeSubrange(idStart...) }
+        func undo() { result.ids.truncate(to: idStart) }
 
         // label_status
         var label: LabelStatus? = nil
@@ -364,15 +418,11 @@ final class RecordProcessor {
             result.verdicts.append(evaluator.evaluate(p, facts))
         }
         if evaluator.isTableDriven {
-            result.keyCounts[PolicyEvaluator.key(facts)] &+= 1
+            result.keyCounts.base[PolicyEvaluator.key(facts)] &+= 1
         } else {
-            result.verdicts.withUnsafeBufferPointer { all in
-                result.statistics.add(label: label, packed: UnsafeBufferPointer(rebasing: all[first...]))
-            }
+            result.statistics.add(label: label, packed: UnsafeBufferPointer(rebasing: result.verdicts.buffer[first...]))
         }
-        let hash = result.ids.withUnsafeBufferPointer {
-            TrackIDSet.hash(UnsafeBufferPointer(rebasing: $0[idStart..<(idStart + idLength)]))
-        }
+        let hash = TrackIDSet.hash(UnsafeBufferPointer(start: result.ids.base + idStart, count: idLength))
         let excerptLength = min(record.bytes.count, CSVDecoder.excerptBytes)
         let address = UInt(bitPattern: record.bytes.baseAddress)
         var excerptStart: Int32

@@ -87,8 +87,6 @@ public final class ScanPipeline: @unchecked Sendable {
     private var stopping = false
     private var freeBuffers: [ByteBuffer] = []
     private var freeResults: [ChunkResult] = []
-    /// Keeps the duplicate set's warm-up reads from being optimised away.
-    private var touched: UInt64 = 0
     private let maxInFlight: Int
     private let maxInFlightCurrent: Int
 
@@ -320,27 +318,28 @@ public final class ScanPipeline: @unchecked Sendable {
             try sink.rejected(input: inputPath, r)
         }
         let policies = policyCount
-        touched &+= seen.touch(result.records.lazy.map(\.hash))
-        try result.ids.withUnsafeBufferPointer { ids in
-            try result.verdicts.withUnsafeBufferPointer { verdicts in
-                for (k, record) in result.records.enumerated() {
-                    while nextReject < rejects.count && rejects[nextReject].offset < record.offset {
-                        try emitReject(rejects[nextReject])
-                        nextReject += 1
-                    }
-                    let id = UnsafeBufferPointer(rebasing: ids[Int(record.idStart)..<(Int(record.idStart) + Int(record.idLength))])
-                    let packed = UnsafeBufferPointer(rebasing: verdicts[(k * policies)..<((k + 1) * policies)])
-                    if seen.insert(record.hash) {
-                        try sink.scanned(trackID: id, label: record.label, verdicts: packed)
-                        continue
-                    }
-                    outcome.statistics.add(label: record.label, packed: packed, sign: -1)
-                    try emitReject(RejectedRecord(
-                        line: record.line, offset: record.offset, code: .duplicateTrackID, column: RecordField.trackID.name,
-                        message: "track_id '\(String(decoding: id, as: UTF8.self))' was already scanned earlier in this run; the first occurrence counts",
-                        excerpt: excerpt(of: record, in: result)))
-                }
+        let records = result.records.buffer
+        let ids = result.ids.buffer
+        let verdicts = result.verdicts.buffer
+        let lookahead = 16
+        for record in records.prefix(lookahead) { seen.prefetch(record.hash) }
+        for (k, record) in records.enumerated() {
+            if k &+ lookahead < records.count { seen.prefetch(records[k &+ lookahead].hash) }
+            while nextReject < rejects.count && rejects[nextReject].offset < record.offset {
+                try emitReject(rejects[nextReject])
+                nextReject += 1
             }
+            let id = UnsafeBufferPointer(rebasing: ids[Int(record.idStart)..<(Int(record.idStart) + Int(record.idLength))])
+            let packed = UnsafeBufferPointer(rebasing: verdicts[(k * policies)..<((k + 1) * policies)])
+            if seen.insert(record.hash) {
+                try sink.scanned(trackID: id, label: record.label, verdicts: packed)
+                continue
+            }
+            outcome.statistics.add(label: record.label, packed: packed, sign: -1)
+            try emitReject(RejectedRecord(
+                line: record.line, offset: record.offset, code: .duplicateTrackID, column: RecordField.trackID.name,
+                message: "track_id '\(String(decoding: id, as: UTF8.self))' was already scanned earlier in this run; the first occurrence counts",
+                excerpt: excerpt(of: record, in: result)))
         }
         while nextReject < rejects.count {
             try emitReject(rejects[nextReject])

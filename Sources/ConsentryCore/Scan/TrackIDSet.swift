@@ -1,74 +1,122 @@
+#if canImport(Glibc)
+import Glibc
+#endif
+import CCPU
+
 /// The set of track ids already scanned in this run, for `duplicate_track_id` (SPEC §1.4).
 ///
 /// It keeps a 64-bit hash per distinct id in an open-addressing table (8 bytes a slot, at
 /// most 3/4 full), which is the one structure allowed to grow with the input. Two distinct
 /// ids share a hash with probability about n²/2⁶⁵ per run (10⁻⁶ at 5 M tracks); the README
 /// states this limit.
-public struct TrackIDSet: Sendable {
-    private var slots: [UInt64]
+public struct TrackIDSet: ~Copyable {
+    private var slots: UnsafeMutablePointer<UInt64>
+    private var slotCount: Int
+    /// Whether `slots` came from `mmap` (else from the allocator).
+    private var mapped: Bool
     private var mask: Int
     public private(set) var count = 0
 
     public init(capacity: Int = 1 << 16) {
         var size = 16
         while size * 3 / 4 < capacity { size <<= 1 }
-        slots = Array(repeating: 0, count: size)
+        (slots, mapped) = TrackIDSet.allocate(size)
+        slotCount = size
         mask = size - 1
     }
 
-    /// Bytes held by the table.
-    public var memoryBytes: Int { slots.count * 8 }
+    deinit { TrackIDSet.deallocate(slots, slotCount, mapped: mapped) }
 
-    /// Reads the home slot of each hash so that the cache misses of a following batch of
-    /// inserts overlap instead of stalling one after another.
-    public func touch<S: Sequence>(_ hashes: S) -> UInt64 where S.Element == UInt64 {
-        slots.withUnsafeBufferPointer { s in
-            var sink: UInt64 = 0
-            for hash in hashes {
-                let h = hash == 0 ? 1 : hash
-                sink &+= s[Int(truncatingIfNeeded: h ^ (h >> 29)) & mask]
-            }
-            return sink
-        }
+    /// Bytes held by the table.
+    public var memoryBytes: Int { slotCount * 8 }
+
+    /// Starts loading the home slot of `hash`, so that the cache and TLB misses of an insert
+    /// some records later overlap instead of stalling the merger one after another.
+    @inline(__always)
+    public func prefetch(_ hash: UInt64) {
+        let h = hash == 0 ? 1 : hash
+        consentry_prefetch_write(slots + (Int(truncatingIfNeeded: h ^ (h >> 29)) & mask))
     }
 
     /// Inserts a hash; returns false when it was already present.
     @inline(__always)
     public mutating func insert(_ hash: UInt64) -> Bool {
         let h = hash == 0 ? 1 : hash
-        if (count + 1) * 4 > slots.count * 3 { grow() }
-        return slots.withUnsafeMutableBufferPointer { s in
-            var i = Int(truncatingIfNeeded: h ^ (h >> 29)) & mask
-            while true {
-                let v = s[i]
-                if v == 0 {
-                    s[i] = h
-                    count += 1
-                    return true
-                }
-                if v == h { return false }
-                i = (i + 1) & mask
+        if (count + 1) * 4 > slotCount * 3 { grow() }
+        let s = slots
+        var i = Int(truncatingIfNeeded: h ^ (h >> 29)) & mask
+        while true {
+            let v = s[i]
+            if v == 0 {
+                s[i] = h
+                count += 1
+                return true
             }
+            if v == h { return false }
+            i = (i &+ 1) & mask
         }
     }
 
     /// Doubles the table. The old hashes are known distinct, so each goes to the first free
     /// slot of its probe sequence without comparisons or growth checks.
     private mutating func grow() {
-        let old = slots
-        var bigger = [UInt64](repeating: 0, count: old.count * 2)
-        let newMask = bigger.count - 1
-        bigger.withUnsafeMutableBufferPointer { s in
-            old.withUnsafeBufferPointer { o in
-                for v in o where v != 0 {
-                    var i = Int(truncatingIfNeeded: v ^ (v >> 29)) & newMask
-                    while s[i] != 0 { i = (i &+ 1) & newMask }
-                    s[i] = v
-                }
+        let newCount = slotCount * 2
+        let (bigger, biggerMapped) = TrackIDSet.allocate(newCount)
+        let newMask = newCount - 1
+        for k in 0..<slotCount {
+            let v = slots[k]
+            if v == 0 { continue }
+            var i = Int(truncatingIfNeeded: v ^ (v >> 29)) & newMask
+            while bigger[i] != 0 { i = (i &+ 1) & newMask }
+            bigger[i] = v
+        }
+        TrackIDSet.deallocate(slots, slotCount, mapped: mapped)
+        slots = bigger
+        mapped = biggerMapped
+        slotCount = newCount
+        mask = newMask
+    }
+
+    /// Tables of at least this many bytes get pages of their own: 2 MiB-aligned and
+    /// marked for transparent huge pages. Millions of tracks make the table tens of MB, and
+    /// every insert lands on a random page; with 4 KiB pages nearly each one misses the TLB,
+    /// which under a VM's nested paging cost more than the cache miss itself.
+    private static let hugePageBytes = 2 << 20
+
+    private static func allocate(_ count: Int) -> (UnsafeMutablePointer<UInt64>, mapped: Bool) {
+        let bytes = count * 8
+        #if os(Linux)
+        if bytes >= hugePageBytes {
+            // Over-map by one huge page so that an aligned start exists, then return the rest.
+            let length = bytes + hugePageBytes
+            let raw = mmap(nil, length, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0)
+            if let raw, raw != MAP_FAILED {
+                let address = UInt(bitPattern: raw)
+                let aligned = (address + UInt(hugePageBytes) - 1) & ~UInt(hugePageBytes - 1)
+                let head = Int(aligned - address)
+                if head > 0 { munmap(raw, head) }
+                let tail = length - head - bytes
+                if tail > 0 { munmap(UnsafeMutableRawPointer(bitPattern: aligned + UInt(bytes)), tail) }
+                let start = UnsafeMutableRawPointer(bitPattern: aligned)!
+                _ = madvise(start, bytes, MADV_HUGEPAGE)
+                // Anonymous memory is zero-filled: every slot starts empty.
+                return (start.bindMemory(to: UInt64.self, capacity: count), true)
             }
         }
-        slots = bigger
-        mask = newMask
+        #endif
+        let slots = UnsafeMutablePointer<UInt64>.allocate(capacity: count)
+        slots.initialize(repeating: 0, count: count)
+        return (slots, false)
+    }
+
+    private static func deallocate(_ slots: UnsafeMutablePointer<UInt64>, _ count: Int, mapped: Bool) {
+        #if os(Linux)
+        if mapped {
+            munmap(slots, count * 8)
+            return
+        }
+        #endif
+        slots.deallocate()
     }
 
     /// A 64-bit hash of a track id (a multiply-fold mix in the style of wyhash).

@@ -7,8 +7,23 @@ private func over<T>(_ text: String, _ body: (UnsafeBufferPointer<UInt8>, Int, I
     Array(text.utf8).withUnsafeBufferPointer { body($0, 0, $0.count) }
 }
 
-private func bool(_ text: String) -> Bool? { over(text) { FieldText.parseBool($0, $1, $2) } }
-private func status(_ text: String) -> LabelStatus? { over(text) { FieldText.parseLabelStatus($0, $1, $2) } }
+/// Runs it over `text` followed by 16 more bytes: the parsers that read a word at a time do
+/// so only when the bytes after a value allow it.
+private func overPadded<T>(_ text: String, _ body: (UnsafeBufferPointer<UInt8>, Int, Int) -> T) -> T {
+    let bytes = Array(text.utf8)
+    return (bytes + Array(repeating: UInt8(ascii: "e"), count: 16)).withUnsafeBufferPointer { body($0, 0, bytes.count) }
+}
+
+/// The value both ways, which must agree.
+private func bothWays<T: Equatable>(_ text: String, _ body: (UnsafeBufferPointer<UInt8>, Int, Int) -> T) -> T {
+    let exact = over(text, body)
+    let padded = overPadded(text, body)
+    #expect(exact == padded, "'\(text)': \(exact) without room after it, \(padded) with")
+    return exact
+}
+
+private func bool(_ text: String) -> Bool? { bothWays(text) { FieldText.parseBool($0, $1, $2) } }
+private func status(_ text: String) -> LabelStatus? { bothWays(text) { FieldText.parseLabelStatus($0, $1, $2) } }
 private func timestamp(_ text: String) -> Int64? { over(text) { FieldText.parseTimestamp($0, $1, $2) } }
 /// The validation-only mode (used when no policy compares dates) must accept exactly the same.
 private func timestampIsValid(_ text: String) -> Bool {
@@ -41,6 +56,8 @@ struct FieldTextTests {
     func everySingleByte() {
         for byte in UInt8(0)...UInt8(255) {
             let got = [byte].withUnsafeBufferPointer { FieldText.parseBool($0, 0, 1) }
+            let gotPadded = ([byte] + Array(repeating: 0x20, count: 15)).withUnsafeBufferPointer { FieldText.parseBool($0, 0, 1) }
+            #expect(gotPadded == got, "byte 0x\(String(byte, radix: 16)) with room after it")
             let expected: Bool?
             switch byte {
             case UInt8(ascii: "t"), UInt8(ascii: "T"), UInt8(ascii: "y"), UInt8(ascii: "Y"), UInt8(ascii: "1"): expected = true
@@ -58,6 +75,43 @@ struct FieldTextTests {
         #expect(bytes.withUnsafeBufferPointer { FieldText.parseBool($0, 2, 4) } == nil)
         let label = Array("[major]".utf8)
         #expect(label.withUnsafeBufferPointer { FieldText.parseLabelStatus($0, 1, 6) } == .major)
+    }
+
+    /// The case-insensitive compare the word matching must equal: fold A–Z only.
+    static func referenceMatch(_ bytes: [UInt8], _ word: String) -> Bool {
+        let lowered = bytes.map { $0 >= 0x41 && $0 <= 0x5A ? $0 | 0x20 : $0 }
+        return lowered == Array(word.utf8)
+    }
+
+    @Test("every word with any one byte replaced by any value matches exactly as an A–Z-folding compare")
+    func wordMatchingAgainstReference() {
+        let booleans: [(String, Bool)] = [("true", true), ("yes", true), ("false", false), ("no", false)]
+        let statuses: [(String, LabelStatus)] = [("major", .major), ("unknown", .unknown), ("licensed", .licensed),
+                                                 ("unsigned", .independent), ("independent", .independent)]
+        let words = booleans.map(\.0) + statuses.map(\.0)
+        var mismatches: [String] = []
+        for word in words {
+            let base = Array(word.utf8)
+            for position in base.indices {
+                for byte in UInt8(0)...UInt8(255) {
+                    var bytes = base
+                    bytes[position] = byte
+                    let expectedBool = booleans.first { Self.referenceMatch(bytes, $0.0) }?.1
+                    let expectedStatus = statuses.first { Self.referenceMatch(bytes, $0.0) }?.1
+                    // Padded with letters, which a read past the range would pick up. With one
+                    // byte after it the bytewise path runs, with 16 the word-at-a-time path.
+                    for pad in [1, 16] {
+                        let padded = [0x41] + bytes + Array(repeating: 0x41, count: pad)
+                        let gotBool = padded.withUnsafeBufferPointer { FieldText.parseBool($0, 1, 1 + bytes.count) }
+                        let gotStatus = padded.withUnsafeBufferPointer { FieldText.parseLabelStatus($0, 1, 1 + bytes.count) }
+                        if bytes.count > 1 && gotBool != expectedBool || gotStatus != expectedStatus {
+                            mismatches.append("\(word)[\(position)] = 0x\(String(byte, radix: 16)), pad \(pad)")
+                        }
+                    }
+                }
+            }
+        }
+        #expect(mismatches.isEmpty, "\(mismatches.prefix(10))")
     }
 
     // MARK: Label statuses
