@@ -42,6 +42,12 @@ public final class JSONLDecoder {
     private let keyStarts: UnsafeMutableBufferPointer<Int>
     /// The first eight bytes of each key as a little-endian word, zero-padded.
     private let keyWords: UnsafeMutableBufferPointer<UInt64>
+    /// For each key length below `keyLengthLimit`, the first key of that length, then the
+    /// next one of the same length per key (-1 ends): a line's key is compared with the
+    /// keys of its length only, usually one.
+    private let firstKeyOfLength: UnsafeMutableBufferPointer<Int8>
+    private let nextKeyOfLength: UnsafeMutableBufferPointer<Int8>
+    private static let keyLengthLimit = 64
 
     public init(_ configuration: Configuration, offset: Int = 0, atStreamStart: Bool = false) {
         self.configuration = configuration
@@ -64,6 +70,14 @@ public final class JSONLDecoder {
         for (index, key) in configuration.keys.enumerated() {
             keyWords[index] = key.withUnsafeBufferPointer { JSONLDecoder.word($0, 0, min($0.count, 8)) }
         }
+        firstKeyOfLength = .allocate(capacity: JSONLDecoder.keyLengthLimit)
+        firstKeyOfLength.initialize(repeating: -1)
+        nextKeyOfLength = .allocate(capacity: max(configuration.keys.count, 1))
+        nextKeyOfLength.initialize(repeating: -1)
+        for (index, key) in configuration.keys.enumerated().reversed() where key.count < JSONLDecoder.keyLengthLimit {
+            nextKeyOfLength[index] = firstKeyOfLength[key.count]
+            firstKeyOfLength[key.count] = Int8(index)
+        }
     }
 
     /// Up to eight bytes from `start` as a little-endian word, zero-padded.
@@ -78,6 +92,8 @@ public final class JSONLDecoder {
         keyTable.deallocate()
         keyStarts.deallocate()
         keyWords.deallocate()
+        firstKeyOfLength.deallocate()
+        nextKeyOfLength.deallocate()
     }
 
     /// Whether the decoder is between records (nothing pending, not skipping).
@@ -353,23 +369,31 @@ public final class JSONLDecoder {
             return -1
         }
         let length = end - start
+        guard length < JSONLDecoder.keyLengthLimit else {
+            let text = UnsafeBufferPointer(rebasing: b[start..<end])
+            for (index, key) in configuration.keys.enumerated() where key.elementsEqual(text) { return index }
+            return -1
+        }
+        var index = Int(firstKeyOfLength[length])
+        if index < 0 { return -1 }
         // The first eight bytes as one word (the closing quote and more follow the key, but
         // near the end of the buffer fall back to bytes).
         let word = start + 8 <= b.count
             ? UnsafeRawPointer(b.baseAddress!).loadUnaligned(fromByteOffset: start, as: UInt64.self)
             : JSONLDecoder.word(b, start, min(length, 8))
-        for index in 0..<keyStarts.count - 1 {
-            let keyStart = keyStarts[index]
-            guard keyStarts[index + 1] - keyStart == length else { continue }
-            let mask: UInt64 = length >= 8 ? .max : (1 << (8 * UInt64(length))) - 1
-            guard word & mask == keyWords[index] else { continue }
-            var same = true
-            var k = 8
-            while k < length {
-                if keys[keyStart + k] != b[start + k] { same = false; break }
-                k += 1
+        let mask: UInt64 = length >= 8 ? .max : (1 << (8 * UInt64(length))) - 1
+        while index >= 0 {
+            if word & mask == keyWords[index] {
+                let keyStart = keyStarts[index]
+                var same = true
+                var k = 8
+                while k < length {
+                    if keys[keyStart + k] != b[start + k] { same = false; break }
+                    k += 1
+                }
+                if same { return index }
             }
-            if same { return index }
+            index = Int(nextKeyOfLength[index])
         }
         return -1
     }
@@ -380,53 +404,63 @@ public final class JSONLDecoder {
         let n = b.count
         var i = p + 1
         var escaped = false
-        var acc: UInt8 = 0
-        // Eight bytes at a time while no quote, backslash or control character is in sight.
         let raw = UnsafeRawPointer(b.baseAddress!)
         let ones: UInt64 = 0x0101_0101_0101_0101
         let highs: UInt64 = 0x8080_8080_8080_8080
         var wide: UInt64 = 0
-        while i + 8 <= n {
-            let w = raw.loadUnaligned(fromByteOffset: i, as: UInt64.self)
-            let q = w ^ (ones &* 0x22)
-            let s = w ^ (ones &* 0x5C)
-            // Bytes below 0x20 (valid for bytes without the high bit; others are not control).
-            let low = (w &- ones &* 0x20) & ~w & highs
-            if ((q &- ones) & ~q | (s &- ones) & ~s) & highs != 0 || low != 0 { break }
-            wide |= w
-            i += 8
-        }
-        if wide & highs != 0 { nonASCII = true }
-        while i < n {
+        while true {
+            // To the next quote, backslash or control byte, eight bytes at a time: the lowest
+            // flagged byte of a word is exact (borrows only run upwards), so the loop jumps
+            // straight to it instead of re-reading the word byte by byte.
+            var found = false
+            while i &+ 8 <= n {
+                let w = raw.loadUnaligned(fromByteOffset: i, as: UInt64.self)
+                let q = w ^ (ones &* 0x22)
+                let s = w ^ (ones &* 0x5C)
+                // Bytes below 0x20 (valid for bytes without the high bit; others are not control).
+                let hit = ((q &- ones) & ~q | (s &- ones) & ~s | (w &- ones &* 0x20) & ~w) & highs
+                if hit != 0 {
+                    let k = hit.trailingZeroBitCount >> 3
+                    wide |= k == 0 ? 0 : w & (UInt64.max >> (64 &- 8 &* UInt64(k)))
+                    i &+= k
+                    found = true
+                    break
+                }
+                wide |= w
+                i &+= 8
+            }
+            if !found {
+                while i < n {
+                    let c = b[i]
+                    if c == UInt8(ascii: "\"") || c == UInt8(ascii: "\\") || c < 0x20 { found = true; break }
+                    wide |= UInt64(c)
+                    i += 1
+                }
+                if !found { throw Failure.invalid("unterminated string") }
+            }
             let c = b[i]
             if c == UInt8(ascii: "\"") {
                 p = i + 1
-                if acc >= 0x80 { nonASCII = true }
+                if wide & highs != 0 { nonASCII = true }
                 return escaped
             }
             if c < 0x20 { throw Failure.invalid("control character in a string at column \(i + 1)") }
-            acc |= c
-            if c == UInt8(ascii: "\\") {
-                escaped = true
-                guard i + 1 < n else { break }
-                switch b[i + 1] {
-                case UInt8(ascii: "\""), UInt8(ascii: "\\"), UInt8(ascii: "/"), UInt8(ascii: "b"),
-                     UInt8(ascii: "f"), UInt8(ascii: "n"), UInt8(ascii: "r"), UInt8(ascii: "t"):
-                    i += 2
-                case UInt8(ascii: "u"):
-                    guard i + 5 < n else { throw Failure.invalid("truncated \\u escape at column \(i + 1)") }
-                    for k in 2...5 where FieldText.hexValue(b[i + k]) == nil {
-                        throw Failure.invalid("invalid \\u escape at column \(i + 1)")
-                    }
-                    i += 6
-                default:
-                    throw Failure.invalid("invalid escape at column \(i + 1)")
+            escaped = true
+            guard i + 1 < n else { throw Failure.invalid("unterminated string") }
+            switch b[i + 1] {
+            case UInt8(ascii: "\""), UInt8(ascii: "\\"), UInt8(ascii: "/"), UInt8(ascii: "b"),
+                 UInt8(ascii: "f"), UInt8(ascii: "n"), UInt8(ascii: "r"), UInt8(ascii: "t"):
+                i += 2
+            case UInt8(ascii: "u"):
+                guard i + 5 < n else { throw Failure.invalid("truncated \\u escape at column \(i + 1)") }
+                for k in 2...5 where FieldText.hexValue(b[i + k]) == nil {
+                    throw Failure.invalid("invalid \\u escape at column \(i + 1)")
                 }
-                continue
+                i += 6
+            default:
+                throw Failure.invalid("invalid escape at column \(i + 1)")
             }
-            i += 1
         }
-        throw Failure.invalid("unterminated string")
     }
 
     /// Scans a number; returns whether it is an integer (no fraction, no exponent).

@@ -57,15 +57,17 @@ public struct ScanOutcome: Sendable {
 /// Streams inputs through a pool of threads and merges the results in input order.
 ///
 /// `jobs` threads each either read (inflate and cut) the next chunk of an input no other
-/// thread is reading, or decode and evaluate a chunk that was read. Reading comes first
-/// while the bound on chunks in flight allows it: inflating is the one sequential step, so
-/// a core should never stop doing it. The calling thread is
-/// the merger: it takes results in input order, decides duplicates, adds up statistics and
-/// feeds the sink. The number of chunks in flight is bounded, so memory stays flat.
+/// thread is reading, merge the next result in input order, or decode and evaluate a chunk
+/// that was read. Reading comes first while the bound on chunks in flight allows it:
+/// inflating is the one sequential step, so a core should never stop doing it. Merging
+/// (one thread at a time) takes results in input order, decides duplicates, adds up
+/// statistics and feeds the sink. It is a role of the workers rather than a thread of its
+/// own: a third busy thread on two cores took a third of the reading thread's time. The
+/// calling thread waits. The number of chunks in flight is bounded, so memory stays flat.
 ///
 /// Workers decode each chunk as if it began at a record boundary. A chunk ends at a line
 /// break, but a quoted CSV field may span it: then the chunk's decoder is left inside a
-/// record, and the merger discards the next chunk's speculative result and decodes it
+/// record, and the merge discards the next chunk's speculative result and decodes it
 /// itself, continuing that decoder. Results therefore do not depend on chunking or `jobs`.
 public final class ScanPipeline: @unchecked Sendable {
     private let readers: [InputReader]
@@ -87,6 +89,23 @@ public final class ScanPipeline: @unchecked Sendable {
     private var stopping = false
     private var freeBuffers: [ByteBuffer] = []
     private var freeResults: [ChunkResult] = []
+    /// Whether a worker holds the merge role.
+    private var merging = false
+    /// Whether every input has been merged.
+    private var merged = false
+
+    // The merge's state: only the worker holding the merge role touches it (the lock
+    // hands the role over, so each holder sees the last one's writes).
+    private var sink: ScanSink?
+    private var outcome: ScanOutcome
+    private var seen = TrackIDSet()
+    private var mergeSequence = 0
+    private var lineBase = 0
+    private var rowsBefore = 0
+    /// The decoder of the last merged chunk, when it ended inside a record.
+    private var openDecoder: RecordDecoder?
+    private var mergeProcessors: [InputFormat: RecordProcessor] = [:]
+
     private let maxInFlight: Int
     private let maxInFlightCurrent: Int
 
@@ -117,12 +136,15 @@ public final class ScanPipeline: @unchecked Sendable {
         inFlight = Array(repeating: 0, count: paths.count)
         maxInFlightCurrent = 2 * self.jobs + 2
         maxInFlight = max(4 * self.jobs + 4, 24)
+        outcome = ScanOutcome(statistics: RunStatistics(policyCount: policies.count))
+        merged = paths.isEmpty
     }
 
     private static func key(_ input: Int, _ sequence: Int) -> Int { input << 40 | sequence }
 
     /// Runs the scan to the end, or throws the first error (or the cancellation reason).
     public func run(sink: ScanSink) throws -> ScanOutcome {
+        self.sink = sink
         let group = DispatchGroup()
         for worker in 0..<jobs {
             group.enter()
@@ -140,8 +162,21 @@ public final class ScanPipeline: @unchecked Sendable {
             condition.broadcast()
             condition.unlock()
             group.wait()
+            self.sink = nil
         }
-        return try merge(sink: sink)
+        condition.lock()
+        defer { condition.unlock() }
+        while !merged {
+            if let failure { throw failure }
+            if let reason = cancellation.error {
+                failure = reason
+                condition.broadcast()
+                throw reason
+            }
+            _ = condition.wait(until: Date(timeIntervalSinceNow: 0.1))
+        }
+        if let failure { throw failure }
+        return outcome
     }
 
     // MARK: - Workers
@@ -192,6 +227,17 @@ public final class ScanPipeline: @unchecked Sendable {
                 condition.broadcast()
                 continue
             }
+            if !merging, !merged, let result = results.removeValue(forKey: ScanPipeline.key(mergeInput, mergeSequence)) {
+                merging = true
+                condition.unlock()
+                var error: (any Error)?
+                do { try merge(result) } catch let e { error = e }
+                condition.lock()
+                merging = false
+                if let error, failure == nil { failure = error }
+                condition.broadcast()
+                continue
+            }
             if !queue.isEmpty {
                 let chunk = queue.removeFirst()
                 let result = takeResult(input: chunk.input, sequence: chunk.sequence, isLast: chunk.isLast)
@@ -211,22 +257,6 @@ public final class ScanPipeline: @unchecked Sendable {
     }
 
     // MARK: - Merger
-
-    private func waitForResult(_ input: Int, _ sequence: Int) throws -> ChunkResult {
-        let key = ScanPipeline.key(input, sequence)
-        condition.lock()
-        defer { condition.unlock() }
-        while true {
-            if let failure { throw failure }
-            if let reason = cancellation.error {
-                failure = reason
-                condition.broadcast()
-                throw reason
-            }
-            if let result = results.removeValue(forKey: key) { return result }
-            _ = condition.wait(until: Date(timeIntervalSinceNow: 0.1))
-        }
-    }
 
     /// A recycled (or new) result; call with the lock held.
     private func takeResult(input: Int, sequence: Int, isLast: Bool) -> ChunkResult {
@@ -253,58 +283,55 @@ public final class ScanPipeline: @unchecked Sendable {
         condition.unlock()
     }
 
-    private func merge(sink: ScanSink) throws -> ScanOutcome {
-        var outcome = ScanOutcome(statistics: RunStatistics(policyCount: policyCount))
-        var seen = TrackIDSet()
-        var processors: [InputFormat: RecordProcessor] = [:]
-        for input in readers.indices {
-            let reader = readers[input]
-            var sequence = 0
-            var lineBase = 0
-            var open: RecordDecoder? = nil
-            let rowsBefore = outcome.rowsRead
-            while true {
-                let speculative = try waitForResult(input, sequence)
-                if sequence == 0 { lineBase = reader.headerLineFeeds }
-                var result = speculative
-                if let decoder = open {
-                    // The previous chunk ended inside a record: decode this one in sequence.
-                    result = ChunkResult(input: input, sequence: sequence, isLast: speculative.isLast,
-                                         policyCount: policyCount)
-                    result.buffer = speculative.buffer
-                    result.linesAbsolute = true
-                    let processor = processors[reader.format] ?? RecordProcessor(isJSON: reader.format == .jsonl, evaluator: evaluator)
-                    processors[reader.format] = processor
-                    processor.run(decoder, speculative.buffer!.bytes, isLast: speculative.isLast, into: result)
-                }
-                try apply(result, lineBase: lineBase, inputPath: reader.path, seen: &seen, outcome: &outcome, sink: sink)
-                if let decoder = result.openDecoder {
-                    if !result.linesAbsolute { decoder.lineOrigin = lineBase }
-                    open = decoder
-                } else {
-                    open = nil
-                }
-                lineBase += result.lineFeeds
-                // Once released, a worker may reuse the results: read nothing from them after.
-                let wasLast = speculative.isLast
-                if result === speculative { release(speculative) } else { release(speculative, result) }
-                progress?.setRows(read: outcome.rowsRead, rejected: outcome.rowsRejected)
-                sequence += 1
-                if wasLast { break }
-            }
-            condition.lock()
-            mergeInput = input + 1
-            condition.broadcast()
-            condition.unlock()
-            outcome.inputs.append(InputSummary(
-                path: reader.path, format: reader.format, compression: reader.isGzip ? "gzip" : "none",
-                bytes: reader.rawBytes, sha256: reader.sha256, rowsRead: outcome.rowsRead - rowsBefore))
+    /// Merges the next result of the input being merged; called by the worker holding the
+    /// merge role, without the lock.
+    private func merge(_ speculative: ChunkResult) throws {
+        let input = speculative.input
+        let reader = readers[input]
+        if speculative.sequence == 0 {
+            lineBase = reader.headerLineFeeds
+            rowsBefore = outcome.rowsRead
         }
-        return outcome
+        var result = speculative
+        if let decoder = openDecoder {
+            // The previous chunk ended inside a record: decode this one in sequence.
+            result = ChunkResult(input: input, sequence: speculative.sequence, isLast: speculative.isLast,
+                                 policyCount: policyCount)
+            result.buffer = speculative.buffer
+            result.linesAbsolute = true
+            let processor = mergeProcessors[reader.format] ?? RecordProcessor(isJSON: reader.format == .jsonl, evaluator: evaluator)
+            mergeProcessors[reader.format] = processor
+            processor.run(decoder, speculative.buffer!.bytes, isLast: speculative.isLast, into: result)
+        }
+        try apply(result, lineBase: lineBase, inputPath: reader.path, sink: sink!)
+        if let decoder = result.openDecoder {
+            if !result.linesAbsolute { decoder.lineOrigin = lineBase }
+            openDecoder = decoder
+        } else {
+            openDecoder = nil
+        }
+        lineBase += result.lineFeeds
+        // Once released, a worker may reuse the results: read nothing from them after.
+        let wasLast = speculative.isLast
+        if result === speculative { release(speculative) } else { release(speculative, result) }
+        progress?.setRows(read: outcome.rowsRead, rejected: outcome.rowsRejected)
+        guard wasLast else {
+            mergeSequence += 1
+            return
+        }
+        outcome.inputs.append(InputSummary(
+            path: reader.path, format: reader.format, compression: reader.isGzip ? "gzip" : "none",
+            bytes: reader.rawBytes, sha256: reader.sha256, rowsRead: outcome.rowsRead - rowsBefore))
+        openDecoder = nil
+        condition.lock()
+        mergeSequence = 0
+        mergeInput = input + 1
+        if mergeInput == readers.count { merged = true }
+        condition.broadcast()
+        condition.unlock()
     }
 
-    private func apply(_ result: ChunkResult, lineBase: Int, inputPath: String, seen: inout TrackIDSet,
-                       outcome: inout ScanOutcome, sink: ScanSink) throws {
+    private func apply(_ result: ChunkResult, lineBase: Int, inputPath: String, sink: ScanSink) throws {
         outcome.rowsRead += result.rowsRead
         outcome.statistics.merge(result.statistics)
         let lineShift = result.linesAbsolute ? 0 : lineBase

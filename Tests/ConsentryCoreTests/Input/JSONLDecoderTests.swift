@@ -310,6 +310,23 @@ struct JSONLDecoderTests {
         #expect(got.first?.fields[RecordField.labelStatus.rawValue] == .t("major"))
     }
 
+    @Test("mapped keys of the same length, sharing their first 8 bytes, or longer than 64 bytes")
+    func mappedKeysByLength() {
+        let long = String(repeating: "k", count: 70)
+        let config = JSONLDecoder.Configuration(names: FieldNames(overrides: [
+            .trackID: "column_a_id", .labelStatus: "column_a_ls", .genaiOptIn: long, .aiOptOut: "x",
+        ]))
+        let line = "{\"column_a_ls\":\"major\",\"column_a_lz\":1,\"column_a_id\":\"t\",\"\(long)\":true,"
+            + "\"\(long)k\":false,\"x\":false,\"y\":true,\"column_a_\":2}"
+        let got = KitDecode.jsonl(Array(line.utf8), configuration: config)
+        #expect(got.first?.error == nil)
+        #expect(got.first?.fields[RecordField.trackID.rawValue] == .t("t"))
+        #expect(got.first?.fields[RecordField.labelStatus.rawValue] == .t("major"))
+        #expect(got.first?.fields[RecordField.genaiOptIn.rawValue] == .bool(true))
+        #expect(got.first?.fields[RecordField.aiOptOut.rawValue] == .bool(false))
+        #expect(got.first?.fields[RecordField.noAITag.rawValue] == .absent)
+    }
+
     @Test("string values keep their text, escapes decoded")
     func stringValues() throws {
         let record = try #require(kitJSONRecord(
