@@ -260,8 +260,80 @@ public final class JSONLDecoder {
         c == 0x20 || c == 0x09 || c == 0x0D || c == 0x0A
     }
 
-    /// Validates one line; fills `fields` from the top-level object's keys.
+    /// Validates one line; fills `fields` from the top-level object's keys. Flat objects take a
+    /// shorter path.
     private func parse(_ b: UnsafeBufferPointer<UInt8>, nonASCII: inout Bool) -> StructuralError? {
+        if parseFlat(b, nonASCII: &nonASCII) { return nil }
+        // Not a flat object, or not valid: the general parser decides, from a clean start.
+        for f in 0..<fields.count { fields[f] = .absent }
+        nonASCII = false
+        return parseGeneral(b, nonASCII: &nonASCII)
+    }
+
+    /// Parses the common line, one object whose values are strings, numbers, `true`,
+    /// `false` or `null` under unescaped keys, filling `fields`; returns false, for the
+    /// general parser to decide, at anything else, valid or not. It needs no container
+    /// stack and no dispatch on nesting, and accepts only what the general parser accepts.
+    private func parseFlat(_ b: UnsafeBufferPointer<UInt8>, nonASCII: inout Bool) -> Bool {
+        let n = b.count
+        var p = 0
+        @inline(__always) func skipSpace() { while p < n && JSONLDecoder.isSpace(b[p]) { p += 1 } }
+        skipSpace()
+        guard p < n, b[p] == UInt8(ascii: "{") else { return false }
+        p += 1
+        skipSpace()
+        if p < n && b[p] == UInt8(ascii: "}") {
+            p += 1
+            skipSpace()
+            return p == n
+        }
+        while true {
+            guard p < n, b[p] == UInt8(ascii: "\"") else { return false }
+            let keyStart = p + 1
+            guard let keyEscaped = try? scanString(b, &p, &nonASCII), !keyEscaped else { return false }
+            let field = matchKey(b, keyStart, p - 1)
+            skipSpace()
+            guard p < n, b[p] == UInt8(ascii: ":") else { return false }
+            p += 1
+            skipSpace()
+            guard p < n else { return false }
+            let start = p
+            switch b[p] {
+            case UInt8(ascii: "\""):
+                guard let escaped = try? scanString(b, &p, &nonASCII) else { return false }
+                if field >= 0 { fields[field] = .text(start: Int32(start + 1), end: Int32(p - 1), escaped: escaped) }
+            case UInt8(ascii: "-"), UInt8(ascii: "0")...UInt8(ascii: "9"):
+                guard let integer = try? scanNumber(b, &p) else { return false }
+                if field >= 0 { fields[field] = .number(start: Int32(start), end: Int32(p), integer: integer) }
+            case UInt8(ascii: "t"):
+                guard (try? expectLiteral(b, &p, "true")) != nil else { return false }
+                if field >= 0 { fields[field] = .bool(true) }
+            case UInt8(ascii: "f"):
+                guard (try? expectLiteral(b, &p, "false")) != nil else { return false }
+                if field >= 0 { fields[field] = .bool(false) }
+            case UInt8(ascii: "n"):
+                guard (try? expectLiteral(b, &p, "null")) != nil else { return false }
+                if field >= 0 { fields[field] = .null }
+            default:
+                return false
+            }
+            skipSpace()
+            guard p < n else { return false }
+            if b[p] == UInt8(ascii: ",") {
+                p += 1
+                skipSpace()
+                continue
+            }
+            guard b[p] == UInt8(ascii: "}") else { return false }
+            p += 1
+            skipSpace()
+            return p == n
+        }
+    }
+
+    /// Validates one line against the whole grammar; fills `fields` from the top-level
+    /// object's keys.
+    private func parseGeneral(_ b: UnsafeBufferPointer<UInt8>, nonASCII: inout Bool) -> StructuralError? {
         let n = b.count
         var p = 0
         stack.removeAll(keepingCapacity: true)
@@ -361,13 +433,19 @@ public final class JSONLDecoder {
         }
         p += 1
         guard stack.count == 1 else { return -1 }
-        let keys = keyTable
         if escaped {
             keyScratch.removeAll(keepingCapacity: true)
             guard FieldText.appendJSONUnescaped(UnsafeBufferPointer(rebasing: b[start..<end]), to: &keyScratch) else { return -1 }
             for (index, key) in configuration.keys.enumerated() where key == keyScratch { return index }
             return -1
         }
+        return matchKey(b, start, end)
+    }
+
+    /// The field an unescaped top-level key `b[start..<end]` feeds, or -1.
+    @inline(__always)
+    private func matchKey(_ b: UnsafeBufferPointer<UInt8>, _ start: Int, _ end: Int) -> Int {
+        let keys = keyTable
         let length = end - start
         guard length < JSONLDecoder.keyLengthLimit else {
             let text = UnsafeBufferPointer(rebasing: b[start..<end])
