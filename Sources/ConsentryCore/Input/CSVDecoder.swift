@@ -273,6 +273,42 @@ public final class CSVDecoder {
         if collectsAllFields { allFields.removeAll(keepingCapacity: true) }
     }
 
+    /// The index of the first delimiter or line feed at or after `from`, or `buf.count`; the
+    /// bytes before it are ORed into `seen` (bit 7 set: a byte outside ASCII).
+    ///
+    /// Eight bytes at a time: a word with neither is skipped whole, and in one with either
+    /// the lowest flagged byte is exact (borrows only run upwards).
+    @inline(__always)
+    private func fieldEnd(_ buf: UnsafeBufferPointer<UInt8>, from: Int, seen: inout UInt64) -> Int {
+        let n = buf.count
+        let delimiter = configuration.delimiter
+        let raw = UnsafeRawPointer(buf.baseAddress!)
+        let ones: UInt64 = 0x0101_0101_0101_0101
+        let delimiters = ones &* UInt64(delimiter)
+        let feedBytes = ones &* UInt64(CSVDecoder.lf)
+        var j = from
+        while j &+ 8 <= n {
+            let w = raw.loadUnaligned(fromByteOffset: j, as: UInt64.self)
+            let d = w ^ delimiters
+            let l = w ^ feedBytes
+            let hit = ((d &- ones) & ~d | (l &- ones) & ~l) & 0x8080_8080_8080_8080
+            if hit != 0 {
+                let k = hit.trailingZeroBitCount >> 3
+                seen |= k == 0 ? 0 : w & (UInt64.max >> (64 &- 8 &* UInt64(k)))
+                return j &+ k
+            }
+            seen |= w
+            j &+= 8
+        }
+        while j < n {
+            let c = buf[j]
+            if c == delimiter || c == CSVDecoder.lf { break }
+            seen |= UInt64(c)
+            j &+= 1
+        }
+        return j
+    }
+
     /// Decodes the record at `rs` in one pass when it is the common kind: no field starts
     /// with a quote and its line feed is in `buf` within `maxRecordBytes`. Returns the index
     /// of that line feed, having ended every field but the last; nil otherwise.
@@ -284,46 +320,14 @@ public final class CSVDecoder {
     private func scanPlainRecord(_ buf: UnsafeBufferPointer<UInt8>, from rs: Int) -> Int? {
         let n = buf.count
         let limit = rs + configuration.maxRecordBytes
-        let delimiter = configuration.delimiter
-        let lf = CSVDecoder.lf
-        let raw = UnsafeRawPointer(buf.baseAddress!)
-        let ones: UInt64 = 0x0101_0101_0101_0101
-        let highs: UInt64 = 0x8080_8080_8080_8080
-        let delimiters = ones &* UInt64(delimiter)
-        let feedBytes = ones &* UInt64(lf)
-        var wide: UInt64 = 0
+        var seen: UInt64 = 0
         var j = rs
         while true {
             guard j < n, buf[j] != CSVDecoder.quote else { return nil }
-            var found = false
-            while j &+ 8 <= n {
-                let w = raw.loadUnaligned(fromByteOffset: j, as: UInt64.self)
-                let d = w ^ delimiters
-                let l = w ^ feedBytes
-                let hit = ((d &- ones) & ~d | (l &- ones) & ~l) & highs
-                if hit != 0 {
-                    // The lowest flagged byte is exact (borrows only run upwards).
-                    let k = hit.trailingZeroBitCount >> 3
-                    wide |= k == 0 ? 0 : w & (UInt64.max >> (64 &- 8 &* UInt64(k)))
-                    j &+= k
-                    found = true
-                    break
-                }
-                wide |= w
-                j &+= 8
-            }
-            if !found {
-                while j < n {
-                    let c = buf[j]
-                    if c == delimiter || c == lf { break }
-                    wide |= UInt64(c)
-                    j &+= 1
-                }
-                if j == n { return nil }
-            }
-            if j > limit { return nil }
-            if buf[j] == lf {
-                if wide & highs != 0 { nonASCII = true }
+            j = fieldEnd(buf, from: j, seen: &seen)
+            if j == n || j > limit { return nil }
+            if buf[j] == CSVDecoder.lf {
+                if seen & 0x8080_8080_8080_8080 != 0 { nonASCII = true }
                 return j
             }
             endField(rs, j)
@@ -407,38 +411,9 @@ public final class CSVDecoder {
                 }
 
             case .unquoted:
-                var j = i
-                var acc: UInt8 = 0
-                // Eight bytes at a time: a word with no delimiter and no LF is skipped whole.
-                let raw = UnsafeRawPointer(buf.baseAddress!)
-                let ones: UInt64 = 0x0101_0101_0101_0101
-                let highs: UInt64 = 0x8080_8080_8080_8080
-                let delimiters = ones &* UInt64(delimiter)
-                let feedBytes = ones &* UInt64(lf)
-                var wide: UInt64 = 0
-                while j + 8 <= n {
-                    let w = raw.loadUnaligned(fromByteOffset: j, as: UInt64.self)
-                    let d = w ^ delimiters
-                    let l = w ^ feedBytes
-                    let hit = ((d &- ones) & ~d | (l &- ones) & ~l) & highs
-                    if hit != 0 {
-                        // The lowest flagged byte is exact (borrows only run upwards).
-                        let k = hit.trailingZeroBitCount >> 3
-                        wide |= k == 0 ? 0 : w & (UInt64.max >> (64 - 8 * UInt64(k)))
-                        j += k
-                        break
-                    }
-                    wide |= w
-                    j += 8
-                }
-                if wide & highs != 0 { nonASCII = true }
-                while j < n {
-                    let c = buf[j]
-                    if c == delimiter || c == lf { break }
-                    acc |= c
-                    j += 1
-                }
-                if acc >= 0x80 { nonASCII = true }
+                var seen: UInt64 = 0
+                let j = fieldEnd(buf, from: i, seen: &seen)
+                if seen & 0x8080_8080_8080_8080 != 0 { nonASCII = true }
                 i = j
                 if j == n { continue }
                 if buf[j] == delimiter {
