@@ -256,7 +256,7 @@ public final class ScanPipeline: @unchecked Sendable {
         }
     }
 
-    // MARK: - Merger
+    // MARK: - Merge
 
     /// A recycled (or new) result; call with the lock held.
     private func takeResult(input: Int, sequence: Int, isLast: Bool) -> ChunkResult {
