@@ -1,4 +1,4 @@
-/// One record that passed every check, as the merger needs it.
+/// One record that passed every check, as the merge needs it.
 struct ScannedRecord: BitwiseCopyable {
     var hash: UInt64
     var line: Int
@@ -54,7 +54,7 @@ final class ChunkResult: @unchecked Sendable {
     var buffer: ByteBuffer?
     /// LF bytes in the chunk, whatever the parse state.
     var lineFeeds = 0
-    /// Whether `line` values are absolute already (records decoded by the merger).
+    /// Whether `line` values are absolute already (records decoded by the merge).
     var linesAbsolute = false
     var rowsRead = 0
     var records = ChunkArray<ScannedRecord>()

@@ -1,7 +1,7 @@
 /// Verdict counts of one run per policy, label-status group and use (SPEC §3), and the
 /// transitions between every pair of policies (what-if).
 ///
-/// A flat array so that workers can count without allocating and the merger can add and
+/// A flat array so that workers can count without allocating and the merge can add and
 /// subtract whole chunks. Layout per policy and group: tracks, any-training-exposed, then
 /// `use × verdict` counts. After the policies, per pair `(i, j)` with `i < j` (in the order
 /// `pairs` lists them) and group: `use × from-verdict × to-verdict` counts.

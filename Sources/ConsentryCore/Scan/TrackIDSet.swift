@@ -31,7 +31,7 @@ public struct TrackIDSet: ~Copyable {
     public var memoryBytes: Int { slotCount * 8 }
 
     /// Starts loading the home slot of `hash`, so that the cache and TLB misses of an insert
-    /// some records later overlap instead of stalling the merger one after another.
+    /// some records later overlap instead of stalling the merge one after another.
     @inline(__always)
     public func prefetch(_ hash: UInt64) {
         let h = hash == 0 ? 1 : hash

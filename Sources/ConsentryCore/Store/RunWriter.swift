@@ -1,7 +1,7 @@
 import GRDB
 import GRDBSQLite
 
-/// Writes one run's verdict and reject rows through prepared statements, as the merger
+/// Writes one run's verdict and reject rows through prepared statements, as the merge
 /// hands them over.
 ///
 /// The hot loop binds with `sqlite3_bind_*` on the statements' handles: GRDB's argument
@@ -91,7 +91,7 @@ final class RunWriter: ScanSink {
         try step(handle)
     }
 
-    /// Writes the rows still pending; the merger calls it before the chunk holding their
+    /// Writes the rows still pending; the merge calls it before the chunk holding their
     /// bytes is recycled.
     func flush() throws {
         let handle = verdictStatement.sqliteStatement
