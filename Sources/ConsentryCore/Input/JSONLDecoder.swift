@@ -297,26 +297,8 @@ public final class JSONLDecoder {
             p += 1
             skipSpace()
             guard p < n else { return false }
-            let start = p
-            switch b[p] {
-            case UInt8(ascii: "\""):
-                guard let escaped = try? scanString(b, &p, &nonASCII) else { return false }
-                if field >= 0 { fields[field] = .text(start: Int32(start + 1), end: Int32(p - 1), escaped: escaped) }
-            case UInt8(ascii: "-"), UInt8(ascii: "0")...UInt8(ascii: "9"):
-                guard let integer = try? scanNumber(b, &p) else { return false }
-                if field >= 0 { fields[field] = .number(start: Int32(start), end: Int32(p), integer: integer) }
-            case UInt8(ascii: "t"):
-                guard (try? expectLiteral(b, &p, "true")) != nil else { return false }
-                if field >= 0 { fields[field] = .bool(true) }
-            case UInt8(ascii: "f"):
-                guard (try? expectLiteral(b, &p, "false")) != nil else { return false }
-                if field >= 0 { fields[field] = .bool(false) }
-            case UInt8(ascii: "n"):
-                guard (try? expectLiteral(b, &p, "null")) != nil else { return false }
-                if field >= 0 { fields[field] = .null }
-            default:
-                return false
-            }
+            guard let value = try? scanScalar(b, &p, &nonASCII) else { return false }
+            if field >= 0 { fields[field] = value }
             skipSpace()
             guard p < n else { return false }
             if b[p] == UInt8(ascii: ",") {
@@ -365,27 +347,11 @@ public final class JSONLDecoder {
                         if p < n && b[p] == UInt8(ascii: "]") { stack.removeLast(); p += 1; break }
                         continue parseValue
                     }
-                case UInt8(ascii: "\""):
-                    let start = p
-                    let escaped = try scanString(b, &p, &nonASCII)
-                    if field >= 0 {
-                        fields[field] = .text(start: Int32(start + 1), end: Int32(p - 1), escaped: escaped)
-                    }
-                case UInt8(ascii: "-"), UInt8(ascii: "0")...UInt8(ascii: "9"):
-                    let start = p
-                    let integer = try scanNumber(b, &p)
-                    if field >= 0 { fields[field] = .number(start: Int32(start), end: Int32(p), integer: integer) }
-                case UInt8(ascii: "t"):
-                    try expectLiteral(b, &p, "true")
-                    if field >= 0 { fields[field] = .bool(true) }
-                case UInt8(ascii: "f"):
-                    try expectLiteral(b, &p, "false")
-                    if field >= 0 { fields[field] = .bool(false) }
-                case UInt8(ascii: "n"):
-                    try expectLiteral(b, &p, "null")
-                    if field >= 0 { fields[field] = .null }
                 default:
-                    throw Failure.invalid("unexpected character at column \(p + 1)")
+                    guard let value = try scanScalar(b, &p, &nonASCII) else {
+                        throw Failure.invalid("unexpected character at column \(p + 1)")
+                    }
+                    if field >= 0 { fields[field] = value }
                 }
                 // After a value: close containers or go on to the next element.
                 while true {
@@ -474,6 +440,32 @@ public final class JSONLDecoder {
             index = Int(nextKeyOfLength[index])
         }
         return -1
+    }
+
+    /// Scans the string, number or literal at `b[p]` and returns it as a field value; nil,
+    /// leaving `p`, when no such value starts there.
+    @inline(__always)
+    private func scanScalar(_ b: UnsafeBufferPointer<UInt8>, _ p: inout Int, _ nonASCII: inout Bool) throws -> FieldValue? {
+        let start = p
+        switch b[p] {
+        case UInt8(ascii: "\""):
+            let escaped = try scanString(b, &p, &nonASCII)
+            return .text(start: Int32(start + 1), end: Int32(p - 1), escaped: escaped)
+        case UInt8(ascii: "-"), UInt8(ascii: "0")...UInt8(ascii: "9"):
+            let integer = try scanNumber(b, &p)
+            return .number(start: Int32(start), end: Int32(p), integer: integer)
+        case UInt8(ascii: "t"):
+            try expectLiteral(b, &p, "true")
+            return .bool(true)
+        case UInt8(ascii: "f"):
+            try expectLiteral(b, &p, "false")
+            return .bool(false)
+        case UInt8(ascii: "n"):
+            try expectLiteral(b, &p, "null")
+            return .null
+        default:
+            return nil
+        }
     }
 
     /// Scans a string starting at its opening quote; leaves `p` after the closing quote.

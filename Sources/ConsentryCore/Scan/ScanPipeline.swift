@@ -91,8 +91,8 @@ public final class ScanPipeline: @unchecked Sendable {
     private var freeResults: [ChunkResult] = []
     /// Whether a worker holds the merge role.
     private var merging = false
-    /// Whether every input has been merged.
-    private var merged = false
+    /// Whether every input has been merged; read with the lock held.
+    private var merged: Bool { mergeInput == readers.count }
 
     // The merge's state: only the worker holding the merge role touches it (the lock
     // hands the role over, so each holder sees the last one's writes).
@@ -137,7 +137,6 @@ public final class ScanPipeline: @unchecked Sendable {
         maxInFlightCurrent = 2 * self.jobs + 2
         maxInFlight = max(4 * self.jobs + 4, 24)
         outcome = ScanOutcome(statistics: RunStatistics(policyCount: policies.count))
-        merged = paths.isEmpty
     }
 
     private static func key(_ input: Int, _ sequence: Int) -> Int { input << 40 | sequence }
@@ -326,7 +325,6 @@ public final class ScanPipeline: @unchecked Sendable {
         condition.lock()
         mergeSequence = 0
         mergeInput = input + 1
-        if mergeInput == readers.count { merged = true }
         condition.broadcast()
         condition.unlock()
     }

@@ -186,7 +186,7 @@ struct PolicyLintTests {
     /// track in a grid that includes each date, a second and a day either side, and the extremes.
     @Test("random policies: a rule is reported exactly when no track of a dense grid reaches it")
     func agreesWithBruteForce() throws {
-        var rng = SplitMix(seed: 0x5EED)
+        var rng = KitRNG(seed: 0x5EED)
         let dates: [Int64] = [1_672_531_200, 1_704_067_200, 1_706_745_600, 1_746_057_600]
         var times: [Int64?] = [nil, Int64.min / 2, Int64.max / 2, 0]
         for date in dates {
@@ -242,18 +242,5 @@ struct PolicyLintTests {
                 }
             }
         }
-    }
-}
-
-/// A small deterministic generator, so a failure can be reproduced.
-private struct SplitMix {
-    var state: UInt64
-    init(seed: UInt64) { state = seed }
-    mutating func next() -> UInt64 {
-        state &+= 0x9E37_79B9_7F4A_7C15
-        var z = state
-        z = (z ^ (z >> 30)) &* 0xBF58_476D_1CE4_E5B9
-        z = (z ^ (z >> 27)) &* 0x94D0_49BB_1331_11EB
-        return z ^ (z >> 31)
     }
 }
