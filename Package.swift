@@ -55,7 +55,7 @@ let package = Package(
         ),
         .testTarget(
             name: "ConsentryCoreTests",
-            dependencies: ["ConsentryCore"]
+            dependencies: ["ConsentryCore", "CZlib"]
         ),
         .testTarget(
             name: "ConsentryEndToEndTests",

@@ -67,17 +67,14 @@ public final class DecompressingReader {
             decided = true
         }
         while true {
-            if rawStart == rawEnd {
-                if sourceEnded {
-                    try inflater?.finish()
-                    finish()
-                    return 0
-                }
+            if rawStart == rawEnd && !sourceEnded {
                 try fillRaw()
                 continue
             }
             let available = UnsafeRawBufferPointer(rebasing: raw[rawStart..<rawEnd])
             if let inflater {
+                // Called with empty input too once the source ended: the inflater may hold
+                // bytes it consumed that still have output in them.
                 let (used, produced) = try inflater.inflate(available, into: buffer)
                 rawStart += used
                 if produced > 0 {
@@ -85,11 +82,15 @@ public final class DecompressingReader {
                     return produced
                 }
                 if used == 0 {
-                    // zlib needs more input than we hold; read more before trying again.
                     if sourceEnded { try inflater.finish(); finish(); return 0 }
+                    // The inflater needs more input than we hold; read more before trying again.
                     try fillRaw()
                 }
             } else {
+                if available.isEmpty {
+                    finish()
+                    return 0
+                }
                 let n = min(available.count, buffer.count)
                 buffer.baseAddress!.copyMemory(from: available.baseAddress!, byteCount: n)
                 rawStart += n

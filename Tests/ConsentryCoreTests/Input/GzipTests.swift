@@ -19,7 +19,7 @@ private func sampleText(bytes: Int, seed: UInt64) -> [UInt8] {
 }
 
 /// Inflates `gz` with a fresh `GzipInflater`, handing in `inChunk` bytes at a time and giving
-/// it `outChunk` bytes of output space per call; then calls `finish`.
+/// it `outChunk` bytes of output space per call; then drains it with empty input and calls `finish`.
 private func inflate(_ gz: [UInt8], inChunk: Int, outChunk: Int) throws -> (data: [UInt8], members: Int) {
     let inflater = try GzipInflater(path: "test.gz")
     var out: [UInt8] = []
@@ -40,6 +40,12 @@ private func inflate(_ gz: [UInt8], inChunk: Int, outChunk: Int) throws -> (data
             }
         }
         position += piece.count
+    }
+    // The inflater may hold consumed bytes that still have output in them.
+    while true {
+        let produced = try space.withUnsafeMutableBytes { try inflater.inflate(UnsafeRawBufferPointer(start: nil, count: 0), into: $0).produced }
+        if produced == 0 { break }
+        out.append(contentsOf: space[0..<produced])
     }
     try inflater.finish()
     return (out, inflater.members)
