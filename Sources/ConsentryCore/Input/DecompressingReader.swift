@@ -62,7 +62,7 @@ public final class DecompressingReader {
         if !decided {
             while rawEnd - rawStart < 2 && !sourceEnded { try fillRaw() }
             if rawEnd - rawStart >= 2 && raw[rawStart] == 0x1F && raw[rawStart + 1] == 0x8B {
-                inflater = try GzipInflater(path: path)
+                inflater = GzipInflater(path: path)
             }
             decided = true
         }

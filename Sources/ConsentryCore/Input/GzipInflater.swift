@@ -47,7 +47,7 @@ public final class GzipInflater {
     private static let foldCRC: Int32 = 0
     #endif
 
-    public init(path: String) throws {
+    public init(path: String) {
         self.path = path
     }
 
