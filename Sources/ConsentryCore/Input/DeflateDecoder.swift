@@ -360,7 +360,7 @@ final class DeflateDecoder {
             guard n >= 11 else { return false }
             b &>>= 11
             n &-= 11
-            entry = literalTable[Int(entry >> 16) + Int(b & ((1 &<< UInt64((entry >> 8) & 15)) &- 1))]
+            entry = DeflateDecoder.follow(entry, in: literalTable, b)
         }
         if entry == DeflateDecoder.invalid {
             // Decided only once a whole code's worth of bits is at hand.
@@ -383,7 +383,7 @@ final class DeflateDecoder {
             step = finalBlock ? .done : .blockHeader
             return true
         }
-        let length = Int(entry >> 16) + Int((b & ((1 &<< entryBits) &- 1)) &>> UInt64((entry >> 8) & 15))
+        let length = DeflateDecoder.value(of: entry, b)
         b &>>= entryBits
         n &-= entryBits
         let afterLength = n
@@ -392,7 +392,7 @@ final class DeflateDecoder {
             guard n >= 8 else { return false }
             b &>>= 8
             n &-= 8
-            distanceEntry = distanceTable[Int(distanceEntry >> 16) + Int(b & ((1 &<< UInt64((distanceEntry >> 8) & 15)) &- 1))]
+            distanceEntry = DeflateDecoder.follow(distanceEntry, in: distanceTable, b)
         }
         if distanceEntry & DeflateDecoder.exceptionalFlag != 0 {
             guard afterLength >= 15 else { return false }
@@ -400,7 +400,7 @@ final class DeflateDecoder {
         }
         let distanceBits = UInt64(distanceEntry & 31)
         guard n >= distanceBits else { return false }
-        let distance = Int(distanceEntry >> 16) + Int((b & ((1 &<< distanceBits) &- 1)) &>> UInt64((distanceEntry >> 8) & 15))
+        let distance = DeflateDecoder.value(of: distanceEntry, b)
         guard distance <= (output - base) + windowCount else { throw Corrupt(reason: "invalid distance too far back") }
         bits = b &>> distanceBits
         bitCount = n &- distanceBits
@@ -476,7 +476,7 @@ final class DeflateDecoder {
             if entry & exceptionalFlag != 0 {
                 if entry & subtableFlag != 0 {
                     consume(11)
-                    entry = literals[Int(entry &>> 16) + Int(b & ((1 &<< UInt64((entry &>> 8) & 15)) &- 1))]
+                    entry = DeflateDecoder.follow(entry, in: literals, b)
                     if entry & literalFlag != 0 {
                         consume(UInt64(entry & 31))
                         op.pointee = UInt8(truncatingIfNeeded: entry &>> 16)
@@ -491,20 +491,18 @@ final class DeflateDecoder {
                     return
                 }
             }
-            let lengthBits = UInt64(entry & 31)
-            let length = Int(entry &>> 16) + Int((b & ((1 &<< lengthBits) &- 1)) &>> UInt64((entry &>> 8) & 15))
-            consume(lengthBits)
+            let length = DeflateDecoder.value(of: entry, b)
+            consume(UInt64(entry & 31))
             var distanceEntry = distances[Int(b & 0xFF)]
             if distanceEntry & exceptionalFlag != 0 {
                 if distanceEntry & subtableFlag != 0 {
                     consume(8)
-                    distanceEntry = distances[Int(distanceEntry &>> 16) + Int(b & ((1 &<< UInt64((distanceEntry &>> 8) & 15)) &- 1))]
+                    distanceEntry = DeflateDecoder.follow(distanceEntry, in: distances, b)
                 }
                 if distanceEntry & exceptionalFlag != 0 { throw Corrupt(reason: "invalid distance code") }
             }
-            let distanceBits = UInt64(distanceEntry & 31)
-            let distance = Int(distanceEntry &>> 16) + Int((b & ((1 &<< distanceBits) &- 1)) &>> UInt64((distanceEntry &>> 8) & 15))
-            consume(distanceBits)
+            let distance = DeflateDecoder.value(of: distanceEntry, b)
+            consume(UInt64(distanceEntry & 31))
             if distance > op - base {
                 guard distance <= (op - base) + windowCount else {
                     throw Corrupt(reason: "invalid distance too far back")
@@ -536,6 +534,20 @@ final class DeflateDecoder {
             }
             op = end
         }
+    }
+
+    /// The subtable entry a link entry points to, chosen by the bits after the root bits
+    /// (already consumed from `bits`).
+    @inline(__always)
+    private static func follow(_ link: UInt32, in table: UnsafeMutablePointer<UInt32>, _ bits: UInt64) -> UInt32 {
+        table[Int(link &>> 16) + Int(bits & ((1 &<< UInt64((link &>> 8) & 15)) &- 1))]
+    }
+
+    /// A length or distance: the entry's base plus the extra bits that follow its code in
+    /// `bits` (not yet consumed).
+    @inline(__always)
+    private static func value(of entry: UInt32, _ bits: UInt64) -> Int {
+        Int(entry &>> 16) + Int((bits & ((1 &<< UInt64(entry & 31)) &- 1)) &>> UInt64((entry &>> 8) & 15))
     }
 
     // MARK: - Tables

@@ -65,23 +65,7 @@ private func ourGunzip(_ gz: [UInt8], inChunk: Int, outChunk: Int) -> [UInt8]? {
 }
 
 private func ourGunzipOrError(_ gz: [UInt8], inChunk: Int, outChunk: Int) -> Result<[UInt8], any Error> {
-    Result {
-        let inflater = GzipInflater(path: "t.gz")
-        var out: [UInt8] = []
-        var space = [UInt8](repeating: 0, count: outChunk)
-        var position = 0
-        while true {
-            let piece = Array(gz[position..<min(position + inChunk, gz.count)])
-            let (used, produced) = try piece.withUnsafeBytes { input in
-                try space.withUnsafeMutableBytes { try inflater.inflate(input, into: $0) }
-            }
-            out.append(contentsOf: space[0..<produced])
-            position += used
-            if position == gz.count && produced == 0 { break }
-        }
-        try inflater.finish()
-        return out
-    }
+    Result { try KitGzip.inflate(gz, inChunk: inChunk, outChunk: outChunk).data }
 }
 
 /// The message of the error `ourGunzipOrError` gives, or "" when it succeeds.

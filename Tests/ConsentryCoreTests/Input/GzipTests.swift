@@ -18,39 +18,6 @@ private func sampleText(bytes: Int, seed: UInt64) -> [UInt8] {
     return Array(out.prefix(bytes))
 }
 
-/// Inflates `gz` with a fresh `GzipInflater`, handing in `inChunk` bytes at a time and giving
-/// it `outChunk` bytes of output space per call; then drains it with empty input and calls `finish`.
-private func inflate(_ gz: [UInt8], inChunk: Int, outChunk: Int) throws -> (data: [UInt8], members: Int) {
-    let inflater = GzipInflater(path: "test.gz")
-    var out: [UInt8] = []
-    var space = [UInt8](repeating: 0, count: outChunk)
-    var position = 0
-    while position < gz.count {
-        let piece = Array(gz[position..<min(position + inChunk, gz.count)])
-        var used = 0
-        while used < piece.count {
-            let (consumed, produced) = try piece[used...].withUnsafeBytes { input in
-                try space.withUnsafeMutableBytes { try inflater.inflate(input, into: $0) }
-            }
-            out.append(contentsOf: space[0..<produced])
-            used += consumed
-            if consumed == 0 && produced == 0 {
-                Issue.record("no progress with \(piece.count - used) bytes and \(outChunk) bytes of space")
-                return (out, inflater.members)
-            }
-        }
-        position += piece.count
-    }
-    // The inflater may hold consumed bytes that still have output in them.
-    while true {
-        let produced = try space.withUnsafeMutableBytes { try inflater.inflate(UnsafeRawBufferPointer(start: nil, count: 0), into: $0).produced }
-        if produced == 0 { break }
-        out.append(contentsOf: space[0..<produced])
-    }
-    try inflater.finish()
-    return (out, inflater.members)
-}
-
 /// The kind of `InputError` thrown by `body`, or nil when it succeeds.
 private func inputErrorKind(_ body: () throws -> Void) -> InputError.Code? {
     do {
@@ -86,7 +53,7 @@ struct GzipTests {
         let gz = try KitFiles.gzip(data)
         #expect(gz.count < data.count / 2)
         for (inChunk, outChunk) in [(gz.count, 1 << 20), (1, 1 << 16), (7, 3), (4096, 1), (100, 65_536), (1 << 16, 333)] {
-            let result = try inflate(gz, inChunk: inChunk, outChunk: outChunk)
+            let result = try KitGzip.inflate(gz, inChunk: inChunk, outChunk: outChunk)
             #expect(result.data == data, "in \(inChunk) out \(outChunk)")
             #expect(result.members == 1)
         }
@@ -119,7 +86,7 @@ struct GzipTests {
         for part in parts { gz += try KitFiles.gzip(part) }
         let all = parts.flatMap { $0 }
         for (inChunk, outChunk) in [(gz.count, 1 << 16), (1, 1), (3, 5), (64, 2)] {
-            let result = try inflate(gz, inChunk: inChunk, outChunk: outChunk)
+            let result = try KitGzip.inflate(gz, inChunk: inChunk, outChunk: outChunk)
             #expect(result.data == all, "in \(inChunk) out \(outChunk)")
             #expect(result.members == 4)
         }
@@ -143,7 +110,7 @@ struct GzipTests {
             for length in 2..<stream.count where length != one.count {
                 let prefix = Array(stream[0..<length])
                 for chunk in [length, 1] {
-                    let kind = inputErrorKind { _ = try inflate(prefix, inChunk: chunk, outChunk: 64) }
+                    let kind = inputErrorKind { _ = try KitGzip.inflate(prefix, inChunk: chunk, outChunk: 64) }
                     #expect(kind == .gzipTruncated, "cut at \(length) of \(stream.count), chunk \(chunk)")
                 }
             }
@@ -187,7 +154,7 @@ struct GzipTests {
         let dir = try KitFiles.makeDirectory()
         defer { KitFiles.remove(dir) }
         for (name, bytes) in variants {
-            #expect(inputErrorKind { _ = try inflate(bytes, inChunk: 1 << 16, outChunk: 1 << 16) } == .gzipCorrupt, "\(name)")
+            #expect(inputErrorKind { _ = try KitGzip.inflate(bytes, inChunk: 1 << 16, outChunk: 1 << 16) } == .gzipCorrupt, "\(name)")
             let path = try KitFiles.write(bytes, in: dir, name: "corrupt.csv")
             do {
                 _ = try readFile(path)
@@ -206,9 +173,9 @@ struct GzipTests {
         let dir = try KitFiles.makeDirectory()
         defer { KitFiles.remove(dir) }
         for tail in [Array("junk\n".utf8), [0x00, 0x00, 0x41], [0x8B], Array("\n".utf8)] {
-            #expect(inputErrorKind { _ = try inflate(gz + tail, inChunk: 1 << 16, outChunk: 1 << 16) } == .gzipTrailingGarbage,
+            #expect(inputErrorKind { _ = try KitGzip.inflate(gz + tail, inChunk: 1 << 16, outChunk: 1 << 16) } == .gzipTrailingGarbage,
                     "tail \(tail)")
-            #expect(inputErrorKind { _ = try inflate(gz + tail, inChunk: 1, outChunk: 1) } == .gzipTrailingGarbage,
+            #expect(inputErrorKind { _ = try KitGzip.inflate(gz + tail, inChunk: 1, outChunk: 1) } == .gzipTrailingGarbage,
                     "tail \(tail), byte by byte")
             let path = try KitFiles.write(gz + tail, in: dir, name: "tail.csv.gz")
             #expect(inputErrorKind { _ = try readFile(path) } == .gzipTrailingGarbage, "tail \(tail)")
@@ -223,7 +190,7 @@ struct GzipTests {
         defer { KitFiles.remove(dir) }
         for zeros in [1, 7, 5_000] {
             let padded = gz + [UInt8](repeating: 0, count: zeros)
-            let result = try inflate(padded, inChunk: 3, outChunk: 2)
+            let result = try KitGzip.inflate(padded, inChunk: 3, outChunk: 2)
             #expect(result.data == data)
             #expect(result.members == 1)
             let path = try KitFiles.write(padded, in: dir, name: "padded.csv")
