@@ -26,11 +26,16 @@ let package = Package(
             name: "CCPU",
             path: "Sources/CCPU"
         ),
+        .systemLibrary(
+            name: "CFileIO",
+            path: "Sources/CFileIO"
+        ),
         .target(
             name: "ConsentryCore",
             dependencies: [
                 "CZlib",
                 "CCPU",
+                "CFileIO",
                 .product(name: "GRDB", package: "GRDB.swift"),
                 .product(name: "GRDBSQLite", package: "GRDB.swift"),
                 .product(name: "Yams", package: "Yams"),
@@ -55,7 +60,7 @@ let package = Package(
         ),
         .testTarget(
             name: "ConsentryCoreTests",
-            dependencies: ["ConsentryCore", "CZlib"]
+            dependencies: ["ConsentryCore", "CZlib", "CFileIO"]
         ),
         .testTarget(
             name: "ConsentryEndToEndTests",

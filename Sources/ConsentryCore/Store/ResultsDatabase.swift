@@ -164,6 +164,8 @@ public final class ResultsDatabase {
     /// Runs `body` in one transaction that ends with the run `completed`; rolls back on error.
     public func completeRun<T>(_ runID: Int64, _ body: (Database) throws -> T) throws -> T {
         try write { db in
+            let nudger = WritebackNudger(databasePath: path)
+            defer { nudger.stop() }
             var value: T?
             try db.inTransaction(.immediate) {
                 value = try body(db)
