@@ -280,13 +280,37 @@ public enum FieldText {
     /// Whether any byte of `b[start..<end]` is an ASCII control character (below 0x20, or DEL).
     @inline(__always)
     public static func containsControl(_ b: UnsafeBufferPointer<UInt8>, _ start: Int, _ end: Int) -> Bool {
+        // Eight bytes at a time: every track id is checked, and a byte loop was a sixth of
+        // the per-record work around it.
         var i = start
+        while i + 8 <= end {
+            if controlBytes(load8(b, i)) != 0 { return true }
+            i += 8
+        }
+        let rest = end - i
+        if rest == 0 { return false }
+        if i + 8 <= b.count {
+            // The bytes after the range become letters, which are no control characters.
+            let keep = lowBytes(rest)
+            return controlBytes(load8(b, i) & keep | 0x4141_4141_4141_4141 & ~keep) != 0
+        }
         while i < end {
             let c = b[i]
             if c < 0x20 || c == 0x7F { return true }
             i += 1
         }
         return false
+    }
+
+    /// Non-zero when a byte of `w` is below 0x20 or is 0x7F. Exact as a yes/no answer: a
+    /// borrow that sets a high bit wrongly starts at a byte that really is one of them.
+    @inline(__always)
+    private static func controlBytes(_ w: UInt64) -> UInt64 {
+        let ones: UInt64 = 0x0101_0101_0101_0101
+        let high: UInt64 = 0x8080_8080_8080_8080
+        let below = (w &- ones &* 0x20) & ~w & high
+        let del = w ^ (ones &* 0x7F)
+        return below | (del &- ones) & ~del & high
     }
 
     /// Two ASCII digits at `b[at]` as a number, or -1.

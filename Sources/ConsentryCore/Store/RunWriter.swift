@@ -112,10 +112,10 @@ final class RunWriter: ScanSink {
         var text = text
         text.withUTF8 { bytes in
             if let base = bytes.baseAddress, bytes.count > 0 {
-                sqlite3_bind_text(handle, index, UnsafeRawPointer(base).assumingMemoryBound(to: CChar.self),
-                                  Int32(bytes.count), transient)
+                _ = sqlite3_bind_text(handle, index, UnsafeRawPointer(base).assumingMemoryBound(to: CChar.self),
+                                      Int32(bytes.count), transient)
             } else {
-                sqlite3_bind_text(handle, index, "", 0, transient)
+                _ = sqlite3_bind_text(handle, index, "", 0, transient)
             }
         }
     }

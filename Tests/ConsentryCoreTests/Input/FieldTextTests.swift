@@ -114,6 +114,30 @@ struct FieldTextTests {
         #expect(mismatches.isEmpty, "\(mismatches.prefix(10))")
     }
 
+    @Test("containsControl finds any byte below 0x20 or 0x7F at any position, and no other byte")
+    func controlBytesAgainstReference() {
+        var mismatches: [String] = []
+        for length in 1...19 {
+            for position in 0..<length {
+                for byte in UInt8(0)...UInt8(255) {
+                    var bytes = Array(repeating: UInt8(ascii: "7"), count: length)
+                    bytes[position] = byte
+                    let expected = byte < 0x20 || byte == 0x7F
+                    // Control bytes around the range must not count; with no byte after it the
+                    // bytewise tail runs, with 8 the masked word.
+                    for pad in [0, 8] {
+                        let padded = [0x01] + bytes + Array(repeating: 0x01, count: pad)
+                        let got = padded.withUnsafeBufferPointer { FieldText.containsControl($0, 1, 1 + length) }
+                        if got != expected { mismatches.append("length \(length), [\(position)] = 0x\(String(byte, radix: 16)), pad \(pad)") }
+                    }
+                }
+            }
+        }
+        #expect(mismatches.isEmpty, "\(mismatches.prefix(10))")
+        let empty: [UInt8] = [0x01, 0x01]
+        #expect(!empty.withUnsafeBufferPointer { FieldText.containsControl($0, 1, 1) })
+    }
+
     // MARK: Label statuses
 
     static let statuses: [(String, LabelStatus?)] = [
