@@ -2,8 +2,8 @@ import CZlib
 import Testing
 @testable import ConsentryCore
 
-/// zlib as the reference: compresses with any level, window and strategy.
-private enum Zlib {
+/// zlib as the writer of test streams (its inflate, the reference, is in Fuzz/GzipFuzzChecks.swift).
+private extension Zlib {
     /// `windowBits` 9...15 makes a gzip member (+16); negative makes raw DEFLATE.
     static func compress(_ data: [UInt8], level: Int32, windowBits: Int32 = 15, memLevel: Int32 = 8,
                          strategy: Int32 = Z_DEFAULT_STRATEGY, gzip: Bool = true) -> [UInt8] {
@@ -23,38 +23,6 @@ private enum Zlib {
             }
         }
         return Array(out.prefix(produced))
-    }
-
-    /// What zlib makes of `gz` with the inflater's rules for what follows a member (another
-    /// member, or only zero bytes): the data, or nil when zlib or the rules reject it.
-    static func gunzip(_ gz: [UInt8]) -> [UInt8]? {
-        var out: [UInt8] = []
-        var position = 0
-        var buffer = [UInt8](repeating: 0, count: 1 << 16)
-        while true {
-            var stream = z_stream()
-            guard consentry_inflateInit2(&stream, 15 + 16) == Z_OK else { return nil }
-            defer { inflateEnd(&stream) }
-            var rc: Int32 = Z_OK
-            var input = Array(gz[position...])
-            input.withUnsafeMutableBufferPointer { inBuffer in
-                stream.next_in = inBuffer.baseAddress
-                stream.avail_in = UInt32(inBuffer.count)
-                repeat {
-                    rc = buffer.withUnsafeMutableBufferPointer { outBuffer in
-                        stream.next_out = outBuffer.baseAddress
-                        stream.avail_out = UInt32(outBuffer.count)
-                        return inflate(&stream, Z_NO_FLUSH)
-                    }
-                    out.append(contentsOf: buffer[0..<(buffer.count - Int(stream.avail_out))])
-                } while rc == Z_OK
-            }
-            guard rc == Z_STREAM_END else { return nil }
-            position = gz.count - Int(stream.avail_in)
-            if position == gz.count { return out }
-            if gz[position] == 0x1F { continue }
-            return gz[position...].allSatisfy { $0 == 0 } ? out : nil
-        }
     }
 }
 
@@ -138,11 +106,7 @@ private struct FixedBlockWriter {
     func gzip(expected: [UInt8]) -> [UInt8] {
         var w = self
         w.code(0, 7) // end of block
-        let crc = UInt32(crc32_z(0, expected, expected.count))
-        var out: [UInt8] = [0x1F, 0x8B, 8, 0, 0, 0, 0, 0, 0, 3] + w.bytes
-        for shift in stride(from: 0, to: 32, by: 8) { out.append(UInt8(truncatingIfNeeded: crc >> UInt32(shift))) }
-        for shift in stride(from: 0, to: 32, by: 8) { out.append(UInt8(truncatingIfNeeded: expected.count >> shift)) }
-        return out
+        return Zlib.header + w.bytes + Zlib.trailer(for: expected)
     }
 }
 
@@ -235,10 +199,7 @@ struct DeflateDecoderTests {
     func headerFields() {
         let data = Array("track_id,label_status\n1,major\n".utf8)
         let raw = Zlib.compress(data, level: 6, gzip: false)
-        var trailer: [UInt8] = []
-        let crc = UInt32(crc32_z(0, data, data.count))
-        for shift in stride(from: 0, to: 32, by: 8) { trailer.append(UInt8(truncatingIfNeeded: crc >> UInt32(shift))) }
-        for shift in stride(from: 0, to: 32, by: 8) { trailer.append(UInt8(truncatingIfNeeded: data.count >> shift)) }
+        let trailer = Zlib.trailer(for: data)
         var header: [UInt8] = [0x1F, 0x8B, 8, 0x04 | 0x08 | 0x10 | 0x02, 1, 2, 3, 4, 0, 3]
         header += [5, 0, 0x41, 0x70, 2, 0, 0xAA] // FEXTRA: 5 bytes, one subfield
         header += Array("export.csv".utf8) + [0]

@@ -291,38 +291,3 @@ enum KitFiles {
 struct KitToolFailure: Error, CustomStringConvertible {
     var description: String
 }
-
-enum KitGzip {
-    /// Inflates `gz` with a fresh `GzipInflater`, handing in `inChunk` bytes at a time and giving
-    /// it `outChunk` bytes of output space per call; then drains it with empty input and calls `finish`.
-    static func inflate(_ gz: [UInt8], inChunk: Int, outChunk: Int) throws -> (data: [UInt8], members: Int) {
-        let inflater = GzipInflater(path: "test.gz")
-        var out: [UInt8] = []
-        var space = [UInt8](repeating: 0, count: outChunk)
-        var position = 0
-        while position < gz.count {
-            let piece = Array(gz[position..<min(position + inChunk, gz.count)])
-            var used = 0
-            while used < piece.count {
-                let (consumed, produced) = try piece[used...].withUnsafeBytes { input in
-                    try space.withUnsafeMutableBytes { try inflater.inflate(input, into: $0) }
-                }
-                out.append(contentsOf: space[0..<produced])
-                used += consumed
-                if consumed == 0 && produced == 0 {
-                    Issue.record("no progress with \(piece.count - used) bytes and \(outChunk) bytes of space")
-                    return (out, inflater.members)
-                }
-            }
-            position += piece.count
-        }
-        // The inflater may hold consumed bytes that still have output in them.
-        while true {
-            let produced = try space.withUnsafeMutableBytes { try inflater.inflate(UnsafeRawBufferPointer(start: nil, count: 0), into: $0).produced }
-            if produced == 0 { break }
-            out.append(contentsOf: space[0..<produced])
-        }
-        try inflater.finish()
-        return (out, inflater.members)
-    }
-}
