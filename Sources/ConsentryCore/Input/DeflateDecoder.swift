@@ -355,12 +355,8 @@ final class DeflateDecoder {
         fillAll(&input, inputEnd)
         var b = bits
         var n = bitCount
-        var entry = literalTable[Int(b & 0x7FF)]
-        if entry & DeflateDecoder.subtableFlag != 0 {
-            guard n >= 11 else { return false }
-            b &>>= 11
-            n &-= 11
-            entry = DeflateDecoder.follow(entry, in: literalTable, b)
+        guard let entry = DeflateDecoder.lookup(literalTable, rootBits: DeflateDecoder.literalRootBits, &b, &n) else {
+            return false
         }
         if entry == DeflateDecoder.invalid {
             // Decided only once a whole code's worth of bits is at hand.
@@ -387,12 +383,8 @@ final class DeflateDecoder {
         b &>>= entryBits
         n &-= entryBits
         let afterLength = n
-        var distanceEntry = distanceTable[Int(b & 0xFF)]
-        if distanceEntry & DeflateDecoder.subtableFlag != 0 {
-            guard n >= 8 else { return false }
-            b &>>= 8
-            n &-= 8
-            distanceEntry = DeflateDecoder.follow(distanceEntry, in: distanceTable, b)
+        guard let distanceEntry = DeflateDecoder.lookup(distanceTable, rootBits: DeflateDecoder.distanceRootBits, &b, &n) else {
+            return false
         }
         if distanceEntry & DeflateDecoder.exceptionalFlag != 0 {
             guard afterLength >= 15 else { return false }
@@ -541,6 +533,20 @@ final class DeflateDecoder {
     @inline(__always)
     private static func follow(_ link: UInt32, in table: UnsafeMutablePointer<UInt32>, _ bits: UInt64) -> UInt32 {
         table[Int(link &>> 16) + Int(bits & ((1 &<< UInt64((link &>> 8) & 15)) &- 1))]
+    }
+
+    /// The careful path's lookup of the code at the front of `b` (`n` bits valid) in a table
+    /// with `rootBits` root bits: a subtable link consumes the root bits and is followed. Nil
+    /// when the link's subtable needs root bits that have not arrived yet.
+    @inline(__always)
+    private static func lookup(_ table: UnsafeMutablePointer<UInt32>, rootBits: Int,
+                               _ b: inout UInt64, _ n: inout UInt64) -> UInt32? {
+        let entry = table[Int(b & ((1 &<< UInt64(rootBits)) &- 1))]
+        guard entry & subtableFlag != 0 else { return entry }
+        guard n >= UInt64(rootBits) else { return nil }
+        b &>>= UInt64(rootBits)
+        n &-= UInt64(rootBits)
+        return follow(entry, in: table, b)
     }
 
     /// A length or distance: the entry's base plus the extra bits that follow its code in
