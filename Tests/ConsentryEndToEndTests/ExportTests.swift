@@ -32,7 +32,7 @@ extension EndToEnd {
 
         /// `verdicts_readable` for every 500th track of the run: track → use → (verdict, rule).
         func readable(_ tmp: TempDir, run: Int, policy: String) throws -> [String: [String: (verdict: String, rule: String)]] {
-            let ids = try SQLite(tmp.db).lines("SELECT track_id FROM verdicts WHERE run_id = \(run) AND policy_index = 0 AND rowid % 500 = 0")
+            let ids = try SQLite(tmp.db).lines("SELECT track_id FROM verdicts WHERE run_id = \(run) AND packed >> 34 = 0 AND rowid % 500 = 0")
             #expect(ids.count > 10)
             let list = ids.map { "'" + $0.replacingOccurrences(of: "'", with: "''") + "'" }.joined(separator: ",")
             var out: [String: [String: (verdict: String, rule: String)]] = [:]
@@ -50,7 +50,7 @@ extension EndToEnd {
         @Test func cawgLinesHaveTheAssertionShapeAndTheStoredVerdicts() throws {
             let tmp = try TempDir()
             let (run, scanned) = try scanSample(tmp)
-            let order = try SQLite(tmp.db).lines("SELECT track_id FROM verdicts WHERE run_id = \(run) AND policy_index = 0 ORDER BY rowid")
+            let order = try SQLite(tmp.db).lines("SELECT track_id FROM verdicts WHERE run_id = \(run) AND packed >> 34 = 0 ORDER BY rowid")
             for policy in Spec.builtInPolicies {
                 let r = try consentry(["export", "--db", tmp.db, "--run", String(run), "--policy", policy, "--format", "cawg"])
                 #expect(r.exitCode == 0 && r.stderr.isEmpty, "\(r)")
@@ -195,7 +195,7 @@ extension EndToEnd {
             let (run, scanned) = try scanSample(tmp, store: "exposed")
             let r = try consentry(["export", "--db", tmp.db, "--format", "cawg"])
             #expect(r.exitCode == 0, "\(r)")
-            let stored = try SQLite(tmp.db).int("SELECT count(*) AS n FROM verdicts WHERE run_id = \(run) AND policy_index = 0")
+            let stored = try SQLite(tmp.db).int("SELECT count(*) AS n FROM verdicts WHERE run_id = \(run) AND packed >> 34 = 0")
             #expect(lines(r).count == stored)
             #expect(r.stderr.contains("consentry: warning: run \(run) was scanned with --store exposed"), "\(r)")
             #expect(r.stderr.contains("\(stored) of \(scanned) scanned tracks"), "\(r)")

@@ -15,7 +15,7 @@ final class RunWriter: ScanSink {
     private let rejectStatement: Statement
     private let runID: Int64
     /// Rows waiting for the batch statement; their track-id bytes stay valid until `flush`.
-    private var pending: [(id: UnsafeBufferPointer<UInt8>, label: Int32, policy: Int32, packed: Int64)] = []
+    private var pending: [(id: UnsafeBufferPointer<UInt8>, packed: Int64)] = []
 
     /// Rows per multi-row INSERT: one step inserts them all, which halves the per-row cost
     /// of the statement machinery.
@@ -31,11 +31,11 @@ final class RunWriter: ScanSink {
         self.mode = mode
         self.runID = runID
         verdictStatement = try db.makeStatement(sql: """
-            INSERT INTO verdicts (run_id, policy_index, track_id, label_status, verdicts) VALUES (?, ?, ?, ?, ?)
+            INSERT INTO verdicts (run_id, track_id, packed) VALUES (?, ?, ?)
             """)
-        let row = "(\(runID), ?, ?, ?, ?)"
+        let row = "(\(runID), ?, ?)"
         batchStatement = try db.makeStatement(sql: """
-            INSERT INTO verdicts (run_id, policy_index, track_id, label_status, verdicts) VALUES
+            INSERT INTO verdicts (run_id, track_id, packed) VALUES
             \(Array(repeating: row, count: RunWriter.batchRows).joined(separator: ", "))
             """)
         rejectStatement = try db.makeStatement(sql: """
@@ -72,8 +72,8 @@ final class RunWriter: ScanSink {
         case .all:
             break
         }
-        for (index, packed) in verdicts.enumerated() {
-            pending.append((trackID, Int32(label.rawValue), Int32(index), Int64(packed)))
+        for (index, decisions) in verdicts.enumerated() {
+            pending.append((trackID, VerdictRowCode.encode(decisions: decisions, label: label, policy: index)))
             if pending.count == RunWriter.batchRows { try flushBatch() }
         }
     }
@@ -81,11 +81,9 @@ final class RunWriter: ScanSink {
     private func flushBatch() throws {
         let handle = batchStatement.sqliteStatement
         for (k, row) in pending.enumerated() {
-            let base = Int32(k * 4)
-            sqlite3_bind_int(handle, base + 1, row.policy)
-            RunWriter.bindText(handle, base + 2, row.id)
-            sqlite3_bind_int(handle, base + 3, row.label)
-            sqlite3_bind_int64(handle, base + 4, row.packed)
+            let base = Int32(k * 2)
+            RunWriter.bindText(handle, base + 1, row.id)
+            sqlite3_bind_int64(handle, base + 2, row.packed)
         }
         pending.removeAll(keepingCapacity: true)
         try step(handle)
@@ -96,10 +94,8 @@ final class RunWriter: ScanSink {
     func flush() throws {
         let handle = verdictStatement.sqliteStatement
         for row in pending {
-            sqlite3_bind_int(handle, 2, row.policy)
-            RunWriter.bindText(handle, 3, row.id)
-            sqlite3_bind_int(handle, 4, row.label)
-            sqlite3_bind_int64(handle, 5, row.packed)
+            RunWriter.bindText(handle, 2, row.id)
+            sqlite3_bind_int64(handle, 3, row.packed)
             try step(handle)
         }
         pending.removeAll(keepingCapacity: true)

@@ -6,8 +6,30 @@ import GRDB
 /// upgraded in place from any earlier version, and one written by a newer consentry is
 /// recognised by the migrations it has that this version does not know.
 enum Schema {
-    /// `verdicts_readable` (SPEC §4): one row per track, policy and use, decoded.
+    /// `verdicts_readable` (SPEC §4): one row per track, policy and use, decoded from the
+    /// packed rows of schema v3 (``VerdictRowCode``).
     static let verdictsReadableView = """
+        CREATE VIEW verdicts_readable AS
+            SELECT v.run_id AS run_id,
+                   p.policy_id AS policy_id,
+                   v.track_id AS track_id,
+                   CASE (v.packed >> 32) & 3 WHEN 0 THEN 'major' WHEN 1 THEN 'licensed'
+                        WHEN 2 THEN 'independent' ELSE 'unknown' END AS label_status,
+                   u.name AS use,
+                   CASE (v.packed >> (8 * u.use_index)) & 3 WHEN 0 THEN 'exposed'
+                        WHEN 1 THEN 'consented' ELSE 'blocked' END AS verdict,
+                   r.rule_id AS rule_id
+            FROM verdicts v
+            JOIN run_policies p ON p.run_id = v.run_id AND p.policy_index = v.packed >> 34
+            CROSS JOIN ai_uses u
+            JOIN policy_rules r ON r.run_id = v.run_id AND r.policy_index = v.packed >> 34
+                 AND r.use_index = u.use_index
+                 AND r.rule_index = (v.packed >> (8 * u.use_index + 2)) & 63;
+        """
+
+    /// The view as migrations v1 and v2 created it, over their `verdicts` columns; frozen
+    /// with them.
+    private static let verdictsReadableViewV1 = """
         CREATE VIEW verdicts_readable AS
             SELECT v.run_id AS run_id,
                    p.policy_id AS policy_id,
@@ -130,7 +152,7 @@ enum Schema {
                     excerpt TEXT NOT NULL
                 );
                 CREATE INDEX rejects_by_run ON rejects (run_id, code);
-                \(verdictsReadableView)
+                \(verdictsReadableViewV1)
                 """)
         }
         migrator.registerMigration("v2") { db in
@@ -150,7 +172,7 @@ enum Schema {
                     SELECT rowid, run_id, policy_index, track_id, label_status, verdicts FROM verdicts ORDER BY rowid;
                 DROP TABLE verdicts;
                 ALTER TABLE verdicts_v2 RENAME TO verdicts;
-                \(verdictsReadableView)
+                \(verdictsReadableViewV1)
                 -- The rowid range of a run's verdict rows: they are inserted in one transaction by
                 -- the one scan holding the lock, so they are contiguous. diff and export read a run
                 -- by range instead of scanning the rows of every run.
@@ -173,6 +195,25 @@ enum Schema {
                     tracks INTEGER NOT NULL,
                     PRIMARY KEY (run_id, from_policy_id, to_policy_id, label_status, use, from_verdict, to_verdict)
                 );
+                """)
+        }
+        migrator.registerMigration("v3") { db in
+            try db.execute(sql: """
+                -- The label status and policy index move into the packed integer (VerdictRowCode),
+                -- renamed `packed`: one column instead of three per row. Rowids are kept.
+                DROP VIEW verdicts_readable;
+                CREATE TABLE verdicts_v3 (
+                    id INTEGER PRIMARY KEY,
+                    run_id INTEGER NOT NULL,
+                    track_id TEXT NOT NULL,
+                    packed INTEGER NOT NULL
+                );
+                INSERT INTO verdicts_v3 (id, run_id, track_id, packed)
+                    SELECT id, run_id, track_id, verdicts | (label_status << 32) | (policy_index << 34)
+                    FROM verdicts ORDER BY id;
+                DROP TABLE verdicts;
+                ALTER TABLE verdicts_v3 RENAME TO verdicts;
+                \(verdictsReadableView)
                 """)
         }
         return migrator

@@ -203,8 +203,8 @@ public final class VerdictCursor {
         self.path = path
         self.source = source
         self.order = order
-        let filter = source.rows.condition(runID: source.runID) + " AND policy_index = ?1"
-        let sql = "SELECT track_id, label_status, verdicts FROM verdicts WHERE \(filter) ORDER BY \(order == .input ? "rowid" : "track_id")"
+        let filter = source.rows.condition(runID: source.runID) + " AND \(VerdictRowCode.policySQL) = ?1"
+        let sql = "SELECT track_id, packed FROM verdicts WHERE \(filter) ORDER BY \(order == .input ? "rowid" : "track_id")"
         var handle: OpaquePointer?
         let rc = sqlite3_prepare_v2(connection, sql, -1, &handle, nil)
         guard rc == SQLITE_OK, let handle else {
@@ -236,16 +236,9 @@ public final class VerdictCursor {
         // Text before bytes: asking for the text may convert the value, which changes its length.
         let text = sqlite3_column_text(statement, 0)
         trackID = UnsafeBufferPointer(start: text, count: Int(sqlite3_column_bytes(statement, 0)))
-        let label = sqlite3_column_int64(statement, 1)
-        let packed = sqlite3_column_int64(statement, 2)
-        guard let status = (0...3).contains(label) ? LabelStatus(rawValue: UInt8(label)) : nil,
-              (0...Int64(UInt32.max)).contains(packed) else {
-            let id = String(decoding: trackID, as: UTF8.self)
-            close()
-            throw StoreError(.other, "run \(source.runID) has a damaged verdict row (track '\(id)': label_status \(label), verdicts \(packed)); the database was changed by another tool — rescan into another --db", file: path)
-        }
-        labelStatus = status
-        self.packed = UInt32(packed)
+        let row = sqlite3_column_int64(statement, 1)
+        labelStatus = VerdictRowCode.label(row)
+        packed = VerdictRowCode.decisions(row)
         return true
     }
 

@@ -81,7 +81,7 @@ struct ResultsDatabaseOpenTests {
         let dir = try ScanTestDir("db")
         do { _ = try ResultsDatabase(path: dir.db, create: true) }
         let known = try scanTestSQL(dir.db, "SELECT identifier FROM grdb_migrations").compactMap { $0["identifier"] as? String }
-        #expect(known == ["v1", "v2"])
+        #expect(known == ["v1", "v2", "v3"])
         try scanTestSQLExec(dir.db, "INSERT INTO grdb_migrations (identifier) VALUES ('v999-from-the-future')")
         for create in [false, true] {
             let error = scanTestCatch { try ResultsDatabase(path: dir.db, create: create) }
@@ -122,7 +122,7 @@ struct ResultsDatabaseOpenTests {
         }
         let db = try ResultsDatabase(path: dir.db, create: false)
         let known = try scanTestSQL(dir.db, "SELECT identifier FROM grdb_migrations").compactMap { $0["identifier"] as? String }
-        #expect(known == ["v1", "v2"])
+        #expect(known == ["v1", "v2", "v3"])
         #expect(try scanTestSQL(dir.db, "SELECT id, track_id FROM verdicts ORDER BY id").map(scanTestRowText)
                 == ["id=7 track_id=t1", "id=9 track_id=t2"])
         #expect(try scanTestSQL(dir.db, "SELECT track_id, label_status, use, verdict, rule_id FROM verdicts_readable WHERE track_id = 't1' ORDER BY use").map(scanTestRowText) == [
@@ -134,6 +134,66 @@ struct ResultsDatabaseOpenTests {
         #expect(try db.runs().first?.rowsScanned == 2)
         // Runs from before v2 have no recorded range and are read by run_id.
         #expect(try db.diff(runA: 1, runB: 1, policy: nil, limit: 0).unchanged == 2)
+    }
+
+    @Test("a v2 database is upgraded in place: verdict rows are packed into one column and read the same")
+    func upgradeFromV2() throws {
+        let dir = try ScanTestDir("dbv2")
+        do {
+            let queue = try DatabaseQueue(path: dir.db)
+            try Schema.migrator.migrate(queue, upTo: "v2")
+        }
+        // Two policies; every label status; rule index 63 on data_mining (bit 31 set).
+        let topRule: UInt32 = 63 << 26 | 2 << 24
+        try scanTestSQLExec(dir.db, """
+            INSERT INTO runs (id, started_at, finished_at, status, rows_read, rows_scanned, rows_rejected, tool_version,
+                              store_mode, command_line, verdicts_first_rowid, verdicts_last_rowid)
+                VALUES (1, '2026-01-01T00:00:00Z', '2026-01-01T00:00:01Z', 'completed', 4, 4, 0, '0.1.0', 'all', 'consentry scan', 3, 10);
+            INSERT INTO run_policies VALUES (1, 0, 'p', 'sha', 'yaml', 'P', 'p.yaml', 1.0, NULL, NULL),
+                (1, 1, 'q', 'sha', 'yaml', 'Q', 'q.yaml', 1.0, NULL, NULL);
+            INSERT INTO policy_rules VALUES (1, 0, 0, 0, 'p0', 'exposed'), (1, 0, 1, 0, 'p1', 'blocked'),
+                (1, 0, 2, 0, 'p2', 'consented'), (1, 0, 3, 0, 'p3', 'blocked'), (1, 0, 3, 63, 'p3-last', 'blocked'),
+                (1, 1, 0, 0, 'q0', 'exposed'), (1, 1, 0, 1, 'q0b', 'consented'), (1, 1, 1, 0, 'q1', 'exposed'),
+                (1, 1, 2, 0, 'q2', 'exposed'), (1, 1, 3, 0, 'q3', 'exposed');
+            INSERT INTO verdicts (id, run_id, policy_index, track_id, label_status, verdicts) VALUES
+                (3, 1, 0, 't0', 0, \(0x02_01_02_00)), (4, 1, 1, 't0', 0, \(0x00_00_00_05)),
+                (5, 1, 0, 't1', 1, \(topRule | 0x01_02_00)), (6, 1, 1, 't1', 1, 0),
+                (7, 1, 0, 't2', 2, \(0x02_01_02_00)), (8, 1, 1, 't2', 2, \(0x00_00_00_05)),
+                (9, 1, 0, 't3', 3, \(topRule)), (10, 1, 1, 't3', 3, 0);
+            """)
+        let viewSQL = "SELECT * FROM verdicts_readable ORDER BY track_id, policy_id, use"
+        let before = try scanTestSQL(dir.db, viewSQL).map(scanTestRowText)
+        #expect(before.count == 4 * 2 * 4)
+        #expect(before.contains("label_status=unknown policy_id=p rule_id=p3-last run_id=1 track_id=t3 use=data_mining verdict=blocked"))
+
+        let db = try ResultsDatabase(path: dir.db, create: false)
+        let known = try scanTestSQL(dir.db, "SELECT identifier FROM grdb_migrations").compactMap { $0["identifier"] as? String }
+        #expect(known == ["v1", "v2", "v3"])
+        let columns = try scanTestSQL(dir.db, "PRAGMA table_info(verdicts)").compactMap { $0["name"] as? String }
+        #expect(columns == ["id", "run_id", "track_id", "packed"])
+        #expect(try scanTestSQL(dir.db, viewSQL).map(scanTestRowText) == before)
+        let packed = try scanTestSQL(dir.db, "SELECT id, packed FROM verdicts ORDER BY id").map(scanTestRowText)
+        #expect(packed == [
+            "id=3 packed=\(0x02_01_02_00)", "id=4 packed=\(1 << 34 | 0x05)",
+            "id=5 packed=\(1 << 32 | Int(topRule) | 0x01_02_00)", "id=6 packed=\(1 << 34 | 1 << 32)",
+            "id=7 packed=\(2 << 32 | 0x02_01_02_00)", "id=8 packed=\(1 << 34 | 2 << 32 | 0x05)",
+            "id=9 packed=\(3 << 32 | Int(topRule))", "id=10 packed=\(1 << 34 | 3 << 32)",
+        ])
+        // The cursors decode the same rows.
+        let read = try db.readVerdicts { reader in
+            var lines: [String] = []
+            for policy in ["p", "q"] {
+                let cursor = try reader.cursor(try reader.source(run: 1, policy: policy))
+                while try cursor.next() {
+                    lines.append("\(policy) \(cursor.trackIDString) \(cursor.labelStatus.name) \(String(cursor.packed, radix: 16))")
+                }
+            }
+            return lines
+        }
+        #expect(read == [
+            "p t0 major 2010200", "p t1 licensed fe010200", "p t2 independent 2010200", "p t3 unknown fe000000",
+            "q t0 major 5", "q t1 licensed 0", "q t2 independent 5", "q t3 unknown 0",
+        ])
     }
 
     @Test("a file that is not SQLite is refused with .notADatabase and left unchanged", arguments: [false, true])

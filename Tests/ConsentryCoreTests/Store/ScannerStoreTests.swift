@@ -154,7 +154,7 @@ struct ScannerStoreTests {
         let path = try dir.write("s.csv", csv)
         let strict = try scanTestStrictPolicy()
         let report = try scanTestScan(dir.db, inputs: [path], policies: [strict], store: mode)
-        let rows = try scanTestSQL(dir.db, "SELECT track_id, policy_index FROM verdicts WHERE run_id = \(report.runID)")
+        let rows = try scanTestSQL(dir.db, "SELECT track_id, packed >> 34 AS policy_index FROM verdicts WHERE run_id = \(report.runID)")
         let ids = Set(rows.compactMap { $0["track_id"] as? String })
         switch mode {
         case .all:
