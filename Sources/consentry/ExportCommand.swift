@@ -38,7 +38,7 @@ struct ExportCommand: ParsableCommand {
 
     func run() throws {
         let cancellation = Cancellation()
-        let trap = SignalTrap(cancellation: cancellation)
+        let trap = SignalTrap(cancellation: cancellation, outcome: ScanInterrupted.outcome(writing: output))
         defer { withExtendedLifetime(trap) {} }
         do {
             let db = try ResultsDatabase(path: database.path, create: false)

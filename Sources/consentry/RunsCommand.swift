@@ -35,6 +35,9 @@ struct ReportCommand: ParsableCommand {
     var output: String?
 
     func run() throws {
+        let cancellation = Cancellation()
+        let trap = SignalTrap(cancellation: cancellation, outcome: ScanInterrupted.outcome(writing: output))
+        defer { withExtendedLifetime(trap) {} }
         do {
             let db = try ResultsDatabase(path: database.path, create: false)
             let runID = try db.resolve(runSelection)
@@ -46,7 +49,7 @@ struct ReportCommand: ParsableCommand {
             case .csv: text = CSVReport.render(try db.report(runID: runID))
             case .html: text = HTMLReport.render(try db.reportDocument(runID: runID))
             }
-            try OutputFile.write(text, to: output, protecting: database.path)
+            try OutputFile.write(text, to: output, protecting: database.path, cancellation: cancellation)
         } catch {
             Failure.report(error)
         }

@@ -177,16 +177,19 @@ struct ScanCommand: ParsableCommand {
     }
 }
 
-/// Turns SIGINT and SIGTERM into a cancellation the pipeline notices.
+/// Turns SIGINT and SIGTERM into a cancellation the command notices; `outcome` says in the
+/// error what the interruption left (see ``ScanInterrupted``).
 final class SignalTrap {
     private var sources: [DispatchSourceSignal] = []
     private let queue = DispatchQueue(label: "consentry.signals")
 
-    init(cancellation: Cancellation) {
+    init(cancellation: Cancellation, outcome: String? = nil) {
         for sig in [SIGINT, SIGTERM] {
             signal(sig, SIG_IGN)
             let source = DispatchSource.makeSignalSource(signal: sig, queue: queue)
-            source.setEventHandler { cancellation.cancel(ScanInterrupted(signal: sig)) }
+            source.setEventHandler {
+                cancellation.cancel(outcome.map { ScanInterrupted(signal: sig, outcome: $0) } ?? ScanInterrupted(signal: sig))
+            }
             source.resume()
             sources.append(source)
         }

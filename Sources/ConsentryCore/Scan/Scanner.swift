@@ -1,17 +1,28 @@
 import Foundation
 import Logging
 
-/// A scan stopped by a signal (SPEC §6: exit 130 or 143).
+/// A command stopped by a signal (SPEC §6: exit 130 or 143).
 public struct ScanInterrupted: ConsentryError {
     public let signal: Int32
+    /// What the interruption left, for the message: a scan's run is marked failed, an
+    /// export's or report's output file is left as it was.
+    public let outcome: String
     public var code: String { "interrupted" }
     public var message: String {
-        "interrupted by signal \(signal == SIGINT ? "SIGINT" : signal == SIGTERM ? "SIGTERM" : String(signal)); the run was marked failed"
+        "interrupted by signal \(signal == SIGINT ? "SIGINT" : signal == SIGTERM ? "SIGTERM" : String(signal)); \(outcome)"
     }
     public var file: String? { nil }
     public var line: Int? { nil }
 
-    public init(signal: Int32) { self.signal = signal }
+    public init(signal: Int32, outcome: String = "the run was marked failed") {
+        self.signal = signal
+        self.outcome = outcome
+    }
+
+    /// What an interrupted command that writes to `output` (nil: standard output) leaves.
+    public static func outcome(writing output: String?) -> String {
+        output.map { "\($0) was not changed" } ?? "the output is incomplete"
+    }
 }
 
 /// Everything one `consentry scan` needs.

@@ -33,10 +33,16 @@ public final class OutputFile {
     static let capacity = 64 * 1024
 
     /// Writes `text` to `path`, replacing it atomically, or to standard output when nil.
-    public static func write(_ text: String, to path: String?, protecting database: String? = nil) throws {
+    ///
+    /// A `cancellation` (a signal) that arrived before the rename throws its reason and
+    /// leaves `path` as it was, with no temporary file beside it.
+    public static func write(_ text: String, to path: String?, protecting database: String? = nil,
+                             cancellation: Cancellation? = nil) throws {
         let file = try path.map { try OutputFile(replacing: $0, protecting: database) } ?? standardOutput()
         do {
             try file.write(text)
+            // Standard output has been given everything by now; a file is left as it was.
+            if path != nil, let reason = cancellation?.error { throw reason }
             try file.commit()
         } catch {
             file.discard()
