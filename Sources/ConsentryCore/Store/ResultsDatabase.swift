@@ -40,11 +40,32 @@ public final class ResultsDatabase {
     /// such as `consentry runs` that finds an old schema while a scan runs is refused
     /// (`locked`) instead of racing it, and keeps the next scan out until the upgrade is
     /// done. `holdingLock`: the caller has the lock.
+    ///
+    /// A reader (`create` false) that may not write the file or its directory — an analyst
+    /// reading the database a nightly job writes as another user — opens it read-only
+    /// instead (``openReadOnly(_:)``).
     public init(path: String, create: Bool, holdingLock: Bool = false) throws {
         self.path = path
         if !create && !FileManager.default.fileExists(atPath: path) {
             throw StoreError(.missing, "no results database here; run `consentry scan` first or pass --db PATH", file: path)
         }
+        do {
+            queue = try ResultsDatabase.openReadWrite(path, holdingLock: holdingLock)
+            immutableSnapshot = nil
+        } catch let error as StoreError where error.kind == .readOnly && !create {
+            (queue, immutableSnapshot) = try ResultsDatabase.openReadOnly(path)
+        }
+    }
+
+    /// Opens the database at `path` read-only, as a reader without write access does;
+    /// `internal` so that tests can do it as root.
+    init(readOnly path: String) throws {
+        self.path = path
+        (queue, immutableSnapshot) = try ResultsDatabase.openReadOnly(path)
+    }
+
+    private static func openReadWrite(_ path: String, holdingLock: Bool) throws -> DatabaseQueue {
+        let queue: DatabaseQueue
         var configuration = Configuration()
         configuration.busyMode = .timeout(10)
         configuration.label = "consentry"
@@ -58,13 +79,7 @@ public final class ResultsDatabase {
             queue = try DatabaseQueue(path: path, configuration: configuration)
             try queue.writeWithoutTransaction { db in
                 // Refuse a newer database before anything (even the journal mode) is changed.
-                let migrator = Schema.migrator
-                if try migrator.hasBeenSuperseded(db) {
-                    throw StoreError(
-                        .newerSchema,
-                        "this database was written by a newer consentry (schema \(try migrator.appliedIdentifiers(db).sorted().joined(separator: ", "))); upgrade consentry or use another --db",
-                        file: path)
-                }
+                try refuseNewerSchema(db, path: path)
                 let mode = try String.fetchOne(db, sql: "PRAGMA journal_mode") ?? ""
                 if mode.lowercased() != "wal" {
                     try db.execute(sql: "PRAGMA journal_mode = WAL")
@@ -86,6 +101,83 @@ public final class ResultsDatabase {
             }
         } catch {
             throw ResultsDatabase.translate(error, path: path)
+        }
+        return queue
+    }
+
+    /// Throws `newerSchema` for a database with migrations this version does not know.
+    private static func refuseNewerSchema(_ db: Database, path: String) throws {
+        let migrator = Schema.migrator
+        guard try migrator.hasBeenSuperseded(db) else { return }
+        throw StoreError(
+            .newerSchema,
+            "this database was written by a newer consentry (schema \(try migrator.appliedIdentifiers(db).sorted().joined(separator: ", "))); upgrade consentry or use another --db",
+            file: path)
+    }
+
+    /// The database file as a reader that opened it immutably saw it: the device, inode,
+    /// size and modification time.
+    struct FileSnapshot: Equatable {
+        var device: UInt64, inode: UInt64, size: Int64, seconds: Int, nanoseconds: Int
+
+        init?(_ path: String) {
+            var s = stat()
+            guard stat(path, &s) == 0 else { return nil }
+            device = UInt64(s.st_dev)
+            inode = UInt64(s.st_ino)
+            size = Int64(s.st_size)
+            seconds = s.st_mtim.tv_sec
+            nanoseconds = s.st_mtim.tv_nsec
+        }
+    }
+
+    /// Set when the database was opened immutably: what the file looked like then.
+    private let immutableSnapshot: FileSnapshot?
+
+    /// Opens the database read-only, for a reader that may not write it.
+    ///
+    /// A WAL database is read through its `-shm` file, which SQLite needs to create when it
+    /// is missing — and it is missing whenever no scan has the database open, since the last
+    /// connection removes it. So: while a `-wal` and `-shm` are there (a scan is writing),
+    /// SQLite reads through them read-only; otherwise the file is opened `immutable`, without
+    /// locks or a `-shm`. That is exact as long as nothing writes the file meanwhile, and only
+    /// the end of a scan (its checkpoint) or a prune does, so ``read(_:)`` compares the file
+    /// before and after each read and refuses a read during which it changed.
+    private static func openReadOnly(_ path: String) throws -> (DatabaseQueue, FileSnapshot?) {
+        var configuration = Configuration()
+        configuration.readonly = true
+        configuration.busyMode = .timeout(10)
+        configuration.label = "consentry"
+        let snapshot: FileSnapshot?
+        let location: String
+        if access(path + "-wal", F_OK) == 0 && access(path + "-shm", R_OK) == 0 {
+            snapshot = nil
+            location = path
+        } else {
+            snapshot = FileSnapshot(path)
+            location = "file:" + (path.addingPercentEncoding(withAllowedCharacters: .urlPathAllowed) ?? path) + "?immutable=1"
+        }
+        do {
+            let queue = try DatabaseQueue(path: location, configuration: configuration)
+            try queue.read { db in
+                try refuseNewerSchema(db, path: path)
+                if try !Schema.migrator.hasCompletedMigrations(db) {
+                    throw StoreError(.readOnly, "the database's schema needs an upgrade, which needs write access to the file and its directory; run any consentry command once as a user who can write it", file: path)
+                }
+            }
+            return (queue, snapshot)
+        } catch let error as StoreError {
+            throw error
+        } catch {
+            let detail = (error as? DatabaseError)?.message ?? "\(error)"
+            if let db = error as? DatabaseError, db.resultCode.primaryResultCode == .SQLITE_NOTADB {
+                throw translate(error, path: path)
+            }
+            var isDirectory: ObjCBool = false
+            if FileManager.default.fileExists(atPath: path, isDirectory: &isDirectory), isDirectory.boolValue {
+                throw StoreError(.readOnly, "this is a directory, not a database; pass the database file to --db", file: path)
+            }
+            throw StoreError(.readOnly, "cannot open the database for reading (\(detail)); check that the file is readable, and its directory, by this user", file: path)
         }
     }
 
@@ -120,11 +212,22 @@ public final class ResultsDatabase {
     }
 
     func read<T>(_ body: (Database) throws -> T) throws -> T {
+        let value: T
         do {
-            return try queue.read { db in try body(db) }
+            value = try queue.read { db in try body(db) }
         } catch {
+            try checkUnchanged()
             throw ResultsDatabase.translate(error, path: path)
         }
+        try checkUnchanged()
+        return value
+    }
+
+    /// Refuses what an immutable reader read if the file changed meanwhile (see
+    /// ``openReadOnly(_:)``): the pages may then come from two states of the database.
+    private func checkUnchanged() throws {
+        guard let immutableSnapshot, FileSnapshot(path) != immutableSnapshot else { return }
+        throw StoreError(.locked, "the database was written while this command read it without write access (a scan or prune finished); run the command again", file: path)
     }
 
     static func now() -> String {
