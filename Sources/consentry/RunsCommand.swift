@@ -35,8 +35,9 @@ struct ReportCommand: ParsableCommand {
     var output: String?
 
     func run() throws {
+        // Only a file needs the trap (to remove its temporary file); printing stops at once.
         let cancellation = Cancellation()
-        let trap = SignalTrap(cancellation: cancellation, outcome: ScanInterrupted.outcome(writing: output))
+        let trap = output.map { SignalTrap(cancellation: cancellation, outcome: ScanInterrupted.outcome(writing: $0)) }
         defer { withExtendedLifetime(trap) {} }
         do {
             let db = try ResultsDatabase(path: database.path, create: false)

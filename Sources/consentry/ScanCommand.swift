@@ -183,13 +183,11 @@ final class SignalTrap {
     private var sources: [DispatchSourceSignal] = []
     private let queue = DispatchQueue(label: "consentry.signals")
 
-    init(cancellation: Cancellation, outcome: String? = nil) {
+    init(cancellation: Cancellation, outcome: String = ScanInterrupted.runMarkedFailed) {
         for sig in [SIGINT, SIGTERM] {
             signal(sig, SIG_IGN)
             let source = DispatchSource.makeSignalSource(signal: sig, queue: queue)
-            source.setEventHandler {
-                cancellation.cancel(outcome.map { ScanInterrupted(signal: sig, outcome: $0) } ?? ScanInterrupted(signal: sig))
-            }
+            source.setEventHandler { cancellation.cancel(ScanInterrupted(signal: sig, outcome: outcome)) }
             source.resume()
             sources.append(source)
         }

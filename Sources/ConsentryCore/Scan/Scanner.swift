@@ -14,7 +14,10 @@ public struct ScanInterrupted: ConsentryError {
     public var file: String? { nil }
     public var line: Int? { nil }
 
-    public init(signal: Int32, outcome: String = "the run was marked failed") {
+    /// A scan's outcome: its run is marked failed.
+    public static let runMarkedFailed = "the run was marked failed"
+
+    public init(signal: Int32, outcome: String = runMarkedFailed) {
         self.signal = signal
         self.outcome = outcome
     }

@@ -197,7 +197,8 @@ public final class ResultsDatabase {
         case .SQLITE_BUSY, .SQLITE_LOCKED:
             return StoreError(.locked, "the database is busy (\(detail)); another process holds it — try again", file: path)
         case .SQLITE_IOERR:
-            return StoreError(.io, "I/O error on the database (\(detail)); check that its disk is not full and is healthy, then run the scan again", file: path)
+            // The extended code says which operation failed (SQLite's "Result and Error Codes").
+            return StoreError(.io, "I/O error on the database (\(detail), SQLite code \(db.extendedResultCode.rawValue)); check that its disk is not full and is healthy, then run the scan again", file: path)
         default:
             return StoreError(.other, "database error: \(detail); check the file with `sqlite3 FILE 'PRAGMA integrity_check'`, or use another --db", file: path)
         }

@@ -196,6 +196,15 @@ struct ResultsDatabaseOpenTests {
         ])
     }
 
+    @Test("an I/O error names SQLite's extended code, which says which operation failed")
+    func ioErrorCode() {
+        let error = ResultsDatabase.translate(
+            DatabaseError(resultCode: ResultCode(rawValue: 4874), message: "disk I/O error"), path: "x.sqlite") as? StoreError
+        #expect(error?.kind == .io)
+        #expect(error?.message.hasPrefix("I/O error on the database (disk I/O error, SQLite code 4874); ") == true,
+                "\(String(describing: error))")
+    }
+
     @Test("a file that is not SQLite is refused with .notADatabase and left unchanged", arguments: [false, true])
     func notADatabase(create: Bool) throws {
         let dir = try ScanTestDir("db")
