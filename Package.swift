@@ -1,12 +1,17 @@
 // swift-tools-version:6.0
 import PackageDescription
 
+// Linux only: the engine reads files with Glibc calls and the store syncs with Linux's
+// sync_file_range. The layering is explained in docs/ARCHITECTURE.md; each target depends
+// only on the ones listed before it.
 let package = Package(
     name: "consentry",
-    platforms: [.macOS(.v13)],
     products: [
         .executable(name: "consentry", targets: ["consentry"]),
-        .library(name: "ConsentryCore", targets: ["ConsentryCore"]),
+        .library(name: "ConsentryModel", targets: ["ConsentryModel"]),
+        .library(name: "ConsentryEngine", targets: ["ConsentryEngine"]),
+        .library(name: "ConsentryStore", targets: ["ConsentryStore"]),
+        .library(name: "ConsentryReports", targets: ["ConsentryReports"]),
     ],
     dependencies: [
         .package(url: "https://github.com/apple/swift-argument-parser", from: "1.8.2"),
@@ -22,50 +27,98 @@ let package = Package(
             pkgConfig: "zlib",
             providers: [.apt(["zlib1g-dev"])]
         ),
-        .systemLibrary(
-            name: "CCPU",
-            path: "Sources/CCPU"
-        ),
-        .systemLibrary(
-            name: "CFileIO",
-            path: "Sources/CFileIO"
-        ),
+        .systemLibrary(name: "CCPU", path: "Sources/CCPU"),
+        .systemLibrary(name: "CFileIO", path: "Sources/CFileIO"),
+
+        // Values and errors every layer shares: no I/O, no dependencies.
+        .target(name: "ConsentryModel"),
+
+        // Reading, decoding, policy evaluation and the threaded pipeline: the hot path, kept
+        // in one module so that it is specialised across files, and the only one with
+        // unsafe code.
         .target(
-            name: "ConsentryCore",
+            name: "ConsentryEngine",
             dependencies: [
+                "ConsentryModel",
                 "CZlib",
                 "CCPU",
+                .product(name: "Yams", package: "Yams"),
+                .product(name: "Crypto", package: "swift-crypto"),
+            ],
+            // The YAML files are compiled in (Scripts/generate-builtin-policies), so the binary
+            // needs no resource bundle beside it.
+            exclude: ["Policy/BuiltIn"]
+        ),
+
+        // The SQLite results database (GRDB stays inside it) and the scan's lifecycle.
+        .target(
+            name: "ConsentryStore",
+            dependencies: [
+                "ConsentryModel",
+                "ConsentryEngine",
                 "CFileIO",
                 .product(name: "GRDB", package: "GRDB.swift"),
                 .product(name: "GRDBSQLite", package: "GRDB.swift"),
-                .product(name: "Yams", package: "Yams"),
                 .product(name: "Logging", package: "swift-log"),
-                .product(name: "Crypto", package: "swift-crypto"),
-            ],
-            resources: [.copy("Policy/BuiltIn")],
-            swiftSettings: [
-                // Dynamic exclusivity checks cost ~7% of a scan (TLS lookups per class property
-                // access in the decoders' hot loops). Each decoder, processor and writer is used
-                // by one thread at a time and shared pipeline state is guarded by a lock.
-                .unsafeFlags(["-enforce-exclusivity=unchecked"], .when(configuration: .release)),
             ]
         ),
-        .executableTarget(
-            name: "consentry",
+
+        // Renderings of stored results: text, JSON, Markdown, CSV, HTML, metrics, exports.
+        .target(
+            name: "ConsentryReports",
+            dependencies: ["ConsentryModel", "ConsentryStore"]
+        ),
+
+        // The commands: argument parsing, and the one place that maps errors to exit codes.
+        .target(
+            name: "ConsentryCLI",
             dependencies: [
-                "ConsentryCore",
+                "ConsentryModel",
+                "ConsentryEngine",
+                "ConsentryStore",
+                "ConsentryReports",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 .product(name: "Logging", package: "swift-log"),
             ]
         ),
+        .executableTarget(name: "consentry", dependencies: ["ConsentryCLI"]),
+
+        // Helpers every test target shares: temporary directories, child processes, the
+        // sqlite3 tool, a JSON parser that keeps key order and number text.
+        .target(name: "TestSupport", dependencies: [], path: "Tests/TestSupport"),
+        // Scans into a results database, shared by the store and report tests.
+        .target(
+            name: "PipelineTestSupport",
+            dependencies: ["ConsentryModel", "ConsentryEngine", "TestSupport"],
+            path: "Tests/PipelineTestSupport"
+        ),
+        .target(
+            name: "ScanTestSupport",
+            dependencies: ["ConsentryModel", "ConsentryEngine", "ConsentryStore", "TestSupport"],
+            path: "Tests/ScanTestSupport"
+        ),
+
+        .testTarget(name: "ConsentryModelTests", dependencies: ["ConsentryModel", "TestSupport"]),
         .testTarget(
-            name: "ConsentryCoreTests",
-            dependencies: ["ConsentryCore", "CZlib", "CFileIO"]
+            name: "ConsentryEngineTests",
+            dependencies: ["ConsentryModel", "ConsentryEngine", "CZlib", "TestSupport", "PipelineTestSupport"]
         ),
         .testTarget(
-            name: "ConsentryEndToEndTests",
-            dependencies: ["ConsentryCore", "consentry"]
+            name: "ConsentryStoreTests",
+            dependencies: ["ConsentryModel", "ConsentryEngine", "ConsentryStore", "CFileIO", "TestSupport",
+                           "ScanTestSupport", "PipelineTestSupport", .product(name: "GRDB", package: "GRDB.swift")]
         ),
+        .testTarget(
+            name: "ConsentryReportsTests",
+            dependencies: ["ConsentryModel", "ConsentryEngine", "ConsentryStore", "ConsentryReports", "TestSupport",
+                           "ScanTestSupport"]
+        ),
+        .testTarget(
+            name: "ConsentryCLITests",
+            dependencies: ["ConsentryModel", "ConsentryStore", "ConsentryReports", "ConsentryCLI", "TestSupport",
+                           .product(name: "ArgumentParser", package: "swift-argument-parser")]
+        ),
+        .testTarget(name: "ConsentryEndToEndTests", dependencies: ["consentry", "TestSupport"]),
     ],
     swiftLanguageModes: [.v6]
 )

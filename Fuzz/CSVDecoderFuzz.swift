@@ -6,7 +6,7 @@
 // stopping the decoder after every record; all must give the same records, which must lie in
 // the input at their offsets with the right line numbers, and agree with a simple reference
 // reading of RFC 4180 when no record can be too long. See FuzzChecks.checkCSV in
-// Tests/ConsentryCoreTests/Fuzz/FuzzRegressionTests.swift.
+// Tests/ConsentryEngineTests/Fuzz/FuzzRegressionTests.swift.
 
 @_cdecl("LLVMFuzzerTestOneInput")
 public func fuzz(_ data: UnsafePointer<UInt8>, _ size: Int) -> Int32 {

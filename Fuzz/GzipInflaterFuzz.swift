@@ -5,7 +5,7 @@
 // the DEFLATE decoder far more often than a mutated gzip file, most of which fail the header
 // or CRC check). The inflater, fed in those chunks under AddressSanitizer, must accept exactly
 // what zlib accepts, with the same output. See FuzzChecks.checkGzip in
-// Tests/ConsentryCoreTests/Fuzz/GzipFuzzChecks.swift.
+// Tests/ConsentryEngineTests/Fuzz/GzipFuzzChecks.swift.
 
 @_cdecl("LLVMFuzzerTestOneInput")
 public func fuzz(_ data: UnsafePointer<UInt8>, _ size: Int) -> Int32 {

@@ -6,7 +6,7 @@
 // for ASCII lines the decoder's verdict (valid / invalid_json / not_an_object) and fields agree
 // with JSONSerialization, except for Foundation's documented quirks (trailing commas, numbers
 // beyond Double, UTF-16/32 guessing from NUL bytes, lone surrogates). See
-// FuzzChecks.checkJSONL in Tests/ConsentryCoreTests/Fuzz/FuzzRegressionTests.swift.
+// FuzzChecks.checkJSONL in Tests/ConsentryEngineTests/Fuzz/FuzzRegressionTests.swift.
 
 @_cdecl("LLVMFuzzerTestOneInput")
 public func fuzz(_ data: UnsafePointer<UInt8>, _ size: Int) -> Int32 {

@@ -1,5 +1,6 @@
 import Foundation
 import Testing
+import TestSupport
 
 extension EndToEnd {
     /// Test 11: `runs`, `policy list|show|check`, `report`, and where the database lives.

@@ -1,5 +1,6 @@
 import Foundation
 import Testing
+import TestSupport
 
 /// The rejects of a run as sortable lines: input, line, byte_offset, code, column[, message, excerpt].
 func rejectLines(_ db: SQLite, run: Int, withText: Bool) throws -> [String] {

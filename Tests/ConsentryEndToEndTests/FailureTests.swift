@@ -1,5 +1,6 @@
 import Foundation
 import Testing
+import TestSupport
 
 /// A policy file whose rule on line 16 has an unknown verdict.
 let invalidPolicyYAML = """
@@ -52,7 +53,7 @@ extension EndToEnd {
             let run = try #require(json?["run_id"]?.int)
             let db = SQLite(tmp.db)
             let counts = try db.rowCounts(run: run)
-            #expect(counts["verdicts"] ?? 0 > 0)
+            #expect(counts["verdicts_readable"] ?? 0 > 0)
             #expect(counts["rejects"] ?? 0 > 0)
             return (run, counts, try db.run(run))
         }

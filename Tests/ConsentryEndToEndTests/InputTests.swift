@@ -1,5 +1,6 @@
 import Foundation
 import Testing
+import TestSupport
 
 /// Runs `consentry scan ARGS --format json` and parses the report (nil when it printed none).
 func scanJSON(_ arguments: [String], stdin: Data? = nil) throws -> (result: ProcessResult, json: JSON?) {

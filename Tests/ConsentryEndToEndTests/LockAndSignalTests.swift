@@ -1,5 +1,6 @@
 import Foundation
 import Testing
+import TestSupport
 
 #if canImport(Glibc)
 import Glibc
@@ -37,7 +38,7 @@ extension EndToEnd {
             }
             guard let run, child.isRunning else {
                 child.closeStdin()
-                throw TestFailure.message("the blocked scan did not start: \(child.finish(timeout: 10))")
+                throw TestFailure("the blocked scan did not start: \(child.finish(timeout: 10))")
             }
             usleep(300_000)  // let it read and process what was sent
             return (child, run)

@@ -1,5 +1,6 @@
 import Foundation
 import Testing
+import TestSupport
 
 /// A policy with an opt-out, as a user would write it (ai_training's rules on lines 8 and 11).
 private let optOutPolicy = """

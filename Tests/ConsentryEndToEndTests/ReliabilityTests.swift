@@ -1,5 +1,6 @@
 import Foundation
 import Testing
+import TestSupport
 
 #if canImport(Glibc)
 import Glibc
@@ -62,16 +63,16 @@ final class TmpfsMount {
     init(in tmp: TempDir, size: String) throws {
         path = tmp.file("mnt-\(UUID().uuidString.prefix(6))")
         try FileManager.default.createDirectory(atPath: path, withIntermediateDirectories: false)
-        guard let mount = systemTool("mount") else { throw TestFailure.message("no mount tool") }
+        guard let mount = systemTool("mount") else { throw TestFailure("no mount tool") }
         let r = try runProgram(mount, ["-t", "tmpfs", "-o", "size=\(size),mode=0777", "tmpfs", path])
-        guard r.status == 0 else { throw TestFailure.message("mount -t tmpfs failed: \(r.stderr)") }
+        guard r.status == 0 else { throw TestFailure("mount -t tmpfs failed: \(r.stderr)") }
         mounted = true
     }
 
     func remount(readOnly: Bool) throws {
-        guard let mount = systemTool("mount") else { throw TestFailure.message("no mount tool") }
+        guard let mount = systemTool("mount") else { throw TestFailure("no mount tool") }
         let r = try runProgram(mount, ["-o", "remount,\(readOnly ? "ro" : "rw")", path])
-        guard r.status == 0 else { throw TestFailure.message("remount failed: \(r.stderr)") }
+        guard r.status == 0 else { throw TestFailure("remount failed: \(r.stderr)") }
     }
 
     func unmount() {
@@ -94,16 +95,17 @@ func runSnapshot(_ db: SQLite, run: Int) throws -> [String] {
         """)
     lines += try db.lines("SELECT code, count FROM run_reject_counts WHERE run_id = \(run) ORDER BY code")
     lines += try db.lines("SELECT path, bytes, sha256, rows_read FROM run_inputs WHERE run_id = \(run) ORDER BY input_index")
-    for table in ["verdicts", "rejects", "group_exposure", "run_policies"] {
+    for table in ["rejects", "group_exposure", "run_policies"] {
         lines.append("\(table): \(try db.int("SELECT count(*) AS n FROM \(table) WHERE run_id = \(run)"))")
     }
+    lines.append("verdicts: \(try db.int("SELECT count(*) AS n FROM verdicts_readable WHERE run_id = \(run)"))")
     return lines
 }
 
 /// Scans dirty.csv (rejects and verdicts) into `db`; returns the run id and its snapshot.
 func seedCompletedRun(_ dbPath: String) throws -> (run: Int, snapshot: [String]) {
     let (r, json) = try scanJSON([Paths.sample("dirty.csv"), "--db", dbPath, "--max-record-bytes", "300"])
-    guard r.exitCode == 0, let run = json?["run_id"]?.int else { throw TestFailure.message("seeding scan failed: \(r)") }
+    guard r.exitCode == 0, let run = json?["run_id"]?.int else { throw TestFailure("seeding scan failed: \(r)") }
     let snapshot = try runSnapshot(SQLite(dbPath), run: run)
     #expect(snapshot.contains { $0.hasPrefix("verdicts: ") && $0 != "verdicts: 0" })
     return (run, snapshot)
@@ -120,7 +122,9 @@ func expectEarlierRunIntact(_ dbPath: String, _ earlier: (run: Int, snapshot: [S
     for run in later {
         #expect(run["status"]?.string != "completed", "a run was counted: \(run)", sourceLocation: sourceLocation)
         if let id = run["id"]?.int {
-            for table in ["verdicts", "rejects", "group_stats", "run_reject_counts", "group_exposure"] {
+            #expect(try db.int("SELECT count(*) AS n FROM history_packs WHERE from_run = \(id)") == 0,
+                    "run \(id) left history", sourceLocation: sourceLocation)
+            for table in ["rejects", "group_stats", "run_reject_counts", "group_exposure", "history_runs"] {
                 #expect(try db.int("SELECT count(*) AS n FROM \(table) WHERE run_id = \(id)") == 0,
                         "failed run \(id) left rows in \(table)", sourceLocation: sourceLocation)
             }
@@ -270,7 +274,8 @@ extension EndToEnd {
                 try Test.cancel("skipped: mounting a tmpfs is not permitted here (needs root with CAP_SYS_ADMIN)")
             }
             let tmp = try TempDir()
-            // 40,000 tracks need ~2 MB of verdict rows: more than the 1 MiB file system holds.
+            // 40,000 tracks need ~2 MB of spill, history and state: more than the 1 MiB file
+            // system holds. Whichever write finds it full, the message names a file there.
             let big = try tmp.write("big.csv", generatedCSV(count: 40_000, prefix: "full"))
             let mount = try TmpfsMount(in: tmp, size: "1m")
             defer { mount.unmount() }
@@ -278,7 +283,7 @@ extension EndToEnd {
             let earlier = try seedCompletedRun(db)
             let r = try consentry(["scan", big, "--db", db, "--store", "all"])
             #expect(r.exitCode == 2, "\(r)")
-            #expect(r.stderr.hasPrefix("consentry: error: \(db): "), "\(r)")
+            #expect(r.stderr.hasPrefix("consentry: error: \(mount.path)/"), "\(r)")
             #expect(r.stderr.contains("disk is full") && r.stderr.contains("free space"), "\(r)")
             try expectEarlierRunIntact(db, earlier)
             let failed = try SQLite(db).rows("SELECT status, error FROM runs WHERE id <> \(earlier.run)")

@@ -1,5 +1,6 @@
 import Foundation
 import Testing
+import TestSupport
 
 extension EndToEnd {
     /// Test 1: the generated nightly sample, against the SPEC §5 shape, the Python oracle and
@@ -138,13 +139,13 @@ extension EndToEnd {
                 runs[mode] = try #require(try JSON.parse(r.stdoutData)["run_id"]?.int)
             }
             let all = try #require(runs["all"]), exposed = try #require(runs["exposed"]), none = try #require(runs["none"])
-            #expect(try db.int("SELECT count(*) AS n FROM verdicts WHERE run_id = \(all)") == Self.tracks * 2)
+            #expect(try db.int("SELECT count(*) AS n FROM verdicts_readable WHERE run_id = \(all)") == Self.tracks * 2 * 4)
 
             // exposed: exactly the tracks with an exposed verdict under some policy, with every policy's row.
             let wanted = try db.int("SELECT count(DISTINCT track_id) AS n FROM verdicts_readable WHERE run_id = \(all) AND verdict = 'exposed'")
-            let kept = try db.int("SELECT count(DISTINCT track_id) AS n FROM verdicts WHERE run_id = \(exposed)")
+            let kept = try db.int("SELECT count(DISTINCT track_id) AS n FROM verdicts_readable WHERE run_id = \(exposed)")
             #expect(kept == wanted)
-            #expect(try db.int("SELECT count(*) AS n FROM verdicts WHERE run_id = \(exposed)") == kept * 2)
+            #expect(try db.int("SELECT count(*) AS n FROM verdicts_readable WHERE run_id = \(exposed)") == kept * 2 * 4)
             #expect(try db.int("""
                 SELECT count(*) AS n FROM (
                     SELECT policy_id, track_id, label_status, use, verdict, rule_id FROM verdicts_readable WHERE run_id = \(exposed)
@@ -153,7 +154,7 @@ extension EndToEnd {
                 """) == 0)
 
             // none: no verdict rows, but the same statistics.
-            #expect(try db.int("SELECT count(*) AS n FROM verdicts WHERE run_id = \(none)") == 0)
+            #expect(try db.int("SELECT count(*) AS n FROM verdicts_readable WHERE run_id = \(none)") == 0)
             for run in [exposed, none] {
                 #expect(try db.int("SELECT count(*) AS n FROM group_stats WHERE run_id = \(run)") == 2 * 5 * 4)
                 #expect(try db.int("""
@@ -229,9 +230,9 @@ extension EndToEnd {
                                    "--policy", strict, "--policy", unknownOpen])
             #expect(r.exitCode == 0, "\(r)")
             let runID = try #require(try JSON.parse(r.stdoutData)["run_id"]?.int)
-            let kept = try db.lines("SELECT DISTINCT track_id FROM verdicts WHERE run_id = \(runID) ORDER BY track_id")
+            let kept = try db.lines("SELECT DISTINCT track_id FROM verdicts_readable WHERE run_id = \(runID) ORDER BY track_id")
             #expect(kept == ["i1", "i2", "u1", "u2"])
-            #expect(try db.int("SELECT count(*) AS n FROM verdicts WHERE run_id = \(runID)") == 4 * 2)
+            #expect(try db.int("SELECT count(*) AS n FROM verdicts_readable WHERE run_id = \(runID)") == 4 * 2 * 4)
             let u2 = try db.lines("SELECT policy_id, use, verdict, rule_id FROM verdicts_readable WHERE run_id = \(runID) AND track_id = 'u2' ORDER BY policy_id, use")
             #expect(u2 == [
                 "strict-test\tai_generative_training\tblocked\tclosed",

@@ -1,5 +1,6 @@
 import Foundation
 import Testing
+import TestSupport
 
 extension EndToEnd {
     /// `consentry trend` and `consentry rejects` over runs of the two nightly samples.

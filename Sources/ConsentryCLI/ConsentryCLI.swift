@@ -1,0 +1,100 @@
+import ArgumentParser
+import ConsentryModel
+import ConsentryStore
+import Foundation
+import ConsentryEngine
+import ConsentryReports
+
+/// The command line's entry point: parses the arguments, runs the command, and turns its
+/// outcome into the process's exit status.
+///
+/// This is the one place that maps errors to exit codes (``exitCode(for:)``); commands throw
+/// and never exit themselves.
+public enum ConsentryCLI {
+    /// Runs the command `arguments` name (nil: the process's own arguments) and exits.
+    public static func main(_ arguments: [String]? = nil) -> Never {
+        let command: ParsableCommand
+        do {
+            command = try Consentry.parseAsRoot(arguments)
+        } catch {
+            // Help, version and usage errors: the argument parser prints them and exits 0 or 64.
+            Consentry.exit(withError: error)
+        }
+        do {
+            var command = command
+            try command.run()
+            exit(0)
+        } catch let error as any ConsentryError {
+            report(error)
+            exit(exitCode(for: error))
+        } catch {
+            // Validation errors thrown from `run` and anything unforeseen.
+            Consentry.exit(withError: error)
+        }
+    }
+
+    /// The exit status for an error a command threw.
+    static func exitCode(for error: any ConsentryError) -> Int32 {
+        switch error {
+        case let interrupted as ScanInterrupted: return interrupted.signal == SIGTERM ? 143 : 130
+        case let store as StoreError: return store.kind == .locked ? 75 : 2
+        case is PolicyError: return 64
+        case is UsageError: return 64
+        case is UnmetExpectation: return 1
+        default: return 2
+        }
+    }
+
+    /// Prints `consentry: error: FILE:LINE: what; what to do [code]`, then its cause.
+    static func report(_ error: any ConsentryError) {
+        var text: String
+        if let unmet = error as? UnmetExpectation {
+            text = unmet.lines.map { "consentry: \(unmet.label): \($0)\n" }.joined()
+        } else {
+            text = "consentry: error: \(error.description) [\(error.code)]\n"
+            if let cause = error.underlying {
+                text += "consentry: caused by: \(cause)\n"
+            }
+        }
+        FileHandle.standardError.write(Data(text.utf8))
+    }
+}
+
+/// A usage problem found after the arguments were parsed (exit 64).
+struct UsageError: ConsentryError {
+    let code: String
+    let message: String
+    let remedy: String?
+    let file: String?
+    let line: Int? = nil
+
+    init(_ code: String, _ message: String, remedy: String? = nil, file: String? = nil) {
+        self.code = code
+        self.message = message
+        self.remedy = remedy
+        self.file = file
+    }
+}
+
+/// A command that did its work but whose result the user asked to fail on: a threshold was
+/// crossed, or a policy test failed (exit 1).
+struct UnmetExpectation: ConsentryError {
+    let code: String
+    /// How each line is introduced: `threshold`, or `policy test`.
+    let label: String
+    let lines: [String]
+    var message: String { lines.joined(separator: "; ") }
+    var file: String? { nil }
+    var line: Int? { nil }
+}
+
+/// Standard output and warnings on standard error.
+enum Output {
+    static func write(_ text: String) {
+        FileHandle.standardOutput.write(Data(text.utf8))
+    }
+
+    static func warn(_ text: String) {
+        FileHandle.standardError.write(Data("consentry: warning: \(text)\n".utf8))
+    }
+}

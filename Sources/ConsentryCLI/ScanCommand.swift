@@ -1,0 +1,232 @@
+import ArgumentParser
+import ConsentryModel
+import ConsentryEngine
+import ConsentryStore
+import ConsentryReports
+import Foundation
+
+extension StoreMode: ExpressibleByArgument {}
+
+enum ScanFormat: String, ExpressibleByArgument, CaseIterable { case text, json }
+enum FormatChoice: String, ExpressibleByArgument, CaseIterable { case auto, csv, jsonl }
+enum ProgressChoice: String, ExpressibleByArgument, CaseIterable { case auto, always, never }
+
+struct ScanCommand: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "scan",
+        abstract: "Scan catalogue exports and store verdicts and statistics.",
+        discussion: """
+            Exit codes: 0 completed within thresholds; 1 completed but a threshold was exceeded; \
+            2 failed (input, gzip, column, database); 64 usage error; 75 another scan holds the \
+            database; 130/143 interrupted by SIGINT/SIGTERM.
+            """)
+
+    @Argument(help: "Files, directories (their .csv/.jsonl/.ndjson[.gz] files in name order) or - for standard input.")
+    var inputs: [String] = []
+
+    @OptionGroup var database: DatabaseOptions
+
+    @Option(name: .long, help: "Policy id or YAML file; repeat to apply several in the same pass (default: soundcloud-2025-05).")
+    var policy: [String] = []
+
+    @Option(name: .long, help: "Verdict rows to keep: all, exposed (tracks exposed under some policy), none (statistics only).")
+    var store: StoreMode = .all
+
+    @Option(name: .customLong("input-format"), help: "auto, csv or jsonl.")
+    var inputFormat: FormatChoice = .auto
+
+    @Option(name: .long, help: "CSV delimiter: one character, or \\t for tab.")
+    var delimiter: String = ","
+
+    @Option(name: .long, help: "Map a field to another column header or JSON key: FIELD=NAME (repeatable).")
+    var column: [String] = []
+
+    @Option(name: .long, help: "Worker threads; each inflates an input or parses chunks (default: all cores).")
+    var jobs: Int?
+
+    @Option(name: .customLong("max-record-bytes"), help: "Longer records are rejected as record_too_long.")
+    var maxRecordBytes: Int = 1 << 20
+
+    @Option(name: .customLong("max-reject-rate"), help: "Exit 1 when rejected/read exceeds this (0–1).")
+    var maxRejectRate: Double?
+
+    @Option(name: .customLong("max-exposed-share"), help: "Exit 1 when any policy's independent_exposed_share exceeds this (0–1).")
+    var maxExposedShare: Double?
+
+    @Option(name: .long, help: "text or json summary on standard output.")
+    var format: ScanFormat = .text
+
+    @Option(name: .customLong("metrics-file"), help: "Write Prometheus text-format metrics here (atomically) after the run.")
+    var metricsFile: String?
+
+    @Option(name: .long, help: "Progress line on standard error: auto (only on a terminal), always, never.")
+    var progress: ProgressChoice = .auto
+
+    @Flag(name: .long, help: "No text summary and no progress; a --format json object is still printed.")
+    var quiet = false
+
+    @Option(name: .customLong("wait-lock"), help: "Wait up to SECONDS for another scan of the same database instead of exiting 75.")
+    var waitLock: Double = 0
+
+    @Option(name: .customLong("keep-rejects"), help: "Store the first N rejects of each input and code (or all); counts stay exact.")
+    var keepRejects: KeepRejects = .count(1000)
+
+    @Option(name: .customLong("temp-dir"), help: "Where spill files go (default: beside the database).")
+    var tempDir: String?
+
+    @OptionGroup var logging: LoggingOptions
+
+    @Option(name: .customLong("chunk-bytes"), help: .hidden)
+    var chunkBytes: Int = 1 << 20
+
+    func validate() throws {
+        if inputs.isEmpty { throw ValidationError("name at least one input: a file, a directory or - for standard input") }
+        if let jobs, jobs < 1 { throw ValidationError("--jobs must be at least 1") }
+        if maxRecordBytes < 1 { throw ValidationError("--max-record-bytes must be at least 1") }
+        if chunkBytes < 16 { throw ValidationError("--chunk-bytes must be at least 16") }
+        if let r = maxRejectRate, !(0...1).contains(r) { throw ValidationError("--max-reject-rate must be between 0 and 1") }
+        if let r = maxExposedShare, !(0...1).contains(r) { throw ValidationError("--max-exposed-share must be between 0 and 1") }
+        if waitLock < 0 { throw ValidationError("--wait-lock must not be negative") }
+        if let tempDir, tempDir.isEmpty { throw ValidationError("--temp-dir needs a directory") }
+        _ = try delimiterByte()
+        _ = try columnOverrides()
+    }
+
+    func delimiterByte() throws -> UInt8 {
+        let text = delimiter == "\\t" || delimiter == "tab" ? "\t" : delimiter
+        guard text.utf8.count == 1, let byte = text.utf8.first, byte != UInt8(ascii: "\""),
+              byte != UInt8(ascii: "\n"), byte != UInt8(ascii: "\r") else {
+            throw ValidationError("--delimiter must be one ASCII character other than a quote or line break (e.g. ';', '|', '\\t')")
+        }
+        return byte
+    }
+
+    func columnOverrides() throws -> [RecordField: String] {
+        var result: [RecordField: String] = [:]
+        for mapping in column {
+            let parts = mapping.split(separator: "=", maxSplits: 1).map(String.init)
+            guard parts.count == 2, !parts[1].isEmpty else {
+                throw ValidationError("--column takes FIELD=NAME, e.g. --column track_id=isrc; got '\(mapping)'")
+            }
+            guard let field = RecordField(name: parts[0]) else {
+                throw ValidationError("--column: unknown field '\(parts[0])'; fields: \(RecordField.allCases.map(\.name).joined(separator: ", "))")
+            }
+            result[field] = parts[1]
+        }
+        return result
+    }
+
+    func run() throws {
+        let policies = try (policy.isEmpty ? [BuiltInPolicies.defaultID] : policy).map(PolicyLoader.resolve)
+        var seen = Set<String>()
+        for p in policies where !seen.insert(p.id).inserted {
+            throw PolicyError(.duplicate, "the policy id '\(p.id)' is given twice", remedy: "give each --policy its own id", file: p.origin)
+        }
+        var request = ScanRequest(inputs: inputs, policies: policies, databasePath: database.path)
+        request.store = store
+        request.jobs = jobs ?? ProcessInfo.processInfo.activeProcessorCount
+        request.waitLock = waitLock
+        request.keepRejects = keepRejects.limit
+        request.temporaryDirectory = tempDir
+        request.commandLine = CommandLine.arguments.joined(separator: " ")
+        request.logger = logging.makeLogger()
+        request.input.format = inputFormat == .auto ? nil : InputFormat(rawValue: inputFormat.rawValue)
+        request.input.delimiter = try delimiterByte()
+        request.input.columns = try columnOverrides()
+        request.input.maxRecordBytes = maxRecordBytes
+        request.input.chunkBytes = chunkBytes
+
+        let cancellation = Cancellation()
+        let signals = SignalTrap(cancellation: cancellation)
+        let started = Date()
+        let progressCounters = ScanProgress()
+        let onTerminal = isatty(STDERR_FILENO) != 0
+        var display: ProgressDisplay? = nil
+        if !quiet && (progress == .always || (progress == .auto && onTerminal)) {
+            display = ProgressDisplay(progress: progressCounters, onTerminal: onTerminal)
+        }
+        let report: RunReport
+        do {
+            defer { display?.stop() }
+            report = try Scanner.run(request, cancellation: cancellation, progress: progressCounters)
+        } catch {
+            if let metricsFile { try? Metrics.writeFailure(to: metricsFile, database: database.path, started: started) }
+            throw error
+        }
+        withExtendedLifetime(signals) {}
+
+        var exceeded: [String] = []
+        if let limit = maxRejectRate, report.rejectRate > limit {
+            exceeded.append("reject rate \(report.rejectRate) exceeds --max-reject-rate \(limit)")
+        }
+        if let limit = maxExposedShare {
+            for p in report.policies {
+                if let share = p.independentExposedShare, share > limit {
+                    exceeded.append("\(p.id): independent_exposed_share \(share) exceeds --max-exposed-share \(limit)")
+                }
+            }
+        }
+        if let metricsFile {
+            do {
+                try Metrics.write(report, to: metricsFile, database: database.path, started: started, finished: Date())
+            } catch {
+                Output.warn("cannot write the metrics file \(metricsFile): \(error)")
+            }
+        }
+        switch format {
+        case .json: Output.write(ReportRenderer.json(report) + "\n")
+        case .text: if !quiet { Output.write(ReportRenderer.text(report)) }
+        }
+        if !exceeded.isEmpty {
+            throw UnmetExpectation(code: "threshold_exceeded", label: "threshold", lines: exceeded)
+        }
+    }
+}
+
+/// `--keep-rejects N|all`.
+enum KeepRejects: ExpressibleByArgument, Equatable {
+    case count(Int)
+    case all
+
+    init?(argument: String) {
+        if argument == "all" {
+            self = .all
+        } else if let n = Int(argument), n >= 0 {
+            self = .count(n)
+        } else {
+            return nil
+        }
+    }
+
+    /// The limit per input and code; nil keeps every reject.
+    var limit: Int? {
+        switch self {
+        case .count(let n): return n
+        case .all: return nil
+        }
+    }
+
+    var defaultValueDescription: String {
+        switch self {
+        case .count(let n): return String(n)
+        case .all: return "all"
+        }
+    }
+}
+
+/// Turns SIGINT and SIGTERM into a cancellation the command notices; `outcome` says in the
+/// error what the interruption left (see ``ScanInterrupted``).
+final class SignalTrap {
+    private var sources: [DispatchSourceSignal] = []
+    private let queue = DispatchQueue(label: "consentry.signals")
+
+    init(cancellation: Cancellation, outcome: String = ScanInterrupted.runMarkedFailed) {
+        for sig in [SIGINT, SIGTERM] {
+            signal(sig, SIG_IGN)
+            let source = DispatchSource.makeSignalSource(signal: sig, queue: queue)
+            source.setEventHandler { cancellation.cancel(ScanInterrupted(signal: sig, outcome: outcome)) }
+            source.resume()
+            sources.append(source)
+        }
+    }
+}

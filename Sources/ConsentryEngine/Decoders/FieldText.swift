@@ -1,0 +1,400 @@
+import ConsentryModel
+
+/// Byte-level interpretation of field values (SPEC §1.3), without making `String`s.
+public enum FieldText {
+    /// Narrows `start..<end` of `b` to exclude surrounding spaces and tabs.
+    @inline(__always)
+    public static func trim(_ b: UnsafeBufferPointer<UInt8>, _ start: inout Int, _ end: inout Int) {
+        while start < end && (b[start] == 0x20 || b[start] == 0x09) { start += 1 }
+        while end > start && (b[end - 1] == 0x20 || b[end - 1] == 0x09) { end -= 1 }
+    }
+
+    /// Appends the content of a quoted CSV field (`"a""b"c` → `a"bc`).
+    public static func appendCSVUnquoted(_ raw: UnsafeBufferPointer<UInt8>, to out: inout [UInt8]) {
+        var i = 1
+        var inQuotes = true
+        let n = raw.count
+        while i < n {
+            let c = raw[i]
+            if inQuotes && c == 0x22 {
+                if i + 1 < n && raw[i + 1] == 0x22 {
+                    out.append(0x22)
+                    i += 2
+                    continue
+                }
+                inQuotes = false
+                i += 1
+                continue
+            }
+            out.append(c)
+            i += 1
+        }
+    }
+
+    @inline(__always)
+    public static func hexValue(_ c: UInt8) -> UInt32? {
+        switch c {
+        case 0x30...0x39: return UInt32(c - 0x30)
+        case 0x41...0x46: return UInt32(c - 0x41 + 10)
+        case 0x61...0x66: return UInt32(c - 0x61 + 10)
+        default: return nil
+        }
+    }
+
+    private static func appendScalar(_ v: UInt32, to out: inout [UInt8]) {
+        switch v {
+        case 0..<0x80:
+            out.append(UInt8(v))
+        case 0x80..<0x800:
+            out.append(UInt8(0xC0 | (v >> 6)))
+            out.append(UInt8(0x80 | (v & 0x3F)))
+        case 0x800..<0x10000:
+            out.append(UInt8(0xE0 | (v >> 12)))
+            out.append(UInt8(0x80 | ((v >> 6) & 0x3F)))
+            out.append(UInt8(0x80 | (v & 0x3F)))
+        default:
+            out.append(UInt8(0xF0 | (v >> 18)))
+            out.append(UInt8(0x80 | ((v >> 12) & 0x3F)))
+            out.append(UInt8(0x80 | ((v >> 6) & 0x3F)))
+            out.append(UInt8(0x80 | (v & 0x3F)))
+        }
+    }
+
+    /// Appends the decoded content of a JSON string body (already grammar-checked).
+    ///
+    /// Returns false when it holds a lone surrogate escape, which is not Unicode text.
+    public static func appendJSONUnescaped(_ raw: UnsafeBufferPointer<UInt8>, to out: inout [UInt8]) -> Bool {
+        var i = 0
+        let n = raw.count
+        func hex4(_ at: Int) -> UInt32? {
+            guard at + 4 <= n else { return nil }
+            var v: UInt32 = 0
+            for k in 0..<4 {
+                guard let h = hexValue(raw[at + k]) else { return nil }
+                v = v << 4 | h
+            }
+            return v
+        }
+        while i < n {
+            let c = raw[i]
+            guard c == 0x5C, i + 1 < n else {
+                out.append(c)
+                i += 1
+                continue
+            }
+            let e = raw[i + 1]
+            i += 2
+            switch e {
+            case UInt8(ascii: "b"): out.append(0x08)
+            case UInt8(ascii: "f"): out.append(0x0C)
+            case UInt8(ascii: "n"): out.append(0x0A)
+            case UInt8(ascii: "r"): out.append(0x0D)
+            case UInt8(ascii: "t"): out.append(0x09)
+            case UInt8(ascii: "u"):
+                guard let v = hex4(i) else { return false }
+                i += 4
+                if v >= 0xD800 && v < 0xDC00 {
+                    guard i + 6 <= n, raw[i] == 0x5C, raw[i + 1] == UInt8(ascii: "u"),
+                          let low = hex4(i + 2), low >= 0xDC00 && low < 0xE000 else { return false }
+                    i += 6
+                    appendScalar(0x10000 + ((v - 0xD800) << 10) + (low - 0xDC00), to: &out)
+                } else if v >= 0xDC00 && v < 0xE000 {
+                    return false
+                } else {
+                    appendScalar(v, to: &out)
+                }
+            default: out.append(e)
+            }
+        }
+        return true
+    }
+
+    /// Whether the bytes are well-formed UTF-8 (no overlongs, surrogates or values past U+10FFFF).
+    public static func isValidUTF8(_ b: UnsafeBufferPointer<UInt8>) -> Bool {
+        var i = 0
+        let n = b.count
+        while i < n {
+            let c = b[i]
+            if c < 0x80 { i += 1; continue }
+            var need = 0
+            var lo: UInt8 = 0x80
+            var hi: UInt8 = 0xBF
+            switch c {
+            case 0xC2...0xDF: need = 1
+            case 0xE0: need = 2; lo = 0xA0
+            case 0xE1...0xEC, 0xEE...0xEF: need = 2
+            case 0xED: need = 2; hi = 0x9F
+            case 0xF0: need = 3; lo = 0x90
+            case 0xF1...0xF3: need = 3
+            case 0xF4: need = 3; hi = 0x8F
+            default: return false
+            }
+            guard i + need < n else { return false }
+            let second = b[i + 1]
+            if second < lo || second > hi { return false }
+            var k = 2
+            while k <= need {
+                let cont = b[i + k]
+                if cont < 0x80 || cont > 0xBF { return false }
+                k += 1
+            }
+            i += need + 1
+        }
+        return true
+    }
+
+    /// Makes at most `limit` bytes of valid UTF-8 from raw record bytes, for `rejects.excerpt`.
+    public static func excerpt(_ b: UnsafeBufferPointer<UInt8>, limit: Int = 200) -> String {
+        var cut = min(b.count, limit)
+        // Drop a character left incomplete at the end, whether this limit or an earlier one
+        // cut it: decoded, it would become a U+FFFD that is not in the record.
+        var lead = cut - 1
+        var continuations = 0
+        while lead >= 0 && continuations < 3 && b[lead] & 0xC0 == 0x80 {
+            lead -= 1
+            continuations += 1
+        }
+        if lead >= 0 && b[lead] >= 0xC0 {
+            let needed = b[lead] >= 0xF0 ? 3 : b[lead] >= 0xE0 ? 2 : 1
+            if continuations < needed { cut = lead }
+        }
+        var text = String(decoding: UnsafeBufferPointer(rebasing: b[0..<cut]), as: UTF8.self)
+        // Invalid bytes become U+FFFD (3 bytes each), which can push the text past the limit.
+        while text.utf8.count > limit { text.removeLast() }
+        return text
+    }
+
+    // MARK: - Values
+
+    /// The 1 to 8 bytes at `b[start]` as a little-endian word, with bit 5 of each set: for
+    /// a lowercase ASCII letter `l`, a byte folds to `l` exactly when it is `l` or its
+    /// uppercase, so one compare matches a word of letters case-insensitively.
+    @inline(__always)
+    static func foldedWord(_ b: UnsafeBufferPointer<UInt8>, _ start: Int, _ count: Int) -> UInt64 {
+        let p = UnsafeRawPointer(b.baseAddress! + start)
+        let w: UInt64
+        if count >= 4 {
+            // Two overlapping loads; the shared bytes are the same bytes, so OR keeps them.
+            w = UInt64(UInt32(littleEndian: p.loadUnaligned(as: UInt32.self)))
+                | UInt64(UInt32(littleEndian: p.loadUnaligned(fromByteOffset: count - 4, as: UInt32.self))) << (8 * UInt64(count - 4))
+        } else if count >= 2 {
+            w = UInt64(UInt16(littleEndian: p.loadUnaligned(as: UInt16.self)))
+                | UInt64(UInt16(littleEndian: p.loadUnaligned(fromByteOffset: count - 2, as: UInt16.self))) << (8 * UInt64(count - 2))
+        } else {
+            w = UInt64(p.load(as: UInt8.self))
+        }
+        return w | (0x2020_2020_2020_2020 >> (64 - 8 * UInt64(count)))
+    }
+
+    @inline(__always)
+    private static func bit(_ condition: Bool) -> UInt64 { condition ? 1 : 0 }
+
+    /// The 8 bytes at `b[start]` as a little-endian word; needs `start + 8 <= b.count`.
+    @inline(__always)
+    private static func load8(_ b: UnsafeBufferPointer<UInt8>, _ start: Int) -> UInt64 {
+        UInt64(littleEndian: UnsafeRawPointer(b.baseAddress! + start).loadUnaligned(as: UInt64.self))
+    }
+
+    /// A mask of the low `n` bytes of a word, `n` in 0...8.
+    @inline(__always)
+    private static func lowBytes(_ n: Int) -> UInt64 {
+        n >= 8 ? UInt64.max : (1 << (8 * UInt64(truncatingIfNeeded: n))) &- 1
+    }
+
+    /// Interprets a boolean (SPEC §1.3); empty is false; nil when not a boolean.
+    @inline(__always)
+    public static func parseBool(_ b: UnsafeBufferPointer<UInt8>, _ start: Int, _ end: Int) -> Bool? {
+        let n = end - start
+        if n <= 5 && start + 8 <= b.count {
+            // Without branches: exports mix spellings from row to row, and a mispredicted
+            // branch costs more than these compares. Folding gives every byte in range bit
+            // 5, so a folded word of letters also fixes its length.
+            let w = load8(b, start) & lowBytes(n)
+            let f = w | (0x2020_2020_2020_2020 & lowBytes(n))
+            let one = bit(n == 1)
+            let yes = bit(f == 0x6575_7274) | bit(f == 0x73_6579) | bit(f == 0x74) | bit(f == 0x79)   // true yes t y
+                | one & bit(w == 0x31)                                                                // 1
+            let no = bit(n == 0) | bit(f == 0x65_736C_6166) | bit(f == 0x6F6E) | bit(f == 0x66)      // "" false no f
+                | bit(f == 0x6E) | one & bit(w == 0x30)                                               // n 0
+            return yes | no == 0 ? nil : yes != 0
+        }
+        switch n {
+        case 0: return false
+        case 1:
+            switch b[start] | 0x20 {
+            case UInt8(ascii: "t"), UInt8(ascii: "y"): return true
+            case UInt8(ascii: "f"), UInt8(ascii: "n"): return false
+            default:
+                if b[start] == UInt8(ascii: "1") { return true }
+                if b[start] == UInt8(ascii: "0") { return false }
+                return nil
+            }
+        case 2...5:
+            switch foldedWord(b, start, n) {
+            case 0x6575_7274, 0x73_6579: return true            // "true", "yes"
+            case 0x65_736C_6166, 0x6F6E: return false           // "false", "no"
+            default: return nil
+            }
+        default:
+            return nil
+        }
+    }
+
+    /// Interprets a label status (SPEC §1.3); empty is `unknown`; nil when invalid.
+    @inline(__always)
+    public static func parseLabelStatus(_ b: UnsafeBufferPointer<UInt8>, _ start: Int, _ end: Int) -> LabelStatus? {
+        let n = end - start
+        if n <= 11 && start + 11 <= b.count {
+            // Without branches, as in `parseBool`. `tail` is bytes 3 to 10, "ependent" for
+            // "independent".
+            let m = lowBytes(min(n, 8))
+            let head = (load8(b, start) | 0x2020_2020_2020_2020) & m
+            let tail = load8(b, start + 3) | 0x2020_2020_2020_2020
+            let eight = bit(n == 8)
+            let major = bit(head == 0x72_6F6A_616D)                                             // major
+            let licensed = eight & bit(head == 0x6465_736E_6563_696C)                           // licensed
+            let independent = eight & bit(head == 0x6465_6E67_6973_6E75)                        // unsigned
+                | bit(n == 11) & bit(head == 0x646E_6570_6564_6E69) & bit(tail == 0x746E_6564_6E65_7065) // independent
+            let unknown = bit(n == 0) | bit(head == 0x6E_776F_6E6B_6E75)                        // "" unknown
+            guard major | licensed | independent | unknown != 0 else { return nil }
+            return LabelStatus(rawValue: UInt8(truncatingIfNeeded:
+                licensed &* UInt64(LabelStatus.licensed.rawValue) | independent &* UInt64(LabelStatus.independent.rawValue)
+                | unknown &* UInt64(LabelStatus.unknown.rawValue)))
+        }
+        switch n {
+        case 0: return .unknown
+        case 5: return foldedWord(b, start, 5) == 0x72_6F6A_616D ? .major : nil                 // "major"
+        case 7: return foldedWord(b, start, 7) == 0x6E_776F_6E6B_6E75 ? .unknown : nil          // "unknown"
+        case 8:
+            switch foldedWord(b, start, 8) {
+            case 0x6465_736E_6563_696C: return .licensed                                    // "licensed"
+            case 0x6465_6E67_6973_6E75: return .independent                                 // "unsigned"
+            default: return nil
+            }
+        case 11:
+            // "independ" and the overlapping "dent"
+            return foldedWord(b, start, 8) == 0x646E_6570_6564_6E69
+                && foldedWord(b, start + 7, 4) == 0x746E_6564 ? .independent : nil
+        default: return nil
+        }
+    }
+
+    /// Whether any byte of `b[start..<end]` is an ASCII control character (below 0x20, or DEL).
+    @inline(__always)
+    public static func containsControl(_ b: UnsafeBufferPointer<UInt8>, _ start: Int, _ end: Int) -> Bool {
+        // Eight bytes at a time: every track id is checked, and a byte loop was a sixth of
+        // the per-record work around it.
+        var i = start
+        while i + 8 <= end {
+            if controlBytes(load8(b, i)) != 0 { return true }
+            i += 8
+        }
+        let rest = end - i
+        if rest == 0 { return false }
+        if i + 8 <= b.count {
+            // The bytes after the range become letters, which are no control characters.
+            let keep = lowBytes(rest)
+            return controlBytes(load8(b, i) & keep | 0x4141_4141_4141_4141 & ~keep) != 0
+        }
+        while i < end {
+            let c = b[i]
+            if c < 0x20 || c == 0x7F { return true }
+            i += 1
+        }
+        return false
+    }
+
+    /// Non-zero when a byte of `w` is below 0x20 or is 0x7F. Exact as a yes/no answer: a
+    /// borrow that sets a high bit wrongly starts at a byte that really is one of them.
+    @inline(__always)
+    private static func controlBytes(_ w: UInt64) -> UInt64 {
+        let ones: UInt64 = 0x0101_0101_0101_0101
+        let high: UInt64 = 0x8080_8080_8080_8080
+        let below = (w &- ones &* 0x20) & ~w & high
+        let del = w ^ (ones &* 0x7F)
+        return below | (del &- ones) & ~del & high
+    }
+
+    /// Two ASCII digits at `b[at]` as a number, or -1.
+    @inline(__always)
+    private static func twoDigits(_ b: UnsafeBufferPointer<UInt8>, _ at: Int) -> Int {
+        let hi = b[at] &- 0x30
+        let lo = b[at + 1] &- 0x30
+        guard hi <= 9 && lo <= 9 else { return -1 }
+        return Int(hi) * 10 + Int(lo)
+    }
+
+    /// Interprets an ISO 8601 timestamp (SPEC §1.3) as whole seconds since 1970 UTC.
+    ///
+    /// `YYYY-MM-DD`, or that followed by `T` or a space, `hh:mm:ss`, an optional fraction
+    /// and an optional `Z` or `±hh:mm`. Returns nil for anything else or a date or time that
+    /// does not exist. With `value` false it only validates and returns 0 for a valid
+    /// timestamp: converting to seconds is only needed when a policy compares dates.
+    @inline(__always)
+    public static func parseTimestamp(_ b: UnsafeBufferPointer<UInt8>, _ start: Int, _ end: Int, value: Bool = true) -> Int64? {
+        let n = end - start
+        guard n >= 10 else { return nil }
+        let century = twoDigits(b, start)
+        let yy = twoDigits(b, start + 2)
+        let month = twoDigits(b, start + 5)
+        let day = twoDigits(b, start + 8)
+        guard century >= 0, yy >= 0, b[start + 4] == 0x2D, b[start + 7] == 0x2D, month >= 1, month <= 12,
+              day >= 1 else { return nil }
+        let year = century * 100 + yy
+        guard day <= daysInMonth(year, month) else { return nil }
+        var seconds: Int64 = value ? Int64(daysFromCivil(year, month, day)) * 86_400 : 0
+        if n == 10 { return seconds }
+        let sep = b[start + 10]
+        guard sep == UInt8(ascii: "T") || sep == UInt8(ascii: " "), n >= 19 else { return nil }
+        let hour = twoDigits(b, start + 11)
+        let minute = twoDigits(b, start + 14)
+        let second = twoDigits(b, start + 17)
+        guard hour >= 0, hour <= 23, b[start + 13] == 0x3A, minute >= 0, minute <= 59,
+              b[start + 16] == 0x3A, second >= 0, second <= 59 else { return nil }
+        if value { seconds += Int64(hour * 3600 + minute * 60 + second) }
+        var i = 19
+        if i < n && b[start + i] == 0x2E {
+            i += 1
+            let fractionStart = i
+            while i < n, b[start + i] &- 0x30 <= 9 { i += 1 }
+            guard i > fractionStart else { return nil }
+        }
+        if i == n { return seconds }
+        let zone = b[start + i]
+        if zone == UInt8(ascii: "Z") && i + 1 == n { return seconds }
+        guard zone == UInt8(ascii: "+") || zone == UInt8(ascii: "-"), n - i == 6 else { return nil }
+        let zh = twoDigits(b, start + i + 1)
+        let zm = twoDigits(b, start + i + 4)
+        guard zh >= 0, zh <= 23, b[start + i + 3] == 0x3A, zm >= 0, zm <= 59 else { return nil }
+        guard value else { return 0 }
+        let shift = Int64(zh * 3600 + zm * 60)
+        return zone == UInt8(ascii: "+") ? seconds - shift : seconds + shift
+    }
+
+    /// Parses `YYYY-MM-DD` (a policy date) as seconds since 1970 at midnight UTC.
+    public static func parseDate(_ text: String) -> Int64? {
+        var bytes = Array(text.utf8)
+        guard bytes.count == 10 else { return nil }
+        return bytes.withUnsafeMutableBufferPointer { parseTimestamp(UnsafeBufferPointer($0), 0, 10) }
+    }
+
+    static func isLeap(_ y: Int) -> Bool { (y % 4 == 0 && y % 100 != 0) || y % 400 == 0 }
+
+    static func daysInMonth(_ y: Int, _ m: Int) -> Int {
+        switch m {
+        case 2: return isLeap(y) ? 29 : 28
+        case 4, 6, 9, 11: return 30
+        default: return 31
+        }
+    }
+
+    /// Days since 1970-01-01 of a proleptic Gregorian date (H. Hinnant's algorithm).
+    static func daysFromCivil(_ y0: Int, _ m: Int, _ d: Int) -> Int {
+        let y = m <= 2 ? y0 - 1 : y0
+        let era = (y >= 0 ? y : y - 399) / 400
+        let yoe = y - era * 400
+        let doy = (153 * (m + (m > 2 ? -3 : 9)) + 2) / 5 + d - 1
+        let doe = yoe * 365 + yoe / 4 - yoe / 100 + doy
+        return era * 146_097 + doe - 719_468
+    }
+}

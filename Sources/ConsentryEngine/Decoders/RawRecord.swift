@@ -1,0 +1,18 @@
+import ConsentryModel
+
+/// One record as a decoder hands it over: valid only during the callback.
+public struct RawRecord {
+    /// The raw bytes of the record, without its line ending (at most the excerpt for a
+    /// too-long record).
+    public var bytes: UnsafeBufferPointer<UInt8>
+    /// 1-based line on which the record starts, counted from the decoder's `lineOrigin`.
+    public var line: Int
+    /// 0-based byte offset of the record's first byte in the decompressed input.
+    public var offset: Int
+    /// Set when the record cannot be read at all.
+    public var structuralError: StructuralError?
+    /// Whether any byte of the record is outside ASCII (then UTF-8 must be checked).
+    public var hasNonASCII: Bool
+    /// The interpreted fields, indexed by ``RecordField/rawValue``.
+    public var fields: UnsafeBufferPointer<FieldValue>
+}

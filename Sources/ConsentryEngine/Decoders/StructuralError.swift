@@ -1,0 +1,10 @@
+import ConsentryModel
+
+/// The problems that make a record unreadable as a whole (SPEC §1.4, first group).
+public enum StructuralError: Equatable, Sendable {
+    case recordTooLong
+    case unterminatedQuote
+    case fieldCount(expected: Int, found: Int)
+    case invalidJSON(String)
+    case notAnObject
+}

@@ -1,0 +1,320 @@
+import ConsentryModel
+
+/// Turns decoded records into rejects or policy decisions (SPEC §1.3–§1.4, §2).
+///
+/// One per worker: it owns the scratch space for unescaping, so it is not shared.
+final class RecordProcessor {
+    private let isJSON: Bool
+    private let evaluator: PolicyEvaluator
+    private let policyCount: Int
+    @exclusivity(unchecked) private var scratch: [UInt8] = []
+
+    static let maxTrackIDBytes = 256
+
+    init(isJSON: Bool, evaluator: PolicyEvaluator) {
+        self.isJSON = isJSON
+        self.evaluator = evaluator
+        self.policyCount = evaluator.policies.count
+        scratch.reserveCapacity(4096)
+    }
+
+    /// Decodes `bytes` with `decoder` into `result`; finishes the input when `isLast`.
+    func run(_ decoder: RecordDecoder, _ bytes: UnsafeBufferPointer<UInt8>, isLast: Bool, into result: ChunkResult) {
+        let before = decoder.lineFeeds
+        let handle: (inout RawRecord) -> Bool = { record in
+            self.process(&record, into: result)
+            return true
+        }
+        decoder.decode(bytes, emit: handle)
+        if isLast { decoder.finish(emit: handle) }
+        foldKeyCounts(into: result)
+        result.lineFeeds += decoder.lineFeeds - before
+        result.openDecoder = decoder.isAtRecordBoundary ? nil : decoder
+    }
+
+    /// Adds the tracks counted by key to the statistics, `n` at a time per key.
+    private func foldKeyCounts(into result: ChunkResult) {
+        guard evaluator.isTableDriven else { return }
+        var packed = [UInt32](repeating: 0, count: policyCount)
+        for key in 0..<PolicyEvaluator.keyCount where result.keyCounts[key] != 0 {
+            let facts = PolicyEvaluator.facts(forKey: key)
+            for p in 0..<policyCount { packed[p] = evaluator.evaluate(p, facts) }
+            packed.withUnsafeBufferPointer {
+                result.statistics.add(label: facts.labelStatus, packed: $0, sign: result.keyCounts[key])
+            }
+            result.keyCounts[key] = 0
+        }
+    }
+
+    private func reject(_ record: RawRecord, _ code: RejectCode, _ field: RecordField?, _ message: String,
+                        into result: ChunkResult) {
+        result.rejects.append(RejectedRecord(
+            line: record.line, offset: record.offset, code: code, column: field?.name,
+            message: message, excerpt: FieldText.excerpt(record.bytes)))
+    }
+
+    /// A short quotable rendering of a value for messages.
+    private static func quoted(_ b: UnsafeBufferPointer<UInt8>) -> String {
+        var text = String(decoding: UnsafeBufferPointer(rebasing: b[0..<min(b.count, 60)]), as: UTF8.self)
+        if b.count > 60 { text += "…" }
+        return "'\(text)'"
+    }
+
+    private enum Value {
+        case empty
+        case text(UnsafeBufferPointer<UInt8>)
+        case integer(UnsafeBufferPointer<UInt8>)
+        case number(UnsafeBufferPointer<UInt8>)
+        case bool(Bool)
+        case container
+        case undecodable
+    }
+
+    /// Gives `body` the trimmed value of a field; text that needed unescaping lives in `scratch`.
+    @inline(__always)
+    private func withValue<R>(_ record: RawRecord, _ field: RecordField, _ body: (Value) -> R) -> R {
+        let b = record.bytes
+        switch record.fields[field.rawValue] {
+        case .absent, .null:
+            return body(.empty)
+        case .bool(let v):
+            return body(.bool(v))
+        case .container:
+            return body(.container)
+        case .number(let s, let e, let integer):
+            let slice = UnsafeBufferPointer(rebasing: b[Int(s)..<Int(e)])
+            return body(integer ? .integer(slice) : .number(slice))
+        case .text(let s, let e, let escaped):
+            var start = Int(s)
+            var end = Int(e)
+            if !escaped {
+                FieldText.trim(b, &start, &end)
+                return body(start == end ? .empty : .text(UnsafeBufferPointer(rebasing: b[start..<end])))
+            }
+            scratch.removeAll(keepingCapacity: true)
+            let raw = UnsafeBufferPointer(rebasing: b[start..<end])
+            if isJSON {
+                guard FieldText.appendJSONUnescaped(raw, to: &scratch) else { return body(.undecodable) }
+            } else {
+                FieldText.appendCSVUnquoted(raw, to: &scratch)
+            }
+            return scratch.withUnsafeBufferPointer { buf in
+                var s2 = 0
+                var e2 = buf.count
+                FieldText.trim(buf, &s2, &e2)
+                return body(s2 == e2 ? .empty : .text(UnsafeBufferPointer(rebasing: buf[s2..<e2])))
+            }
+        }
+    }
+
+    /// The trimmed bounds of a field that is plain text needing no unescaping: the common
+    /// case, which skips the general path.
+    @inline(__always)
+    private static func plainText(_ record: RawRecord, _ field: RecordField) -> (Int, Int)? {
+        guard case .text(let s, let e, false) = record.fields[field.rawValue] else { return nil }
+        var start = Int(s)
+        var end = Int(e)
+        FieldText.trim(record.bytes, &start, &end)
+        return (start, end)
+    }
+
+    @inline(__always)
+    private func parseFlag(_ record: RawRecord, _ field: RecordField, into result: ChunkResult) -> Bool? {
+        switch record.fields[field.rawValue] {
+        case .absent:
+            return false
+        case .bool(let v):
+            return v
+        case .text(let s, let e, false):
+            var start = Int(s)
+            var end = Int(e)
+            FieldText.trim(record.bytes, &start, &end)
+            if let value = FieldText.parseBool(record.bytes, start, end) { return value }
+        default:
+            break
+        }
+        return parseFlagSlow(record, field, into: result)
+    }
+
+    /// The general case of ``parseFlag``: escaped text, JSON values, and rejects.
+    @inline(never)
+    private func parseFlagSlow(_ record: RawRecord, _ field: RecordField, into result: ChunkResult) -> Bool? {
+        var problem = ""
+        let value: Bool? = withValue(record, field) { value in
+            switch value {
+            case .empty: return false
+            case .bool(let v): return v
+            case .text(let t), .integer(let t):
+                if let v = FieldText.parseBool(t, 0, t.count) { return v }
+                problem = RecordProcessor.quoted(t)
+            case .number(let t):
+                problem = RecordProcessor.quoted(t)
+            case .container, .undecodable:
+                problem = "(an object, array or broken string)"
+            }
+            return nil
+        }
+        if value == nil {
+            reject(record, .invalidBoolean, field,
+                   "\(field.name) \(problem) is not a boolean; use true/false, yes/no, y/n, t/f, 1/0, or leave it empty",
+                   into: result)
+        }
+        return value
+    }
+
+    /// Returns `.some(nil)` for an absent timestamp, nil after rejecting the record.
+    @inline(__always)
+    private func parseTime(_ record: RawRecord, _ field: RecordField, needsValue: Bool,
+                           into result: ChunkResult) -> Int64?? {
+        switch record.fields[field.rawValue] {
+        case .absent, .null:
+            return .some(nil)
+        case .text(let s, let e, false):
+            var start = Int(s)
+            var end = Int(e)
+            FieldText.trim(record.bytes, &start, &end)
+            if start == end { return .some(nil) }
+            if let v = FieldText.parseTimestamp(record.bytes, start, end, value: needsValue) { return .some(v) }
+        default:
+            break
+        }
+        return parseTimeSlow(record, field, needsValue: needsValue, into: result)
+    }
+
+    /// The general case of ``parseTime``: escaped text, JSON values, and rejects.
+    @inline(never)
+    private func parseTimeSlow(_ record: RawRecord, _ field: RecordField, needsValue: Bool,
+                               into result: ChunkResult) -> Int64?? {
+        var problem = ""
+        let value: Int64?? = withValue(record, field) { value in
+            switch value {
+            case .empty: return .some(nil)
+            case .text(let t):
+                if let v = FieldText.parseTimestamp(t, 0, t.count, value: needsValue) { return .some(v) }
+                problem = RecordProcessor.quoted(t)
+            default:
+                problem = "(not a string)"
+            }
+            return nil
+        }
+        if value == nil {
+            reject(record, .invalidTimestamp, field,
+                   "\(field.name) \(problem) is not an existing ISO 8601 date or time; write YYYY-MM-DD or YYYY-MM-DDThh:mm:ss[.fff][Z|±hh:mm]",
+                   into: result)
+        }
+        return value
+    }
+
+    /// The general case of reading `track_id`: appends it to `result.ids`, or returns the
+    /// reject.
+    @inline(never)
+    private func trackIDSlow(_ record: RawRecord, into result: ChunkResult) -> (RejectCode, String)? {
+        withValue(record, .trackID) { value in
+            switch value {
+            case .empty:
+                return (.missingTrackID, "track_id is empty; every record needs a track id")
+            case .text(let t), .integer(let t):
+                if t.count > RecordProcessor.maxTrackIDBytes {
+                    return (.invalidTrackID, "track_id is \(t.count) bytes long; at most \(RecordProcessor.maxTrackIDBytes) are allowed")
+                }
+                for c in t where c < 0x20 || c == 0x7F {
+                    return (.invalidTrackID, "track_id contains a control character")
+                }
+                result.ids.append(contentsOf: t)
+                return nil
+            case .number(let t):
+                return (.invalidTrackID, "track_id \(RecordProcessor.quoted(t)) must be a string or an integer")
+            case .bool, .container, .undecodable:
+                return (.invalidTrackID, "track_id must be a string or an integer")
+            }
+        }
+    }
+
+    private func process(_ record: inout RawRecord, into result: ChunkResult) {
+        result.rowsRead += 1
+        if let error = record.structuralError {
+            switch error {
+            case .recordTooLong:
+                reject(record, .recordTooLong, nil, "record is longer than --max-record-bytes; reading resumed after the next line break", into: result)
+            case .unterminatedQuote:
+                reject(record, .unterminatedQuote, nil, "a quoted field is still open at the end of the input; a closing \" is missing", into: result)
+            case .fieldCount(let expected, let found):
+                reject(record, .fieldCount, nil, "record has \(found) fields but the header has \(expected); quote fields that contain the delimiter", into: result)
+            case .invalidJSON(let why):
+                reject(record, .invalidJSON, nil, "not valid JSON: \(why)", into: result)
+            case .notAnObject:
+                reject(record, .notAnObject, nil, "valid JSON but not an object; each line must be one JSON object", into: result)
+            }
+            return
+        }
+        if record.hasNonASCII && !FieldText.isValidUTF8(record.bytes) {
+            reject(record, .invalidUTF8, nil, "record is not valid UTF-8; re-export it as UTF-8", into: result)
+            return
+        }
+
+        // track_id
+        let idStart = result.ids.count
+        var idProblem: (RejectCode, String)? = nil
+        if let (start, end) = RecordProcessor.plainText(record, .trackID), start < end,
+           end - start <= RecordProcessor.maxTrackIDBytes,
+           !FieldText.containsControl(record.bytes, start, end) {
+            result.ids.append(contentsOf: UnsafeBufferPointer(rebasing: record.bytes[start..<end]))
+        } else {
+            idProblem = trackIDSlow(record, into: result)
+        }
+        if let (code, message) = idProblem {
+            reject(record, code, .trackID, message, into: result)
+            return
+        }
+        let idLength = result.ids.count - idStart
+        func undo() { result.ids.truncate(to: idStart) }
+
+        // label_status
+        var label: LabelStatus? = nil
+        if let (start, end) = RecordProcessor.plainText(record, .labelStatus) {
+            label = FieldText.parseLabelStatus(record.bytes, start, end)
+        }
+        if label == nil {
+            label = withValue(record, .labelStatus) { value in
+            switch value {
+            case .empty: return .unknown
+            case .text(let t): return FieldText.parseLabelStatus(t, 0, t.count)
+            default: return nil
+            }
+            }
+        }
+        guard let label else {
+            let shown: String = withValue(record, .labelStatus) { value in
+                if case .text(let t) = value { return RecordProcessor.quoted(t) }
+                return "(not a string)"
+            }
+            reject(record, .invalidLabelStatus, .labelStatus,
+                   "label_status \(shown) is not one of major, licensed, independent (or unsigned), unknown", into: result)
+            undo()
+            return
+        }
+        guard let genai = parseFlag(record, .genaiOptIn, into: result),
+              let optOut = parseFlag(record, .aiOptOut, into: result),
+              let noAI = parseFlag(record, .noAITag, into: result),
+              let uploadedAt = parseTime(record, .uploadedAt, needsValue: evaluator.comparesDates, into: result),
+              parseTime(record, .consentUpdatedAt, needsValue: false, into: result) != nil else {
+            undo()
+            return
+        }
+
+        let facts = TrackFacts(labelStatus: label, genaiOptIn: genai, aiOptOut: optOut, noAITag: noAI,
+                               uploadedAt: uploadedAt)
+        let first = result.verdicts.count
+        for p in 0..<policyCount {
+            result.verdicts.append(evaluator.evaluate(p, facts))
+        }
+        if evaluator.isTableDriven {
+            result.keyCounts[PolicyEvaluator.key(facts)] &+= 1
+        } else {
+            result.statistics.add(label: label, packed: UnsafeBufferPointer(rebasing: result.verdicts.buffer[first...]))
+        }
+        let hash = TrackHash.of(UnsafeBufferPointer(start: result.ids.base + idStart, count: idLength))
+        result.records.append(ScannedRecord(
+            hash: hash, offset: record.offset, idStart: UInt32(idStart), idLength: UInt16(idLength), label: label))
+    }
+}

@@ -1,0 +1,127 @@
+import ConsentryModel
+import Foundation
+
+/// One scan of a catalogue's inputs, in three steps a caller drives: read the inputs
+/// (``read(rejects:)``), resolve duplicates and history (``resolve(plan:)``), then hand over
+/// the duplicates' rejects (``emitDuplicates(to:)``). ``outcome`` is final after the last.
+///
+/// Memory stays bounded: records stream through the pipeline, scanned tracks go to spill
+/// files in `workDirectory`, and partitions are sorted within `sortBudgetBytes` per thread.
+/// The caller owns `workDirectory` and removes it.
+public final class CatalogueScan {
+    public let paths: [String]
+    public let policies: [Policy]
+    private let options: InputOptions
+    private let jobs: Int
+    private let keepRejects: Int?
+    private let workDirectory: String
+    private let cancellation: Cancellation
+    private let progress: ScanProgress?
+    private let layout: TrackRecordLayout
+
+    /// Memory each resolver thread may use to sort a partition.
+    public var sortBudgetBytes = 48 << 20
+
+    public private(set) var outcome: ScanOutcome
+    private var keeper: RejectKeeper
+    private var spillFiles: [String] = []
+    private var resolution: TrackResolution?
+
+    /// `paths` are the inputs as expanded (``InputResolver``); `keepRejects` nil keeps all.
+    public init(paths: [String], policies: [Policy], options: InputOptions, jobs: Int, keepRejects: Int?,
+                workDirectory: String, cancellation: Cancellation, progress: ScanProgress? = nil) {
+        self.paths = paths
+        self.policies = policies
+        self.options = options
+        self.jobs = max(1, jobs)
+        self.keepRejects = keepRejects
+        self.workDirectory = workDirectory
+        self.cancellation = cancellation
+        self.progress = progress
+        layout = TrackRecordLayout(policyCount: policies.count)
+        outcome = ScanOutcome(statistics: RunStatistics(policyCount: policies.count))
+        keeper = RejectKeeper(limit: keepRejects)
+    }
+
+    /// Where standard input's raw bytes are copied, so duplicates can be located in it later.
+    private var standardInputCopy: String { workDirectory + "/stdin.raw" }
+
+    /// Reads every input; the rejects it keeps go to `sink`, in input order.
+    public func read(rejects sink: RejectSink) throws {
+        let spill = try TrackSpill(directory: workDirectory, layout: layout)
+        let pipeline = ScanPipeline(
+            paths: paths, policies: policies, options: options, jobs: jobs, cancellation: cancellation,
+            progress: progress, rawCopy: paths.contains("-") ? standardInputCopy : nil)
+        let (scanned, keeper) = try pipeline.run(sink: sink, spill: spill, keepRejects: keepRejects)
+        spillFiles = try spill.finish()
+        outcome = scanned
+        self.keeper = keeper
+    }
+
+    /// Sorts the scanned tracks, decides duplicates, and with `plan` turns the tracks into
+    /// history changes and a new state.
+    public func resolve(plan: HistoryPlan?) throws {
+        let resolver = TrackResolver(
+            layout: layout, partitionFiles: spillFiles.map { [$0] }, plan: plan, jobs: jobs, budgetBytes: sortBudgetBytes,
+            workDirectory: workDirectory, cancellation: cancellation)
+        let resolution = try resolver.run()
+        // The spill is read; its space is better free for what follows.
+        for file in spillFiles { try? FileManager.default.removeItem(atPath: file) }
+        outcome.statistics.merge(resolution.statistics)
+        outcome.rowsRejected += resolution.duplicates
+        self.resolution = resolution
+    }
+
+    /// What history resolution did: periods begun and ended (zero without a plan).
+    public var historyChanges: (began: Int, ended: Int) {
+        (resolution?.began ?? 0, resolution?.ended ?? 0)
+    }
+
+    /// Hands the duplicates' rejects to `sink` in input order: those of each input up to the
+    /// keep limit, each located again in its input for its line and excerpt.
+    public func emitDuplicates(to sink: RejectSink) throws {
+        guard let resolution else { preconditionFailure("emitDuplicates before resolve") }
+        let stream = try SortedTracks(
+            files: resolution.duplicateFiles, layout: layout, order: .position, budgetBytes: sortBudgetBytes,
+            workDirectory: workDirectory, runPrefix: "duplicates")
+        var pending = try stream.next()
+        while let first = pending {
+            let input = TrackRecordLayout.input(ofPosition: first.position)
+            let path = paths[input]
+            // The ids of this input's kept duplicates, by offset, for their messages.
+            var ids: [Int: String] = [:]
+            let wanted: () throws -> Int? = { [self] in
+                while let record = pending, TrackRecordLayout.input(ofPosition: record.position) == input {
+                    let offset = TrackRecordLayout.offset(ofPosition: record.position)
+                    let kept = keeper.count(.duplicateTrackID, input: input)
+                    let id = kept ? record.idString : nil
+                    pending = try stream.next()
+                    if let id {
+                        ids[offset] = id
+                        return offset
+                    }
+                }
+                return nil
+            }
+            let locator = DuplicateLocator(
+                path: path == "-" ? standardInputCopy : path, index: input, options: options, cancellation: cancellation)
+            try locator.run(wanted: wanted) { offset, line, excerpt in
+                let id = ids.removeValue(forKey: offset) ?? ""
+                try sink.rejected(input: input, path: path, RejectedRecord(
+                    line: line, offset: offset, code: .duplicateTrackID, column: RecordField.trackID.name,
+                    message: "track_id '\(id)' was already scanned earlier in this run; the first occurrence counts",
+                    excerpt: excerpt))
+            }
+            // A locator stops at the last kept duplicate; count the rest of this input's.
+            while let record = pending, TrackRecordLayout.input(ofPosition: record.position) == input {
+                _ = keeper.count(.duplicateTrackID, input: input)
+                pending = try stream.next()
+            }
+        }
+        outcome.rejectsByCode = keeper.byCode
+        progress?.setRows(read: outcome.rowsRead, rejected: outcome.rowsRejected)
+    }
+
+    /// Rejects counted but not stored (beyond `--keep-rejects`).
+    public var rejectsNotKept: Int { keeper.notKept }
+}

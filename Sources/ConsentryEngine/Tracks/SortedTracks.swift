@@ -1,0 +1,268 @@
+import ConsentryModel
+import Glibc
+
+/// Track records read from one or more spill files (a scan's, or every shard's), handed out
+/// in (hash, id, position) order — or in position order, for duplicates — in at most
+/// `budgetBytes` of memory.
+///
+/// A partition that fits is sorted in memory. A larger one is cut into sorted runs written
+/// to work files, merged as they are read: memory stays within the budget whatever the
+/// partition's size, even when most records share one id.
+final class SortedTracks {
+    enum Order {
+        /// By hash, then id bytes, then position: equal ids are adjacent, first occurrence first.
+        case hash
+        /// By position: input order.
+        case position
+    }
+
+    private let layout: TrackRecordLayout
+    private let order: Order
+    // One in-memory run...
+    private var bytes: [UInt8] = []
+    private var sorted: [SortEntry] = []
+    private var cursor = 0
+    // ...or a merge of runs on disk.
+    private var runs: [WorkFileReader] = []
+    private var heap: [Int] = []
+    private var current: [TrackRecordRef?] = []
+    private var lastTaken: Int?
+
+    struct SortEntry {
+        /// The radix key: the hash or the position.
+        var key: UInt64
+        var offset: Int
+    }
+
+    /// Reads `files` (missing ones count as empty); sorted runs go to `workDirectory`.
+    init(files: [String], layout: TrackRecordLayout, order: Order = .hash, budgetBytes: Int, workDirectory: String,
+         runPrefix: String) throws {
+        self.layout = layout
+        self.order = order
+        let budget = max(budgetBytes, 1 << 20)
+        var runPaths: [String] = []
+        var buffer: [UInt8] = []
+        buffer.reserveCapacity(min(budget, 1 << 24))
+        for file in files {
+            guard let reader = try? WorkFileReader(path: file) else { continue }
+            while let head = try reader.peek(TrackRecordLayout.headerBytes) {
+                let idLength = Int(UInt16(littleEndian: head.loadUnaligned(fromByteOffset: 17, as: UInt16.self)))
+                let size = layout.size(idLength: idLength)
+                guard idLength <= 256, let record = try reader.peek(size) else {
+                    throw WorkFileError(.damaged, "a spill file holds a malformed record",
+                                        remedy: "it was changed while consentry ran; run the scan again", file: file)
+                }
+                if buffer.count + size > budget {
+                    let path = workDirectory + "/\(runPrefix)-run-\(runPaths.count).bin"
+                    try SortedTracks.writeRun(buffer, layout: layout, order: order, to: path)
+                    runPaths.append(path)
+                    buffer.removeAll(keepingCapacity: true)
+                }
+                buffer.append(contentsOf: UnsafeRawBufferPointer(start: record, count: size))
+                reader.consume(size)
+            }
+        }
+        if runPaths.isEmpty {
+            bytes = buffer
+            sorted = SortedTracks.sort(bytes, layout: layout, order: order)
+            return
+        }
+        if !buffer.isEmpty {
+            let path = workDirectory + "/\(runPrefix)-run-\(runPaths.count).bin"
+            try SortedTracks.writeRun(buffer, layout: layout, order: order, to: path)
+            runPaths.append(path)
+        }
+        buffer = []
+        runs = try runPaths.map { try WorkFileReader(path: $0, bufferBytes: 1 << 20) }
+        current = Array(repeating: nil, count: runs.count)
+        for i in runs.indices {
+            current[i] = try head(of: i)
+            if current[i] != nil { push(i) }
+        }
+    }
+
+    private static func writeRun(_ buffer: [UInt8], layout: TrackRecordLayout, order: Order, to path: String) throws {
+        let sorted = sort(buffer, layout: layout, order: order)
+        let writer = try WorkFileWriter(path: path, bufferBytes: 1 << 20)
+        try buffer.withUnsafeBytes { raw in
+            for entry in sorted {
+                let record = TrackRecordRef(base: raw.baseAddress! + entry.offset, layout: layout)
+                try writer.write(UnsafeRawBufferPointer(start: record.base, count: record.size))
+            }
+        }
+        try writer.close()
+    }
+
+    /// The next record, valid until the following call.
+    func next() throws -> TrackRecordRef? {
+        if runs.isEmpty {
+            guard cursor < sorted.count else { return nil }
+            defer { cursor += 1 }
+            // `bytes` is not changed again, so its storage stays where the record points.
+            let offset = sorted[cursor].offset
+            return bytes.withUnsafeBytes { TrackRecordRef(base: $0.baseAddress! + offset, layout: layout) }
+        }
+        if let taken = lastTaken {
+            runs[taken].consume(current[taken]!.size)
+            current[taken] = try head(of: taken)
+            if current[taken] != nil { push(taken) }
+            lastTaken = nil
+        }
+        guard !heap.isEmpty else { return nil }
+        let top = pop()
+        lastTaken = top
+        return current[top]
+    }
+
+    private func head(of run: Int) throws -> TrackRecordRef? {
+        guard let head = try runs[run].peek(TrackRecordLayout.headerBytes) else { return nil }
+        let idLength = Int(UInt16(littleEndian: head.loadUnaligned(fromByteOffset: 17, as: UInt16.self)))
+        guard let record = try runs[run].peek(layout.size(idLength: idLength)) else { return nil }
+        return TrackRecordRef(base: record, layout: layout)
+    }
+
+    // MARK: - Order
+
+    /// Whether `a` sorts before `b` in `order`.
+    @inline(__always)
+    static func precedes(_ a: TrackRecordRef, _ b: TrackRecordRef, _ order: Order) -> Bool {
+        if order == .position { return a.position < b.position }
+        let ha = a.hash, hb = b.hash
+        if ha != hb { return ha < hb }
+        let c = compareIDs(a.id, b.id)
+        if c != 0 { return c < 0 }
+        return a.position < b.position
+    }
+
+    /// Byte-wise comparison, shorter first on a common prefix.
+    @inline(__always)
+    static func compareIDs(_ a: UnsafeRawBufferPointer, _ b: UnsafeRawBufferPointer) -> Int {
+        let n = min(a.count, b.count)
+        if n > 0 {
+            let c = memcmp(a.baseAddress!, b.baseAddress!, n)
+            if c != 0 { return Int(c) }
+        }
+        return a.count - b.count
+    }
+
+    /// The records of `buffer` in `order`: a radix sort on the hash or position, then, by
+    /// hash, equal-hash runs by id and position (positions are unique).
+    static func sort(_ buffer: [UInt8], layout: TrackRecordLayout, order: Order) -> [SortEntry] {
+        var entries: [SortEntry] = []
+        buffer.withUnsafeBytes { raw in
+            var offset = 0
+            while offset < raw.count {
+                let record = TrackRecordRef(base: raw.baseAddress! + offset, layout: layout)
+                entries.append(SortEntry(key: order == .hash ? record.hash : record.position, offset: offset))
+                offset += record.size
+            }
+        }
+        radixSort(&entries)
+        guard order == .hash else { return entries }
+        buffer.withUnsafeBytes { raw in
+            var i = 0
+            while i < entries.count {
+                var j = i + 1
+                while j < entries.count && entries[j].key == entries[i].key { j += 1 }
+                if j - i > 1 {
+                    entries[i..<j].sort { a, b in
+                        precedes(TrackRecordRef(base: raw.baseAddress! + a.offset, layout: layout),
+                                 TrackRecordRef(base: raw.baseAddress! + b.offset, layout: layout), .hash)
+                    }
+                }
+                i = j
+            }
+        }
+        return entries
+    }
+
+    /// Stable LSD radix sort by key, 11 bits a pass; passes whose digit is the same for every
+    /// key are skipped (the partition's top bits, for one).
+    static func radixSort(_ entries: inout [SortEntry]) {
+        let n = entries.count
+        guard n > 1 else { return }
+        var scratch = entries
+        var counts = [Int](repeating: 0, count: 2048)
+        var shift: UInt64 = 0
+        var inScratch = false
+        while shift < 64 {
+            counts.withUnsafeMutableBufferPointer { c in
+                for k in 0..<2048 { c[k] = 0 }
+            }
+            let digitShift = shift
+            let skipped: Bool = (inScratch ? scratch : entries).withUnsafeBufferPointer { source in
+                counts.withUnsafeMutableBufferPointer { c in
+                    for e in source { c[Int((e.key >> digitShift) & 2047)] += 1 }
+                    return c.contains(n)
+                }
+            }
+            if !skipped {
+                counts.withUnsafeMutableBufferPointer { c in
+                    var sum = 0
+                    for k in 0..<2048 {
+                        let v = c[k]
+                        c[k] = sum
+                        sum += v
+                    }
+                }
+                if inScratch {
+                    scatter(from: scratch, to: &entries, counts: &counts, shift: digitShift)
+                } else {
+                    scatter(from: entries, to: &scratch, counts: &counts, shift: digitShift)
+                }
+                inScratch.toggle()
+            }
+            shift += 11
+        }
+        if inScratch { entries = scratch }
+    }
+
+    @inline(__always)
+    private static func scatter(from source: [SortEntry], to target: inout [SortEntry], counts: inout [Int], shift: UInt64) {
+        source.withUnsafeBufferPointer { s in
+            target.withUnsafeMutableBufferPointer { t in
+                counts.withUnsafeMutableBufferPointer { c in
+                    for e in s {
+                        let d = Int((e.key >> shift) & 2047)
+                        t[c[d]] = e
+                        c[d] += 1
+                    }
+                }
+            }
+        }
+    }
+
+    // MARK: - Heap of runs
+
+    private func less(_ i: Int, _ j: Int) -> Bool { SortedTracks.precedes(current[i]!, current[j]!, order) }
+
+    private func push(_ run: Int) {
+        heap.append(run)
+        var k = heap.count - 1
+        while k > 0 {
+            let parent = (k - 1) / 2
+            guard less(heap[k], heap[parent]) else { break }
+            heap.swapAt(k, parent)
+            k = parent
+        }
+    }
+
+    private func pop() -> Int {
+        let top = heap[0]
+        let last = heap.removeLast()
+        if !heap.isEmpty {
+            heap[0] = last
+            var k = 0
+            while true {
+                let l = 2 * k + 1, r = l + 1
+                var m = k
+                if l < heap.count && less(heap[l], heap[m]) { m = l }
+                if r < heap.count && less(heap[r], heap[m]) { m = r }
+                if m == k { break }
+                heap.swapAt(k, m)
+                k = m
+            }
+        }
+        return top
+    }
+}

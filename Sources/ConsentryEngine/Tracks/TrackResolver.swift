@@ -1,0 +1,305 @@
+import ConsentryModel
+import Foundation
+
+/// What resolving a run's tracks found.
+public struct TrackResolution: Sendable {
+    /// Statistics to add to the run's: the duplicates' counts taken back (negative).
+    public var statistics: RunStatistics
+    /// Distinct tracks scanned.
+    public var tracks = 0
+    /// Records whose id was already scanned earlier in input order.
+    public var duplicates = 0
+    /// The duplicates' records (any order; ``SortedTracks`` puts them in input order).
+    public var duplicateFiles: [String] = []
+    /// History: periods begun, and periods ended.
+    public var began = 0
+    public var ended = 0
+
+    init(policyCount: Int) {
+        statistics = RunStatistics(policyCount: policyCount)
+    }
+}
+
+/// Sorts each partition of a run's tracks, decides duplicates exactly, and — with a
+/// ``HistoryPlan`` — merges the tracks with the previous state into history changes and a
+/// new state.
+///
+/// Within a partition, records sort by (hash, id, position), so every occurrence of an id
+/// is adjacent and the first in input order comes first: it counts, the others are
+/// duplicates. Ids are compared in full, so a shared hash never makes two tracks one.
+/// Partitions are independent: `jobs` threads take them in turn.
+final class TrackResolver: @unchecked Sendable {
+    private let layout: TrackRecordLayout
+    private let partitionFiles: [[String]]
+    private let plan: HistoryPlan?
+    private let jobs: Int
+    private let budgetBytes: Int
+    private let workDirectory: String
+    private let cancellation: Cancellation
+
+    private let lock = NSLock()
+    private var nextPartition = 0
+    private var failure: (any Error)?
+    private var resolution: TrackResolution
+
+    /// `partitionFiles[p]` are the spill files of partition `p` (from a scan, or from every
+    /// shard); `budgetBytes` is each thread's memory for sorting.
+    init(layout: TrackRecordLayout, partitionFiles: [[String]], plan: HistoryPlan?, jobs: Int, budgetBytes: Int,
+         workDirectory: String, cancellation: Cancellation) {
+        self.layout = layout
+        self.partitionFiles = partitionFiles
+        self.plan = plan
+        self.jobs = max(1, jobs)
+        self.budgetBytes = budgetBytes
+        self.workDirectory = workDirectory
+        self.cancellation = cancellation
+        resolution = TrackResolution(policyCount: layout.policyCount)
+        resolution.duplicateFiles = partitionFiles.indices.map { workDirectory + "/duplicates-\($0).bin" }
+    }
+
+    func run() throws -> TrackResolution {
+        let group = DispatchGroup()
+        for worker in 0..<min(jobs, partitionFiles.count) {
+            group.enter()
+            let thread = Thread { [self] in
+                work()
+                group.leave()
+            }
+            thread.name = "consentry-resolver-\(worker)"
+            thread.stackSize = 1 << 20
+            thread.start()
+        }
+        group.wait()
+        if let failure { throw failure }
+        if let reason = cancellation.error { throw reason }
+        return resolution
+    }
+
+    private func work() {
+        var local = PartitionWork(layout: layout, plan: plan)
+        while true {
+            lock.lock()
+            if failure != nil || nextPartition == partitionFiles.count || cancellation.error != nil {
+                lock.unlock()
+                break
+            }
+            let p = nextPartition
+            nextPartition += 1
+            lock.unlock()
+            do {
+                try resolve(partition: p, into: &local)
+            } catch {
+                lock.lock()
+                if failure == nil { failure = error }
+                lock.unlock()
+                return
+            }
+        }
+        lock.lock()
+        resolution.statistics.merge(local.statistics)
+        resolution.tracks += local.tracks
+        resolution.duplicates += local.duplicates
+        resolution.began += local.began
+        resolution.ended += local.ended
+        lock.unlock()
+    }
+
+    private func resolve(partition p: Int, into work: inout PartitionWork) throws {
+        let sorted = try SortedTracks(
+            files: partitionFiles[p], layout: layout, order: .hash, budgetBytes: budgetBytes,
+            workDirectory: workDirectory, runPrefix: "sort-\(p)")
+        let duplicates = try WorkFileWriter(path: resolution.duplicateFiles[p], bufferBytes: 64 << 10)
+        var history: PartitionHistory?
+        if let plan {
+            history = try PartitionHistory(plan: plan, partition: p)
+        }
+        var lastHash: UInt64 = 0
+        var lastID: [UInt8] = []
+        var haveLast = false
+        var count = 0
+        while let record = try sorted.next() {
+            count &+= 1
+            if count & 0xFFFF == 0, let reason = cancellation.error { throw reason }
+            let id = record.id
+            if haveLast && record.hash == lastHash && SortedTracks.compareIDs(id, lastID.withUnsafeBytes { $0 }) == 0 {
+                work.takeBack(record)
+                try duplicates.write(UnsafeRawBufferPointer(start: record.base, count: record.size))
+                continue
+            }
+            haveLast = true
+            lastHash = record.hash
+            lastID.removeAll(keepingCapacity: true)
+            lastID.append(contentsOf: id)
+            work.tracks += 1
+            try history?.track(record, work: &work)
+        }
+        try history?.finish(work: &work)
+        try duplicates.close()
+    }
+}
+
+/// One resolver thread's running totals and caches.
+struct PartitionWork {
+    let layout: TrackRecordLayout
+    var statistics: RunStatistics
+    var tracks = 0
+    var duplicates = 0
+    var began = 0
+    var ended = 0
+    private var verdictScratch: [UInt32]
+    /// (previous combination, tonight's label and verdicts) → next combination.
+    var transitions: [Transition: UInt32] = [:]
+    /// Previous combination → the combination without tonight's policies (absent tracks).
+    var removals: [UInt32: UInt32] = [:]
+
+    /// A track's move: its previous combination and tonight's label and decisions. Up to
+    /// four policies are held inline, so that a lookup allocates nothing.
+    struct Transition: Hashable {
+        var previous: UInt32
+        var label: UInt8
+        var first: (UInt32, UInt32, UInt32, UInt32)
+        var rest: [UInt32]
+
+        init(previous: UInt32, label: UInt8, verdicts: [UInt32]) {
+            self.previous = previous
+            self.label = label
+            let n = verdicts.count
+            first = (n > 0 ? verdicts[0] : 0, n > 1 ? verdicts[1] : 0, n > 2 ? verdicts[2] : 0, n > 3 ? verdicts[3] : 0)
+            rest = n > 4 ? Array(verdicts[4...]) : []
+        }
+
+        static func == (a: Transition, b: Transition) -> Bool {
+            a.previous == b.previous && a.label == b.label && a.first == b.first && a.rest == b.rest
+        }
+
+        func hash(into hasher: inout Hasher) {
+            hasher.combine(previous)
+            hasher.combine(label)
+            hasher.combine(first.0)
+            hasher.combine(first.1)
+            hasher.combine(first.2)
+            hasher.combine(first.3)
+            if !rest.isEmpty { hasher.combine(rest) }
+        }
+    }
+
+    init(layout: TrackRecordLayout, plan: HistoryPlan?) {
+        self.layout = layout
+        statistics = RunStatistics(policyCount: layout.policyCount)
+        verdictScratch = Array(repeating: 0, count: layout.policyCount)
+    }
+
+    /// Takes a duplicate's counts back out of the statistics.
+    mutating func takeBack(_ record: TrackRecordRef) {
+        duplicates += 1
+        for p in 0..<layout.policyCount { verdictScratch[p] = record.verdict(p) }
+        let label = record.label
+        verdictScratch.withUnsafeBufferPointer { statistics.add(label: label, packed: $0, sign: -1) }
+    }
+}
+
+/// Merges one partition's distinct tracks with its previous state.
+struct PartitionHistory {
+    let plan: HistoryPlan
+    private let previous: TrackStateReader?
+    private var current: TrackStateRef?
+    private let state: WorkFileWriter
+    private let output: any HistoryPartitionWriter
+    private var verdicts: [UInt32]
+
+    init(plan: HistoryPlan, partition p: Int) throws {
+        self.plan = plan
+        if let files = plan.previousState, FileManager.default.fileExists(atPath: files[p]) {
+            previous = try TrackStateReader(path: files[p])
+        } else {
+            previous = nil
+        }
+        state = try WorkFileWriter(path: plan.newStateDirectory + "/" + HistoryPlan.stateFileName(partition: p))
+        output = try plan.output.partition(p)
+        verdicts = Array(repeating: 0, count: plan.policyNumbers.count)
+        current = try previous?.next()
+    }
+
+    /// Orders a state record against a scanned one: by hash, then id bytes.
+    @inline(__always)
+    private static func compare(_ s: TrackStateRef, _ r: TrackRecordRef) -> Int {
+        if s.hash != r.hash { return s.hash < r.hash ? -1 : 1 }
+        return SortedTracks.compareIDs(s.id, r.id)
+    }
+
+    mutating func track(_ record: TrackRecordRef, work: inout PartitionWork) throws {
+        while let s = current, PartitionHistory.compare(s, record) < 0 {
+            try absent(s, work: &work)
+            current = try previous!.next()
+        }
+        var present = true
+        if plan.exposedOnly {
+            present = (0..<record.layout.policyCount).contains { PackedDecisions.anyExposed(record.verdict($0)) }
+        }
+        if let s = current, PartitionHistory.compare(s, record) == 0 {
+            let next = present ? transition(from: s.combo, record, work: &work) : removal(from: s.combo, work: &work)
+            try settle(hash: s.hash, id: s.id, fromRun: s.fromRun, combo: s.combo, next: next, work: &work)
+            current = try previous!.next()
+        } else if present {
+            let next = transition(from: 0, record, work: &work)
+            try settle(hash: record.hash, id: record.id, fromRun: nil, combo: 0, next: next, work: &work)
+        }
+    }
+
+    mutating func finish(work: inout PartitionWork) throws {
+        while let s = current {
+            try absent(s, work: &work)
+            current = try previous!.next()
+        }
+        try state.close(durable: true)
+        try output.close()
+    }
+
+    private mutating func absent(_ s: TrackStateRef, work: inout PartitionWork) throws {
+        try settle(hash: s.hash, id: s.id, fromRun: s.fromRun, combo: s.combo, next: removal(from: s.combo, work: &work),
+                   work: &work)
+    }
+
+    /// Records the track's move from `combo` (begun in `fromRun`; nil: new) to `next`.
+    private func settle(hash: UInt64, id: UnsafeRawBufferPointer, fromRun: Int64?, combo: UInt32, next: UInt32,
+                        work: inout PartitionWork) throws {
+        if next == combo, let fromRun {
+            try TrackStateRef.write(to: state, hash: hash, fromRun: fromRun, combo: combo, id: id)
+            return
+        }
+        if let fromRun {
+            try output.ended(hash: hash, id: id, fromRun: fromRun, combo: combo)
+            work.ended += 1
+        }
+        if next != 0 {
+            try output.began(hash: hash, id: id, combo: next)
+            try TrackStateRef.write(to: state, hash: hash, fromRun: plan.runID, combo: next, id: id)
+            work.began += 1
+        }
+    }
+
+    /// The combination after tonight's scan found the track with `record`'s decisions.
+    private mutating func transition(from previous: UInt32, _ record: TrackRecordRef, work: inout PartitionWork) -> UInt32 {
+        for p in verdicts.indices { verdicts[p] = record.verdict(p) }
+        let key = PartitionWork.Transition(previous: previous, label: record.label.rawValue, verdicts: verdicts)
+        if let next = work.transitions[key] { return next }
+        var entries = plan.combos.entries(previous).filter { !plan.policyNumbers.contains($0.policy) }
+        for (p, number) in plan.policyNumbers.enumerated() {
+            entries.append(ComboTable.Entry(
+                policy: number,
+                state: StableDecisions.encode(label: record.label, packed: verdicts[p], ruleNumbers: plan.ruleNumbers[p])))
+        }
+        let next = plan.combos.number(of: entries)
+        work.transitions[key] = next
+        return next
+    }
+
+    /// The combination after tonight's scan did not find the track.
+    private func removal(from previous: UInt32, work: inout PartitionWork) -> UInt32 {
+        if let next = work.removals[previous] { return next }
+        let entries = plan.combos.entries(previous).filter { !plan.policyNumbers.contains($0.policy) }
+        let next = plan.combos.number(of: entries)
+        work.removals[previous] = next
+        return next
+    }
+}

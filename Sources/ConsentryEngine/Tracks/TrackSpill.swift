@@ -1,0 +1,99 @@
+import ConsentryModel
+import Glibc
+
+/// The scanned tracks of a run, written in input order into partition files by hash.
+///
+/// The merge role appends every scanned record here instead of keeping its id in memory;
+/// once the inputs are read, each partition is sorted and resolved on its own
+/// (``TrackResolver``), so memory stays the same for 5 million tracks and for 500 million.
+/// Partitions are ranges of the hash, so resolving them in order visits tracks in hash
+/// order: the order the history is stored in.
+///
+/// One buffer per partition in one allocation, written with write(2): the merge appends
+/// millions of records, and a file object per partition would cost a reference count per
+/// record.
+final class TrackSpill {
+    /// 64 partitions: small enough that their write buffers cost little, enough that two
+    /// workers keep each other busy and a 5-million-track partition sorts in memory.
+    static let partitionBits = 6
+    static let partitionCount = 1 << partitionBits
+    private static let bufferBytes = 64 << 10
+
+    @inline(__always)
+    static func partition(of hash: UInt64) -> Int { Int(hash >> (63 - UInt64(partitionBits))) }
+
+    static func fileName(partition: Int) -> String { "tracks-\(partition).bin" }
+
+    let directory: String
+    let layout: TrackRecordLayout
+    private let paths: [String]
+    private var descriptors: [Int32]
+    private let buffers: UnsafeMutableRawPointer
+    @exclusivity(unchecked) private var fill: [Int]
+    /// Records per partition.
+    @exclusivity(unchecked) private(set) var counts: [Int]
+    private var closed = false
+
+    init(directory: String, layout: TrackRecordLayout) throws {
+        self.directory = directory
+        self.layout = layout
+        paths = (0..<TrackSpill.partitionCount).map { directory + "/" + TrackSpill.fileName(partition: $0) }
+        descriptors = []
+        buffers = .allocate(byteCount: TrackSpill.partitionCount * TrackSpill.bufferBytes, alignment: 64)
+        fill = Array(repeating: 0, count: TrackSpill.partitionCount)
+        counts = Array(repeating: 0, count: TrackSpill.partitionCount)
+        for path in paths {
+            let fd = open(path, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0o644)
+            guard fd >= 0 else {
+                let error = WorkFileWriter.failure("create", path, errno)
+                for opened in descriptors { close(opened) }
+                buffers.deallocate()
+                throw error
+            }
+            descriptors.append(fd)
+        }
+    }
+
+    deinit {
+        if !closed { for fd in descriptors { close(fd) } }
+        buffers.deallocate()
+    }
+
+    @inline(__always)
+    func append(hash: UInt64, position: UInt64, label: LabelStatus, verdicts: UnsafeBufferPointer<UInt32>,
+                id: UnsafeBufferPointer<UInt8>) throws {
+        let p = TrackSpill.partition(of: hash)
+        let size = layout.size(idLength: id.count)
+        if fill[p] + size > TrackSpill.bufferBytes { try drain(p) }
+        layout.write(to: buffers + p * TrackSpill.bufferBytes + fill[p], hash: hash, position: position, label: label,
+                     verdicts: verdicts, id: id)
+        fill[p] += size
+        counts[p] += 1
+    }
+
+    @inline(never)
+    private func drain(_ p: Int) throws {
+        let base = buffers + p * TrackSpill.bufferBytes
+        var offset = 0
+        while offset < fill[p] {
+            let n = write(descriptors[p], base + offset, fill[p] - offset)
+            if n < 0 {
+                if errno == EINTR { continue }
+                throw WorkFileWriter.failure("write", paths[p], errno)
+            }
+            offset += n
+        }
+        fill[p] = 0
+    }
+
+    /// Writes what is buffered and closes every file; returns each partition's file.
+    func finish() throws -> [String] {
+        guard !closed else { return paths }
+        for p in 0..<TrackSpill.partitionCount { try drain(p) }
+        closed = true
+        for (p, fd) in descriptors.enumerated() where close(fd) != 0 {
+            throw WorkFileWriter.failure("close", paths[p], errno)
+        }
+        return paths
+    }
+}

@@ -1,0 +1,35 @@
+/// A fatal problem with an input file: the run cannot go on (exit 2).
+///
+/// Problems with single records are not errors but rejects (``RejectCode``).
+public struct InputError: ConsentryError {
+    public enum Code: String, Sendable {
+        case unreadable = "input_unreadable"
+        case notFound = "input_not_found"
+        case gzipCorrupt = "gzip_corrupt"
+        case gzipTruncated = "gzip_truncated"
+        case gzipTrailingGarbage = "gzip_trailing_garbage"
+        case missingColumn = "missing_column"
+        case badHeader = "bad_header"
+        case noInputs = "no_inputs"
+        case empty = "input_empty"
+    }
+
+    public let kind: Code
+    public let message: String
+    public let file: String?
+    public let line: Int?
+    public let remedy: String?
+    public let underlying: (any Error)?
+
+    public var code: String { kind.rawValue }
+
+    public init(_ kind: Code, _ message: String, remedy: String? = nil, file: String?, line: Int? = nil,
+                underlying: (any Error)? = nil) {
+        self.kind = kind
+        self.message = message
+        self.remedy = remedy
+        self.file = file
+        self.line = line
+        self.underlying = underlying
+    }
+}

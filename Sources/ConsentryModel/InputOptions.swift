@@ -1,0 +1,13 @@
+/// How inputs are read: the options of SPEC §1 that shape parsing.
+public struct InputOptions: Sendable {
+    /// nil: decide per input (`auto`).
+    public var format: InputFormat?
+    public var delimiter: UInt8 = UInt8(ascii: ",")
+    /// `--column FIELD=NAME` overrides.
+    public var columns: [RecordField: String] = [:]
+    public var maxRecordBytes = 1 << 20
+    /// Size of the chunks of whole records handed to workers.
+    public var chunkBytes = 1 << 20
+
+    public init() {}
+}

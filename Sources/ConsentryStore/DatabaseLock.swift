@@ -1,0 +1,65 @@
+import Foundation
+import Glibc
+import ConsentryModel
+import ConsentryEngine
+
+/// The one-scan-at-a-time lock of a results database (SPEC §4): `flock` on `<db>.lock`.
+///
+/// The kernel drops the lock when the process dies, however it dies, so a killed scan never
+/// leaves a stale lock behind. The holder's PID is written into the file for messages.
+public final class DatabaseLock {
+    public let path: String
+    private let fd: Int32
+
+    /// Takes the lock, waiting up to `wait` seconds; throws `locked` when it stays taken, or
+    /// what `interruption` returns while waiting (a signal).
+    public init(databasePath: String, wait: Double = 0, interruption: (() -> (any Error)?)? = nil) throws {
+        path = databasePath + ".lock"
+        let opened = open(path, O_RDWR | O_CREAT | O_CLOEXEC, 0o644)
+        guard opened >= 0 else {
+            let err = errno
+            let reason = String(cString: strerror(err))
+            throw StoreError(
+                err == EACCES || err == EROFS ? .readOnly : .io,
+                "cannot create the lock file \(path): \(reason); the database's directory must exist and be writable",
+                file: databasePath)
+        }
+        fd = opened
+        let deadline = Date(timeIntervalSinceNow: max(0, wait))
+        while flock(fd, LOCK_EX | LOCK_NB) != 0 {
+            guard errno == EWOULDBLOCK || errno == EINTR else {
+                let reason = String(cString: strerror(errno))
+                close(fd)
+                throw StoreError(.io, "cannot lock \(path): \(reason)", remedy: "put the database on a local file system that supports flock", file: databasePath)
+            }
+            if Date() >= deadline {
+                let holder = DatabaseLock.holder(fd)
+                close(fd)
+                throw StoreError(
+                    .locked,
+                    "another consentry scan or prune\(holder.map { " (pid \($0))" } ?? "") is writing to this database", remedy: "wait for it to finish or pass --wait-lock SECONDS",
+                    file: databasePath)
+            }
+            if let error = interruption?() {
+                close(fd)
+                throw error
+            }
+            usleep(100_000)
+        }
+        let pid = "\(getpid())\n"
+        ftruncate(fd, 0)
+        _ = pid.withCString { pwrite(fd, $0, strlen($0), 0) }
+    }
+
+    private static func holder(_ fd: Int32) -> Int? {
+        var buffer = [UInt8](repeating: 0, count: 32)
+        let n = pread(fd, &buffer, 31, 0)
+        guard n > 0 else { return nil }
+        return Int(String(decoding: buffer[0..<n], as: UTF8.self).trimmingCharacters(in: .whitespacesAndNewlines))
+    }
+
+    deinit {
+        flock(fd, LOCK_UN)
+        close(fd)
+    }
+}

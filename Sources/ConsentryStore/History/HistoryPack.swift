@@ -1,0 +1,125 @@
+import ConsentryEngine
+import ConsentryModel
+
+/// The text of a history pack: the tracks that began a period in one run, in (hash, id)
+/// order, as a JSON array of `[track_id, combo]` pairs.
+///
+/// History stores tracks a pack at a time rather than a row each: a night's first run
+/// writes every track, and SQLite inserts 80,000 packs far faster than 5 million rows. JSON
+/// keeps the packs readable with SQLite's own `json_each`, so `verdicts_readable` is a plain
+/// view any tool can query.
+enum HistoryPack {
+    /// A pack is closed once its text passes this size: two packs fill a 4 KiB page.
+    static let targetBytes = 1900
+
+    /// Appends `["id",combo]` (with a leading comma unless first) to `text`.
+    static func append(id: UnsafeRawBufferPointer, combo: UInt32, first: Bool, to text: inout [UInt8]) {
+        if !first { text.append(UInt8(ascii: ",")) }
+        text.append(UInt8(ascii: "["))
+        text.append(UInt8(ascii: "\""))
+        for byte in id {
+            // Track ids have no control characters (they are rejected), so only these two
+            // need escaping.
+            if byte == UInt8(ascii: "\"") || byte == UInt8(ascii: "\\") { text.append(UInt8(ascii: "\\")) }
+            text.append(byte)
+        }
+        text.append(UInt8(ascii: "\""))
+        text.append(UInt8(ascii: ","))
+        appendDecimal(combo, to: &text)
+        text.append(UInt8(ascii: "]"))
+    }
+
+    @inline(__always)
+    static func appendDecimal(_ value: UInt32, to text: inout [UInt8]) {
+        var digits: (UInt8, UInt8, UInt8, UInt8, UInt8, UInt8, UInt8, UInt8, UInt8, UInt8) = (0, 0, 0, 0, 0, 0, 0, 0, 0, 0)
+        var n = value
+        var count = 0
+        withUnsafeMutableBytes(of: &digits) { d in
+            repeat {
+                d[count] = UInt8(ascii: "0") + UInt8(n % 10)
+                n /= 10
+                count += 1
+            } while n > 0
+            for k in stride(from: count - 1, through: 0, by: -1) { text.append(d[k]) }
+        }
+    }
+
+    /// The entries of a pack's text; throws on text this format never has.
+    static func decode(_ text: [UInt8], path: String) throws -> [(id: [UInt8], combo: UInt32)] {
+        var entries: [(id: [UInt8], combo: UInt32)] = []
+        var i = 0
+        let n = text.count
+        func fail() -> StoreError {
+            StoreError(.other, "a history pack is not in the format consentry writes; the database was changed by another tool",
+                       remedy: "restore it from a backup, or scan into another --db", file: path)
+        }
+        func skipSpace() { while i < n, text[i] == 0x20 || text[i] == 0x0A || text[i] == 0x0D || text[i] == 0x09 { i += 1 } }
+        func expect(_ c: UInt8) throws {
+            skipSpace()
+            guard i < n, text[i] == c else { throw fail() }
+            i += 1
+        }
+        try expect(UInt8(ascii: "["))
+        skipSpace()
+        if i < n, text[i] == UInt8(ascii: "]") { return entries }
+        while true {
+            try expect(UInt8(ascii: "["))
+            try expect(UInt8(ascii: "\""))
+            var id: [UInt8] = []
+            while true {
+                guard i < n else { throw fail() }
+                let c = text[i]
+                i += 1
+                if c == UInt8(ascii: "\"") { break }
+                if c != UInt8(ascii: "\\") {
+                    id.append(c)
+                    continue
+                }
+                guard i < n else { throw fail() }
+                let e = text[i]
+                i += 1
+                switch e {
+                case UInt8(ascii: "\""), UInt8(ascii: "\\"), UInt8(ascii: "/"): id.append(e)
+                case UInt8(ascii: "b"): id.append(8)
+                case UInt8(ascii: "f"): id.append(12)
+                case UInt8(ascii: "n"): id.append(10)
+                case UInt8(ascii: "r"): id.append(13)
+                case UInt8(ascii: "t"): id.append(9)
+                case UInt8(ascii: "u"):
+                    guard i + 4 <= n, let unit = UInt16(String(decoding: text[i..<(i + 4)], as: UTF8.self), radix: 16) else {
+                        throw fail()
+                    }
+                    i += 4
+                    var scalar = UInt32(unit)
+                    if (0xD800..<0xDC00).contains(unit), i + 6 <= n, text[i] == UInt8(ascii: "\\"), text[i + 1] == UInt8(ascii: "u"),
+                       let low = UInt16(String(decoding: text[(i + 2)..<(i + 6)], as: UTF8.self), radix: 16),
+                       (0xDC00..<0xE000).contains(low) {
+                        scalar = 0x10000 + (UInt32(unit - 0xD800) << 10) + UInt32(low - 0xDC00)
+                        i += 6
+                    }
+                    id.append(contentsOf: String(Unicode.Scalar(scalar).map(Character.init) ?? "\u{FFFD}").utf8)
+                default: throw fail()
+                }
+            }
+            try expect(UInt8(ascii: ","))
+            skipSpace()
+            var combo: UInt32 = 0
+            var digits = 0
+            while i < n, text[i] >= UInt8(ascii: "0"), text[i] <= UInt8(ascii: "9") {
+                let (value, overflow) = combo.multipliedReportingOverflow(by: 10)
+                guard !overflow else { throw fail() }
+                combo = value + UInt32(text[i] - UInt8(ascii: "0"))
+                i += 1
+                digits += 1
+            }
+            guard digits > 0 else { throw fail() }
+            try expect(UInt8(ascii: "]"))
+            entries.append((id, combo))
+            skipSpace()
+            guard i < n else { throw fail() }
+            if text[i] == UInt8(ascii: "]") { break }
+            try expect(UInt8(ascii: ","))
+        }
+        return entries
+    }
+}

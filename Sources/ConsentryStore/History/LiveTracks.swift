@@ -1,0 +1,142 @@
+import ConsentryEngine
+import ConsentryModel
+import GRDB
+
+/// The tracks live in a run — in a period that began in it or before and had not ended by
+/// it — in (hash, id) order; with no run, the open periods (the current state).
+///
+/// Each run that began periods is a segment of packs in hash order; its live tracks are its
+/// pack entries minus its ended periods (a merge with `history_ends` in the same order). A
+/// track is live in at most one period at a time, so merging the segments by (hash, id)
+/// yields each live track once. Memory holds one pack per segment.
+final class LiveTracks {
+    struct Entry {
+        var hash: UInt64
+        var id: [UInt8]
+        var combo: UInt32
+        var fromRun: Int64
+    }
+
+    private var segments: [Segment] = []
+    private var heap: [Int] = []
+
+    init(db: Database, path: String, at run: Int64?) throws {
+        let runs = try Int64.fetchAll(db, sql: "SELECT from_run FROM history_segments WHERE from_run <= ? ORDER BY from_run",
+                                      arguments: [run ?? Int64.max])
+        for fromRun in runs {
+            let segment = try Segment(db: db, path: path, fromRun: fromRun, endedBy: run ?? Int64.max)
+            segments.append(segment)
+            if segment.current != nil { push(segments.count - 1) }
+        }
+    }
+
+    func next() throws -> Entry? {
+        guard !heap.isEmpty else { return nil }
+        let top = pop()
+        let entry = segments[top].current!
+        try segments[top].advance()
+        if segments[top].current != nil { push(top) }
+        return entry
+    }
+
+    @inline(__always)
+    static func compare(_ hashA: UInt64, _ idA: [UInt8], _ hashB: UInt64, _ idB: [UInt8]) -> Int {
+        if hashA != hashB { return hashA < hashB ? -1 : 1 }
+        return idA.withUnsafeBytes { a in idB.withUnsafeBytes { b in TrackOrder.compareIDs(a, b) } }
+    }
+
+    private func less(_ i: Int, _ j: Int) -> Bool {
+        let a = segments[i].current!, b = segments[j].current!
+        return LiveTracks.compare(a.hash, a.id, b.hash, b.id) < 0
+    }
+
+    private func push(_ i: Int) {
+        heap.append(i)
+        var k = heap.count - 1
+        while k > 0 {
+            let parent = (k - 1) / 2
+            guard less(heap[k], heap[parent]) else { break }
+            heap.swapAt(k, parent)
+            k = parent
+        }
+    }
+
+    private func pop() -> Int {
+        let top = heap[0]
+        let last = heap.removeLast()
+        if !heap.isEmpty {
+            heap[0] = last
+            var k = 0
+            while true {
+                let l = 2 * k + 1, r = l + 1
+                var m = k
+                if l < heap.count && less(heap[l], heap[m]) { m = l }
+                if r < heap.count && less(heap[r], heap[m]) { m = r }
+                if m == k { break }
+                heap.swapAt(k, m)
+                k = m
+            }
+        }
+        return top
+    }
+
+    /// One run's packs, without the periods ended by the run asked about.
+    final class Segment {
+        private let path: String
+        private let fromRun: Int64
+        private let packs: RowCursor
+        private let ends: RowCursor
+        private var entries: [(id: [UInt8], combo: UInt32)] = []
+        private var index = 0
+        private var end: (hash: UInt64, id: [UInt8])?
+        private(set) var current: Entry?
+
+        init(db: Database, path: String, fromRun: Int64, endedBy run: Int64) throws {
+            self.path = path
+            self.fromRun = fromRun
+            packs = try Row.fetchCursor(db, sql: "SELECT entries FROM history_packs WHERE from_run = ? ORDER BY first_hash",
+                                        arguments: [fromRun])
+            ends = try Row.fetchCursor(db, sql: """
+                SELECT hash, track_id FROM history_ends WHERE from_run = ? AND to_run <= ? ORDER BY hash, track_id
+                """, arguments: [fromRun, run])
+            try nextEnd()
+            try advance()
+        }
+
+        private func nextEnd() throws {
+            if let row = try ends.next() {
+                let hash: Int64 = row[0]
+                let id: String = row[1]
+                end = (UInt64(hash), Array(id.utf8))
+            } else {
+                end = nil
+            }
+        }
+
+        /// Moves to the next live entry.
+        func advance() throws {
+            while true {
+                if index == entries.count {
+                    guard let row = try packs.next() else {
+                        current = nil
+                        return
+                    }
+                    let text: String = row[0]
+                    entries = try HistoryPack.decode(Array(text.utf8), path: path)
+                    index = 0
+                    continue
+                }
+                let (id, combo) = entries[index]
+                index += 1
+                let hash = TrackHash.of(id)
+                while let e = end, LiveTracks.compare(e.hash, e.id, hash, id) < 0 { try nextEnd() }
+                if let e = end, LiveTracks.compare(e.hash, e.id, hash, id) == 0 {
+                    try nextEnd()
+                    continue
+                }
+                current = Entry(hash: hash, id: id, combo: combo, fromRun: fromRun)
+                return
+            }
+        }
+    }
+}

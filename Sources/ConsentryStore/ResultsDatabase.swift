@@ -1,0 +1,565 @@
+import Foundation
+import GRDB
+import GRDBSQLite
+import ConsentryModel
+import ConsentryEngine
+
+/// How many verdict rows a scan keeps (SPEC §5 `--store`).
+public enum StoreMode: String, Sendable, CaseIterable {
+    case all, exposed, none
+}
+
+/// One row of `runs`, for listings.
+public struct RunInfo: Sendable, Equatable {
+    public var id: Int64
+    public var startedAt: String
+    public var finishedAt: String?
+    public var status: String
+    public var error: String?
+    public var rowsRead: Int?
+    public var rowsScanned: Int?
+    public var rowsRejected: Int?
+    public var inputs: [String]
+    /// `all`, `exposed` or `none` (`--store`).
+    public var storeMode: String
+    /// When `consentry prune` deleted the run's verdict and reject rows.
+    public var prunedAt: String?
+    /// Rejects counted but not stored (beyond `--keep-rejects`).
+    public var rejectsNotKept = 0
+}
+
+/// The SQLite results database: schema, run lifecycle and queries (SPEC §4).
+///
+/// Every row a run writes (verdicts, rejects, statistics) is committed in one transaction
+/// together with the run's change to `completed`. A crash or kill before that commit leaves
+/// only the `running` row, which the next scan marks `failed` ("interrupted"): no partial
+/// run is ever visible and earlier runs are never touched.
+public final class ResultsDatabase {
+    public let path: String
+    let queue: DatabaseQueue
+
+    /// Opens (creating when `create`) the database at `path`, upgrading its schema if needed.
+    ///
+    /// An upgrade writes (v2 copies `verdicts`), so it runs under the scan lock: a reader
+    /// such as `consentry runs` that finds an old schema while a scan runs is refused
+    /// (`locked`) instead of racing it, and keeps the next scan out until the upgrade is
+    /// done. `holdingLock`: the caller has the lock.
+    ///
+    /// A reader (`create` false) that may not write the file or its directory — an analyst
+    /// reading the database a nightly job writes as another user — opens it read-only
+    /// instead (``openReadOnly(_:)``).
+    public init(path: String, create: Bool, holdingLock: Bool = false) throws {
+        self.path = path
+        if !create && !FileManager.default.fileExists(atPath: path) {
+            throw StoreError(.missing, "no results database here", remedy: "run `consentry scan` first or pass --db PATH", file: path)
+        }
+        do {
+            queue = try ResultsDatabase.openReadWrite(path, holdingLock: holdingLock)
+            immutableSnapshot = nil
+        } catch let error as StoreError where error.kind == .readOnly && !create {
+            (queue, immutableSnapshot) = try ResultsDatabase.openReadOnly(path)
+        }
+    }
+
+    /// Opens the database at `path` read-only, as a reader without write access does;
+    /// `internal` so that tests can do it as root.
+    init(readOnly path: String) throws {
+        self.path = path
+        (queue, immutableSnapshot) = try ResultsDatabase.openReadOnly(path)
+    }
+
+    private static func openReadWrite(_ path: String, holdingLock: Bool) throws -> DatabaseQueue {
+        let queue: DatabaseQueue
+        var configuration = Configuration()
+        configuration.busyMode = .timeout(10)
+        configuration.label = "consentry"
+        configuration.prepareDatabase { db in
+            // A small cache makes a bulk insert spill pages to the WAL while the scan runs
+            // instead of all at commit. Measured on a --store all scan: 32 MiB → 8 MiB saved
+            // ~5%; 8 → 2 MiB ~2% (faster in 7 of 10 alternating rounds, slower in 1); 1 MiB lost.
+            try db.execute(sql: "PRAGMA cache_size = -2048")
+        }
+        do {
+            queue = try DatabaseQueue(path: path, configuration: configuration)
+            try queue.writeWithoutTransaction { db in
+                // Refuse a newer database before anything (even the journal mode) is changed.
+                try refuseNewerSchema(db, path: path)
+                let mode = try String.fetchOne(db, sql: "PRAGMA journal_mode") ?? ""
+                if mode.lowercased() != "wal" {
+                    try db.execute(sql: "PRAGMA journal_mode = WAL")
+                }
+                try db.execute(sql: "PRAGMA synchronous = NORMAL")
+            }
+            let migrator = Schema.migrator(databasePath: path)
+            if try queue.read({ db in try !migrator.hasCompletedMigrations(db) }) {
+                var lock: DatabaseLock? = nil
+                if !holdingLock {
+                    do {
+                        lock = try DatabaseLock(databasePath: path)
+                    } catch let error as StoreError where error.kind == .locked {
+                        throw StoreError(.locked, "the database's schema needs an upgrade, and a scan (or prune) that will do it is running", remedy: "try again when it has finished", file: path)
+                    }
+                }
+                try migrator.migrate(queue)
+                withExtendedLifetime(lock) {}
+            }
+        } catch {
+            throw ResultsDatabase.translate(error, path: path)
+        }
+        return queue
+    }
+
+    /// Throws `newerSchema` for a database with migrations this version does not know.
+    private static func refuseNewerSchema(_ db: Database, path: String) throws {
+        let migrator = Schema.migrator(databasePath: path)
+        guard try migrator.hasBeenSuperseded(db) else { return }
+        throw StoreError(
+            .newerSchema,
+            "this database was written by a newer consentry (schema \(try migrator.appliedIdentifiers(db).sorted().joined(separator: ", ")))", remedy: "upgrade consentry or use another --db",
+            file: path)
+    }
+
+    /// The database file as a reader that opened it immutably saw it: the device, inode,
+    /// size and modification time.
+    struct FileSnapshot: Equatable {
+        var device: UInt64, inode: UInt64, size: Int64, seconds: Int, nanoseconds: Int
+
+        init?(_ path: String) {
+            var s = stat()
+            guard stat(path, &s) == 0 else { return nil }
+            device = UInt64(s.st_dev)
+            inode = UInt64(s.st_ino)
+            size = Int64(s.st_size)
+            seconds = s.st_mtim.tv_sec
+            nanoseconds = s.st_mtim.tv_nsec
+        }
+    }
+
+    /// Set when the database was opened immutably: what the file looked like then.
+    private let immutableSnapshot: FileSnapshot?
+
+    /// Opens the database read-only, for a reader that may not write it.
+    ///
+    /// A WAL database is read through its `-shm` file, which SQLite needs to create when it
+    /// is missing — and it is missing whenever no scan has the database open, since the last
+    /// connection removes it. So: while a `-wal` and `-shm` are there (a scan is writing),
+    /// SQLite reads through them read-only; otherwise the file is opened `immutable`, without
+    /// locks or a `-shm`. That is exact as long as nothing writes the file meanwhile, and only
+    /// the end of a scan (its checkpoint) or a prune does, so ``read(_:)`` compares the file
+    /// before and after each read and refuses a read during which it changed.
+    private static func openReadOnly(_ path: String) throws -> (DatabaseQueue, FileSnapshot?) {
+        var configuration = Configuration()
+        configuration.readonly = true
+        configuration.busyMode = .timeout(10)
+        configuration.label = "consentry"
+        let snapshot: FileSnapshot?
+        let location: String
+        if access(path + "-wal", F_OK) == 0 && access(path + "-shm", R_OK) == 0 {
+            snapshot = nil
+            location = path
+        } else {
+            snapshot = FileSnapshot(path)
+            location = "file:" + (path.addingPercentEncoding(withAllowedCharacters: .urlPathAllowed) ?? path) + "?immutable=1"
+        }
+        do {
+            let queue = try DatabaseQueue(path: location, configuration: configuration)
+            try queue.read { db in
+                try refuseNewerSchema(db, path: path)
+                if try !Schema.migrator(databasePath: path).hasCompletedMigrations(db) {
+                    throw StoreError(.readOnly, "the database's schema needs an upgrade, which needs write access to the file and its directory", remedy: "run any consentry command once as a user who can write it", file: path)
+                }
+            }
+            return (queue, snapshot)
+        } catch let error as StoreError {
+            throw error
+        } catch {
+            let detail = (error as? DatabaseError)?.message ?? "\(error)"
+            if let db = error as? DatabaseError, db.resultCode.primaryResultCode == .SQLITE_NOTADB {
+                throw translate(error, path: path)
+            }
+            var isDirectory: ObjCBool = false
+            if FileManager.default.fileExists(atPath: path, isDirectory: &isDirectory), isDirectory.boolValue {
+                throw StoreError(.readOnly, "this is a directory, not a database", remedy: "pass the database file to --db", file: path)
+            }
+            throw StoreError(.readOnly, "cannot open the database for reading (\(detail))", remedy: "check that the file is readable, and its directory, by this user", file: path)
+        }
+    }
+
+    /// Maps SQLite failures to messages that say what to do; other errors pass through.
+    static func translate(_ error: any Error, path: String) -> any Error {
+        guard let db = error as? DatabaseError else { return error }
+        let detail = db.message ?? "\(db.resultCode)"
+        switch db.resultCode.primaryResultCode {
+        case .SQLITE_NOTADB:
+            return StoreError(.notADatabase, "this file is not a SQLite database", remedy: "pass another --db path (consentry will not overwrite it)", file: path, underlying: db)
+        case .SQLITE_CORRUPT:
+            return StoreError(.notADatabase, "the database is corrupt (\(detail))", remedy: "restore it from a backup or use another --db", file: path, underlying: db)
+        case .SQLITE_READONLY, .SQLITE_CANTOPEN, .SQLITE_PERM:
+            return StoreError(.readOnly, "cannot write the database (\(detail))", remedy: "check that the file and its directory are writable", file: path, underlying: db)
+        case .SQLITE_FULL:
+            return StoreError(.diskFull, "the disk is full (\(detail))", remedy: "free space and run the scan again — the run was not recorded as completed", file: path, underlying: db)
+        case .SQLITE_BUSY, .SQLITE_LOCKED:
+            return StoreError(.locked, "the database is busy (\(detail)): another process holds it", remedy: "try again", file: path, underlying: db)
+        case .SQLITE_IOERR:
+            // The extended code says which operation failed (SQLite's "Result and Error Codes").
+            return StoreError(.io, "I/O error on the database (\(detail), SQLite code \(db.extendedResultCode.rawValue))", remedy: "check that its disk is not full and is healthy, then run the scan again", file: path, underlying: db)
+        default:
+            return StoreError(.other, "database error: \(detail)", remedy: "check the file with `sqlite3 FILE 'PRAGMA integrity_check'`, or use another --db", file: path, underlying: db)
+        }
+    }
+
+    func write<T>(_ body: (Database) throws -> T) throws -> T {
+        do {
+            return try queue.writeWithoutTransaction { db in try body(db) }
+        } catch {
+            throw ResultsDatabase.translate(error, path: path)
+        }
+    }
+
+    func read<T>(_ body: (Database) throws -> T) throws -> T {
+        let value: T
+        do {
+            value = try queue.read { db in try body(db) }
+        } catch {
+            try checkUnchanged()
+            throw ResultsDatabase.translate(error, path: path)
+        }
+        try checkUnchanged()
+        return value
+    }
+
+    /// Refuses what an immutable reader read if the file changed meanwhile (see
+    /// ``openReadOnly(_:)``): the pages may then come from two states of the database.
+    private func checkUnchanged() throws {
+        guard let immutableSnapshot, FileSnapshot(path) != immutableSnapshot else { return }
+        throw StoreError(.locked, "the database was written while this command read it without write access (a scan or prune finished)", remedy: "run the command again", file: path)
+    }
+
+    static func now() -> String {
+        let formatter = ISO8601DateFormatter()
+        formatter.formatOptions = [.withInternetDateTime, .withFractionalSeconds]
+        return formatter.string(from: Date())
+    }
+
+    // MARK: - Run lifecycle
+
+    /// Marks runs left `running` by a killed process as failed; call while holding the lock.
+    @discardableResult
+    public func markInterruptedRuns() throws -> [Int64] {
+        try write { db in
+            let ids = try Int64.fetchAll(db, sql: "SELECT id FROM runs WHERE status = 'running' ORDER BY id")
+            if !ids.isEmpty {
+                try db.execute(
+                    sql: "UPDATE runs SET status = 'failed', error = 'interrupted', finished_at = ? WHERE status = 'running'",
+                    arguments: [ResultsDatabase.now()])
+            }
+            return ids
+        }
+    }
+
+    /// Inserts a new `running` run and returns its id.
+    public func startRun(toolVersion: String, storeMode: StoreMode, commandLine: String) throws -> Int64 {
+        try write { db in
+            try db.execute(
+                sql: """
+                    INSERT INTO runs (started_at, status, tool_version, store_mode, command_line, pid)
+                    VALUES (?, 'running', ?, ?, ?, ?)
+                    """,
+                arguments: [ResultsDatabase.now(), toolVersion, storeMode.rawValue, commandLine, Int(getpid())])
+            return db.lastInsertedRowID
+        }
+    }
+
+    /// Runs `body` in one transaction that ends with the run `completed`; rolls back on error.
+    public func completeRun<T>(_ runID: Int64, _ body: (Database) throws -> T) throws -> T {
+        try write { db in
+            let nudger = WritebackNudger(databasePath: path)
+            defer { nudger.stop() }
+            var value: T?
+            try db.inTransaction(.immediate) {
+                value = try body(db)
+                return .commit
+            }
+            return value!
+        }
+    }
+
+    /// Marks a run failed with `message`; its rows were never committed.
+    public func failRun(_ runID: Int64, error message: String) throws {
+        try write { db in
+            try db.execute(
+                sql: "UPDATE runs SET status = 'failed', error = ?, finished_at = ? WHERE id = ? AND status = 'running'",
+                arguments: [message, ResultsDatabase.now(), runID])
+        }
+    }
+
+    /// Stores a finished scan's inputs, policies, statistics and totals, and completes the run.
+    func saveOutcome(_ db: Database, runID: Int64, policies: [Policy], outcome: ScanOutcome, rejectsNotKept: Int,
+                     history: (began: Int, ended: Int)?) throws {
+        for (index, input) in outcome.inputs.enumerated() {
+            try db.execute(
+                sql: "INSERT INTO run_inputs VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
+                arguments: [runID, index, input.path, input.format.rawValue, input.compression, input.bytes,
+                            input.sha256, input.rowsRead])
+        }
+        for (index, policy) in policies.enumerated() {
+            let headline = Headline(statistics: outcome.statistics, policy: index)
+            try db.execute(
+                sql: "INSERT INTO run_policies VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+                arguments: [runID, index, policy.id, policy.sha256, policy.yaml, policy.title, policy.origin,
+                            headline.independent, headline.labelled, headline.gap])
+            for use in AIUse.allCases {
+                for (ruleIndex, rule) in policy.rules(for: use).enumerated() {
+                    try db.execute(
+                        sql: "INSERT INTO policy_rules VALUES (?, ?, ?, ?, ?, ?)",
+                        arguments: [runID, index, use.rawValue, ruleIndex, rule.id, rule.verdict.name])
+                }
+            }
+            for group in ReportGroup.allCases {
+                let stats = outcome.statistics.group(policy: index, label: group.labelStatus)
+                try db.execute(
+                    sql: "INSERT INTO group_exposure VALUES (?, ?, ?, ?, ?, ?)",
+                    arguments: [runID, policy.id, group.rawValue, stats.tracks, stats.anyTrainingExposed, stats.exposedShare])
+                for use in AIUse.allCases {
+                    try db.execute(
+                        sql: "INSERT INTO group_stats VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
+                        arguments: [runID, policy.id, group.rawValue, use.name, stats.tracks,
+                                    stats.count(use, .exposed), stats.count(use, .consented), stats.count(use, .blocked)])
+                }
+            }
+        }
+        for (pairIndex, pair) in outcome.statistics.pairs.enumerated() {
+            for group in ReportGroup.allCases {
+                for use in AIUse.allCases {
+                    for from in Verdict.allCases {
+                        for to in Verdict.allCases {
+                            let tracks = outcome.statistics.transitions(
+                                pair: pairIndex, label: group.labelStatus, use: use, from: from, to: to)
+                            guard tracks > 0 else { continue }
+                            try db.execute(
+                                sql: "INSERT INTO policy_transitions VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
+                                arguments: [runID, policies[pair.from].id, policies[pair.to].id, group.rawValue,
+                                            use.name, from.name, to.name, tracks])
+                        }
+                    }
+                }
+            }
+        }
+        for (code, count) in outcome.rejectsByCode {
+            try db.execute(sql: "INSERT INTO run_reject_counts VALUES (?, ?, ?)", arguments: [runID, code.rawValue, count])
+        }
+        try db.execute(
+            sql: """
+                UPDATE runs SET status = 'completed', finished_at = ?, rows_read = ?, rows_scanned = ?, rows_rejected = ?,
+                    rejects_not_kept = ?, history_began = ?, history_ended = ?
+                WHERE id = ?
+                """,
+            arguments: [ResultsDatabase.now(), outcome.rowsRead, outcome.rowsScanned, outcome.rowsRejected,
+                        rejectsNotKept, history?.began, history?.ended, runID])
+    }
+
+    // MARK: - Queries
+
+    /// All runs, newest first.
+    public func runs() throws -> [RunInfo] {
+        try read { db in
+            let rows = try Row.fetchAll(db, sql: """
+                SELECT id, started_at, finished_at, status, error, rows_read, rows_scanned, rows_rejected, store_mode, pruned_at,
+                       rejects_not_kept,
+                       (SELECT group_concat(path, char(10)) FROM (SELECT path FROM run_inputs i WHERE i.run_id = runs.id ORDER BY input_index)) AS inputs
+                FROM runs ORDER BY id DESC
+                """)
+            return rows.map { row in
+                RunInfo(
+                    id: row["id"], startedAt: row["started_at"], finishedAt: row["finished_at"], status: row["status"],
+                    error: row["error"], rowsRead: row["rows_read"], rowsScanned: row["rows_scanned"],
+                    rowsRejected: row["rows_rejected"],
+                    inputs: (row["inputs"] as String?)?.split(separator: "\n").map(String.init) ?? [],
+                    storeMode: row["store_mode"], prunedAt: row["pruned_at"], rejectsNotKept: row["rejects_not_kept"] ?? 0)
+            }
+        }
+    }
+
+    /// The stored report of a run; nil `runID` means the latest completed run.
+    public func report(runID: Int64?) throws -> RunReport {
+        try read { db in
+            let id = try resolveRun(db, runID)
+            let run = try Row.fetchOne(db, sql: "SELECT * FROM runs WHERE id = ?", arguments: [id])!
+            var report = RunReport(
+                runID: id, status: run["status"], startedAt: run["started_at"], finishedAt: run["finished_at"],
+                error: run["error"], rowsRead: run["rows_read"] ?? 0, rowsScanned: run["rows_scanned"] ?? 0,
+                rowsRejected: run["rows_rejected"] ?? 0)
+            report.rejectsNotKept = run["rejects_not_kept"] ?? 0
+            for row in try Row.fetchAll(db, sql: "SELECT code, count FROM run_reject_counts WHERE run_id = ?", arguments: [id]) {
+                if let code = RejectCode(rawValue: row["code"]) { report.rejectsByCode[code] = row["count"] }
+            }
+            for row in try Row.fetchAll(db, sql: "SELECT * FROM run_inputs WHERE run_id = ? ORDER BY input_index", arguments: [id]) {
+                report.inputs.append(InputSummary(
+                    path: row["path"], format: InputFormat(rawValue: row["format"]) ?? .csv, compression: row["compression"],
+                    bytes: row["bytes"], sha256: row["sha256"], rowsRead: row["rows_read"]))
+            }
+            for row in try Row.fetchAll(db, sql: "SELECT * FROM run_policies WHERE run_id = ? ORDER BY policy_index", arguments: [id]) {
+                let policyID: String = row["policy_id"]
+                var policy = PolicyReport(
+                    id: policyID, title: row["policy_title"], independentExposedShare: row["independent_exposed_share"],
+                    labelledExposedShare: row["labelled_exposed_share"], exposureGap: row["exposure_gap"])
+                for g in try Row.fetchAll(db, sql: "SELECT * FROM group_exposure WHERE run_id = ? AND policy_id = ?", arguments: [id, policyID]) {
+                    guard let group = ReportGroup(rawValue: g["label_status"]) else { continue }
+                    var stats = GroupStatistics()
+                    stats.tracks = g["tracks"]
+                    stats.anyTrainingExposed = g["any_training_exposed"]
+                    policy.groups[group] = stats
+                }
+                for u in try Row.fetchAll(db, sql: "SELECT * FROM group_stats WHERE run_id = ? AND policy_id = ?", arguments: [id, policyID]) {
+                    guard let group = ReportGroup(rawValue: u["label_status"]), let use = AIUse(name: u["use"]) else { continue }
+                    policy.groups[group, default: GroupStatistics()].uses[use.rawValue] = [u["exposed"], u["consented"], u["blocked"]]
+                }
+                report.policies.append(policy)
+            }
+            report.transitions = try ResultsDatabase.transitions(db, runID: id, policies: report.policies.map(\.id))
+            return report
+        }
+    }
+}
+
+extension ResultsDatabase {
+    /// A run's stored policy transitions that change the verdict, in report order.
+    static func transitions(_ db: Database, runID: Int64, policies: [String]) throws -> [PolicyTransition] {
+        let rows = try Row.fetchAll(db, sql: """
+            SELECT from_policy_id, to_policy_id, label_status, use, from_verdict, to_verdict, tracks
+            FROM policy_transitions WHERE run_id = ? AND from_verdict <> to_verdict
+            """, arguments: [runID])
+        // A database edited by another tool may repeat a policy id; keep its first position.
+        let policyOrder = Dictionary(policies.enumerated().map { ($1, $0) }, uniquingKeysWith: { a, _ in a })
+        let groupOrder = Dictionary(uniqueKeysWithValues: ReportGroup.displayOrder.enumerated().map { ($1, $0) })
+        let transitions = rows.compactMap { row -> PolicyTransition? in
+            guard let group = ReportGroup(rawValue: row[2]), let use = AIUse(name: row[3]),
+                  let from = Verdict(name: row[4]), let to = Verdict(name: row[5]) else { return nil }
+            return PolicyTransition(fromPolicy: row[0], toPolicy: row[1], group: group, use: use, from: from, to: to, tracks: row[6])
+        }
+        return transitions.sorted { a, b in
+            let ka = [policyOrder[a.fromPolicy] ?? 0, policyOrder[a.toPolicy] ?? 0, groupOrder[a.group] ?? 0,
+                      a.use.rawValue, Int(a.from.rawValue), Int(a.to.rawValue)]
+            let kb = [policyOrder[b.fromPolicy] ?? 0, policyOrder[b.toPolicy] ?? 0, groupOrder[b.group] ?? 0,
+                      b.use.rawValue, Int(b.from.rawValue), Int(b.to.rawValue)]
+            return ka.lexicographicallyPrecedes(kb)
+        }
+    }
+}
+
+// MARK: - Rejects and trends
+
+/// One stored reject, for `consentry rejects`.
+public struct StoredReject: Sendable, Equatable {
+    public var input: String
+    public var line: Int
+    public var offset: Int
+    public var code: String
+    public var column: String?
+    public var message: String
+    public var excerpt: String
+
+    /// From a row of `SELECT input, line, byte_offset, code, "column", message, excerpt`.
+    init(row: Row) {
+        self.init(input: row[0], line: row[1], offset: row[2], code: row[3], column: row[4], message: row[5], excerpt: row[6])
+    }
+
+    public init(input: String, line: Int, offset: Int, code: String, column: String?, message: String, excerpt: String) {
+        self.input = input
+        self.line = line
+        self.offset = offset
+        self.code = code
+        self.column = column
+        self.message = message
+        self.excerpt = excerpt
+    }
+}
+
+/// One completed run's headline figures under one policy, for `consentry trend`.
+public struct TrendPoint: Sendable, Equatable {
+    public var runID: Int64
+    public var startedAt: String
+    public var tracks: Int
+    public var independentExposedShare: Double?
+    public var labelledExposedShare: Double?
+    public var exposureGap: Double?
+}
+
+/// Which run a command means: an id, `latest` (the newest completed run) or `previous` (the
+/// completed run before it).
+public enum RunSelector: Sendable, Equatable {
+    case id(Int64)
+    case latest
+    case previous
+
+    /// Parses `42`, `latest` or `previous`.
+    public init?(_ text: String) {
+        switch text {
+        case "latest": self = .latest
+        case "previous": self = .previous
+        default:
+            guard let id = Int64(text), id > 0 else { return nil }
+            self = .id(id)
+        }
+    }
+}
+
+extension ResultsDatabase {
+    /// The id of the run `selector` names; throws `runNotFound` when there is none.
+    public func resolve(_ selector: RunSelector) throws -> Int64 {
+        try read { db in
+            switch selector {
+            case .id(let id): return try resolveRun(db, id)
+            case .latest: return try resolveRun(db, nil)
+            case .previous:
+                let ids = try Int64.fetchAll(db, sql: "SELECT id FROM runs WHERE status = 'completed' ORDER BY id DESC LIMIT 2")
+                guard ids.count == 2 else {
+                    throw StoreError(.runNotFound, "there is no previous completed run yet (\(ids.count) completed)", remedy: "`consentry runs` lists them", file: path)
+                }
+                return ids[1]
+            }
+        }
+    }
+
+    /// The id of a run: `runID` when it exists, else the latest completed one.
+    func resolveRun(_ db: Database, _ runID: Int64?) throws -> Int64 {
+        if let runID {
+            guard try Bool.fetchOne(db, sql: "SELECT 1 FROM runs WHERE id = ?", arguments: [runID]) != nil else {
+                throw StoreError(.runNotFound, "there is no run \(runID)", remedy: "`consentry runs` lists them", file: path)
+            }
+            return runID
+        }
+        guard let latest = try Int64.fetchOne(db, sql: "SELECT max(id) FROM runs WHERE status = 'completed'") else {
+            throw StoreError(.runNotFound, "no completed run yet", remedy: "run `consentry scan` first", file: path)
+        }
+        return latest
+    }
+
+    /// The rejects of a run in input order, optionally of one code, at most `limit`.
+    public func rejects(runID: Int64?, code: String?, limit: Int?) throws -> (run: Int64, rejects: [StoredReject]) {
+        try read { db in
+            let id = try resolveRun(db, runID)
+            if let pruned = try String.fetchOne(db, sql: "SELECT pruned_at FROM runs WHERE id = ?", arguments: [id]) {
+                throw StoreError(.runNotFound, "the reject rows of run \(id) were deleted by `consentry prune` at \(pruned)", remedy: "`consentry report --run \(id)` still shows its rejects by code", file: path)
+            }
+            var sql = "SELECT input, line, byte_offset, code, \"column\", message, excerpt FROM rejects WHERE run_id = ?"
+            var arguments: StatementArguments = [id]
+            if let code {
+                sql += " AND code = ?"
+                arguments += [code]
+            }
+            sql += " ORDER BY input_index, byte_offset, rowid"
+            if let limit {
+                sql += " LIMIT ?"
+                arguments += [limit]
+            }
+            let rows = try Row.fetchAll(db, sql: sql, arguments: arguments).map(StoredReject.init(row:))
+            return (id, rows)
+        }
+    }
+
+    /// The last `last` completed runs that applied `policyID`, oldest first.
+    public func trend(policyID: String, last: Int) throws -> [TrendPoint] {
+        try read { db in try ResultsDatabase.trend(db, policyID: policyID, last: last, through: Int64.max) }
+    }
+}

@@ -1,0 +1,3 @@
+import ConsentryCLI
+
+ConsentryCLI.main()

@@ -1,0 +1,417 @@
+import Foundation
+import Testing
+import ConsentryModel
+@testable import ConsentryEngine
+import TestSupport
+
+/// What one CSV record must look like when the whole input is decoded at once.
+struct KitCSVExpectation: Sendable {
+    var line: Int
+    /// The record's raw bytes, without its line ending; for a too-long record, a unique
+    /// prefix of it (used to find its offset; the excerpt is checked on its own).
+    var text: [UInt8]
+    /// Decoded column values; nil for records that cannot be read.
+    var columns: [[UInt8]]?
+    var error: StructuralError?
+    /// The record's offset; nil: the first occurrence of `text` in the input.
+    var offset: Int?
+
+    init(_ line: Int, _ text: String, _ columns: [String]? = nil, _ error: StructuralError? = nil,
+         offset: Int? = nil) {
+        self.init(line, bytes: Array(text.utf8), columns: columns.map { $0.map { Array($0.utf8) } }, error, offset: offset)
+    }
+
+    init(_ line: Int, bytes text: [UInt8], columns: [[UInt8]]?, _ error: StructuralError? = nil,
+         offset: Int? = nil) {
+        self.line = line
+        self.text = text
+        self.columns = columns
+        self.error = error
+        self.offset = offset
+    }
+}
+
+struct KitCSVCase: Sendable, CustomTestStringConvertible {
+    var name: String
+    var input: [UInt8]
+    var delimiter: UInt8 = UInt8(ascii: ",")
+    var maxRecordBytes: Int = 1 << 20
+    /// 0: no field-count check.
+    var columnCount: Int = 0
+    var expected: [KitCSVExpectation]
+
+    var testDescription: String { name }
+
+    /// Columns 0, 1 and 2 feed track_id, label_status and genai_opt_in.
+    var configuration: CSVDecoder.Configuration {
+        CSVDecoder.Configuration(delimiter: delimiter, maxRecordBytes: maxRecordBytes,
+                                 columnFields: [0, 1, 2], columnCount: columnCount)
+    }
+
+    static let bom: [UInt8] = [0xEF, 0xBB, 0xBF]
+
+    static let quoting = KitCSVCase(
+        name: "BOM, CRLF, quoting, blank lines, no final newline",
+        input: bom + kitBytes(
+            "id,label,flag\r\n",                           // 1
+            "1,\"a,b\",yes\r\n",                          // 2
+            "2,\"multi\nline\",\"say \"\"hi\"\"\"\r\n",   // 3-4
+            "3,x,\"crlf\r\ninside\"\r\n",                 // 5-6
+            "4,,\n",                                      // 7
+            "\n",                                         // 8
+            "   \n",                                      // 9
+            "\t \t\r\n",                                  // 10
+            "5,ab\"c,d\n",                                // 11
+            "6,\"q\"tail,\"\"\n",                         // 12
+            "7, s , \"x\" "                               // 13, no newline
+        ),
+        columnCount: 3,
+        expected: [
+            KitCSVExpectation(1, "id,label,flag", ["id", "label", "flag"], offset: 3),
+            KitCSVExpectation(2, "1,\"a,b\",yes", ["1", "a,b", "yes"], offset: 18),
+            KitCSVExpectation(3, "2,\"multi\nline\",\"say \"\"hi\"\"\"", ["2", "multi\nline", "say \"hi\""]),
+            KitCSVExpectation(5, "3,x,\"crlf\r\ninside\"", ["3", "x", "crlf\r\ninside"]),
+            KitCSVExpectation(7, "4,,", ["4", "", ""]),
+            KitCSVExpectation(11, "5,ab\"c,d", ["5", "ab\"c", "d"]),
+            KitCSVExpectation(12, "6,\"q\"tail,\"\"", ["6", "qtail", ""]),
+            KitCSVExpectation(13, "7, s , \"x\" ", ["7", " s ", " \"x\" "]),
+        ])
+
+    static let notBOM = KitCSVCase(
+        name: "input starting with 0xEF that is not a BOM",
+        input: [0xEF, 0xBB, 0x41] + kitBytes(",b\nc,d\n"),
+        expected: [
+            KitCSVExpectation(1, bytes: [0xEF, 0xBB, 0x41, 0x2C, 0x62], columns: [[0xEF, 0xBB, 0x41], [0x62]], offset: 0),
+            KitCSVExpectation(2, "c,d", ["c", "d"], offset: 6),
+        ])
+
+    static let fullwidth = KitCSVCase(
+        name: "input starting with U+FF58 (EF BD 98)",
+        input: kitBytes("ｘ,y\nz,w"),
+        expected: [
+            KitCSVExpectation(1, "ｘ,y", ["ｘ", "y"], offset: 0),
+            KitCSVExpectation(2, "z,w", ["z", "w"], offset: 6),
+        ])
+
+    static let secondBOM = KitCSVCase(
+        name: "a second BOM is data",
+        input: bom + bom + kitBytes("a\n"),
+        expected: [KitCSVExpectation(1, bytes: bom + kitBytes("a"), columns: [bom + kitBytes("a")], offset: 3)])
+
+    static let partialBOM = KitCSVCase(
+        name: "only the first two BOM bytes",
+        input: [0xEF, 0xBB],
+        expected: [KitCSVExpectation(1, bytes: [0xEF, 0xBB], columns: [[0xEF, 0xBB]], offset: 0)])
+
+    static let onlyBOM = KitCSVCase(name: "only a BOM", input: bom, expected: [])
+
+    static let carriageReturns = KitCSVCase(
+        name: "CR handling",
+        input: kitBytes("a,b\r\nc\rd,e\r\n\r\n\"f\r\",g\r"),
+        expected: [
+            KitCSVExpectation(1, "a,b", ["a", "b"]),
+            KitCSVExpectation(2, "c\rd,e", ["c\rd", "e"]),
+            KitCSVExpectation(4, "\"f\r\",g", ["f\r", "g"]),
+        ])
+
+    static let blankOnly = KitCSVCase(
+        name: "blank lines only",
+        input: kitBytes("\n \n\t\n\r\n  \t  \r\n"),
+        expected: [])
+
+    static let blankFirst = KitCSVCase(
+        name: "blank lines before a record count as lines",
+        input: kitBytes("\n\n \t\nx,y"),
+        expected: [KitCSVExpectation(4, "x,y", ["x", "y"], offset: 5)])
+
+    static let unterminated = KitCSVCase(
+        name: "unterminated quote at the end",
+        input: kitBytes("h1,h2\nx,\"open\nstill open\n"),
+        expected: [
+            KitCSVExpectation(1, "h1,h2", ["h1", "h2"]),
+            KitCSVExpectation(2, "x,\"open\nstill open\n", nil, .unterminatedQuote, offset: 6),
+        ])
+
+    static let loneQuote = KitCSVCase(
+        name: "unterminated quote: a lone quote",
+        input: kitBytes("h\n\""),
+        expected: [
+            KitCSVExpectation(1, "h", ["h"]),
+            KitCSVExpectation(2, "\"", nil, .unterminatedQuote, offset: 2),
+        ])
+
+    static let fieldCount = KitCSVCase(
+        name: "field count",
+        input: kitBytes("a,b,c\n1,2\n1,2,3,4\n\"1,2\",3\n,,\n  \nx,\"y\nz\",w\n"),
+        columnCount: 3,
+        expected: [
+            KitCSVExpectation(1, "a,b,c", ["a", "b", "c"]),
+            KitCSVExpectation(2, "1,2", ["1", "2"], .fieldCount(expected: 3, found: 2)),
+            KitCSVExpectation(3, "1,2,3,4", ["1", "2", "3", "4"], .fieldCount(expected: 3, found: 4)),
+            KitCSVExpectation(4, "\"1,2\",3", ["1,2", "3"], .fieldCount(expected: 3, found: 2)),
+            KitCSVExpectation(5, ",,", ["", "", ""]),
+            KitCSVExpectation(7, "x,\"y\nz\",w", ["x", "y\nz", "w"]),
+        ])
+
+    static let tooLong = KitCSVCase(
+        name: "record_too_long",
+        input: kitBytes(
+            "id,x\n",                                      // 1
+            "1,short\n",                                   // 2
+            "2,aaaaaaaaaaaaaaa\n",                         // 3: 17 bytes
+            "3,abcdefgh\r\n",                              // 4: exactly 10 bytes
+            "4,abcdefghi\r\n",                             // 5: 11 bytes
+            "          \n",                                // 6: 10 spaces, blank
+            "           \n",                               // 7: 11 spaces, too long
+            "5,\"quoted\nfield that is long\nstill\"\n",     // 8-10: over the limit on line 9
+            "6,fine\n",                                    // 11
+            "7,bbbbbbbbbbbbbbbbbbbbbb"                     // 12, no newline
+        ),
+        maxRecordBytes: 10,
+        columnCount: 2,
+        expected: [
+            KitCSVExpectation(1, "id,x", ["id", "x"]),
+            KitCSVExpectation(2, "1,short", ["1", "short"]),
+            KitCSVExpectation(3, "2,aaaa", nil, .recordTooLong),
+            KitCSVExpectation(4, "3,abcdefgh", ["3", "abcdefgh"]),
+            KitCSVExpectation(5, "4,abcdefghi", nil, .recordTooLong),
+            KitCSVExpectation(7, "           ", nil, .recordTooLong),
+            KitCSVExpectation(8, "5,\"quoted", nil, .recordTooLong),
+            // Reading resumes after the line break that follows the point where the limit
+            // was passed: the rest of the quoted field is a record of its own.
+            KitCSVExpectation(10, "still\"", ["still\""], .fieldCount(expected: 2, found: 1)),
+            KitCSVExpectation(11, "6,fine", ["6", "fine"]),
+            KitCSVExpectation(12, "7,bbbb", nil, .recordTooLong),
+        ])
+
+    static let tooLongQuoted = KitCSVCase(
+        name: "record_too_long inside a quoted field without line breaks",
+        input: kitBytes("a,\"bbbbbbbbbbbbbbbb\",c\nd,e\n"),
+        maxRecordBytes: 8,
+        expected: [
+            KitCSVExpectation(1, "a,\"bbbb", nil, .recordTooLong),
+            KitCSVExpectation(2, "d,e", ["d", "e"]),
+        ])
+
+    static let semicolon = KitCSVCase(
+        name: "semicolon delimiter",
+        input: kitBytes("a;b;c\n1;\"x;y\";\"q\"\"\"\n2;,;3\n"),
+        delimiter: UInt8(ascii: ";"),
+        columnCount: 3,
+        expected: [
+            KitCSVExpectation(1, "a;b;c", ["a", "b", "c"]),
+            KitCSVExpectation(2, "1;\"x;y\";\"q\"\"\"", ["1", "x;y", "q\""]),
+            KitCSVExpectation(3, "2;,;3", ["2", ",", "3"]),
+        ])
+
+    static let tab = KitCSVCase(
+        name: "tab delimiter",
+        input: kitBytes("a\tb\n1\t\"t\tx\"\n \t \n2\t\r\n3,4\t5\n"),
+        delimiter: UInt8(ascii: "\t"),
+        columnCount: 2,
+        expected: [
+            KitCSVExpectation(1, "a\tb", ["a", "b"]),
+            KitCSVExpectation(2, "1\t\"t\tx\"", ["1", "t\tx"]),
+            KitCSVExpectation(4, "2\t", ["2", ""]),
+            KitCSVExpectation(5, "3,4\t5", ["3,4", "5"]),
+        ])
+
+    static let nonASCII = KitCSVCase(
+        name: "non-ASCII text",
+        input: kitBytes("é,\"ü,ß\"\nplain,x\n\"a\",ö\n"),
+        expected: [
+            KitCSVExpectation(1, "é,\"ü,ß\"", ["é", "ü,ß"]),
+            KitCSVExpectation(2, "plain,x", ["plain", "x"]),
+            KitCSVExpectation(3, "\"a\",ö", ["a", "ö"]),
+        ])
+
+    static let empty = KitCSVCase(name: "empty input", input: [], expected: [])
+
+    static let all: [KitCSVCase] = [
+        quoting, notBOM, fullwidth, secondBOM, partialBOM, onlyBOM, carriageReturns, blankOnly,
+        blankFirst, unterminated, loneQuote, fieldCount, tooLong, tooLongQuoted, semicolon, tab,
+        nonASCII, empty,
+    ]
+}
+
+@Suite("CSVDecoder")
+struct CSVDecoderTests {
+    @Test("the whole input decodes to the expected records", arguments: KitCSVCase.all)
+    func wholeInput(_ c: KitCSVCase) throws {
+        let got = KitDecode.csv(c.input, configuration: c.configuration)
+        try #require(got.count == c.expected.count, "records: \(got)")
+        for (record, want) in zip(got, c.expected) {
+            let offset = try #require(want.offset ?? c.input.firstRange(of: want.text)?.lowerBound)
+            #expect(record.line == want.line, "\(record)")
+            #expect(record.offset == offset, "\(record)")
+            #expect(record.error == want.error, "\(record)")
+            if want.error == .recordTooLong {
+                KitDecode.checkTooLongExcerpt(record, input: c.input, maxRecordBytes: c.maxRecordBytes)
+                continue
+            }
+            #expect(record.bytes == want.text, "\(record)")
+            if let columns = want.columns {
+                #expect(record.columns == columns, "\(record)")
+                // The mapped fields are the first three columns.
+                for (index, field) in record.fields.enumerated() {
+                    let expected: KitField = index < min(3, columns.count) ? .text(columns[index]) : .absent
+                    #expect(field == expected, "field \(index) of \(record)")
+                }
+            }
+            if want.error == nil {
+                #expect(record.hasNonASCII == record.bytes.contains { $0 >= 0x80 }, "\(record)")
+            }
+        }
+    }
+
+    @Test("the same records whatever the chunk size or cuts", arguments: KitCSVCase.all)
+    func everySplit(_ c: KitCSVCase) {
+        let reference = KitDecode.csv(c.input, configuration: c.configuration)
+        let splits = KitDecode.everyChunkSize(count: c.input.count)
+            + KitDecode.randomSplits(count: 200, length: c.input.count, seed: UInt64(c.input.count) &* 7919)
+        for cuts in splits {
+            let got = KitDecode.csv(c.input, cuts: cuts, configuration: c.configuration)
+            let same = got.map(\.chunkingInvariant) == reference.map(\.chunkingInvariant)
+            #expect(same, "cut at \(cuts):\n got \(got)\nwant \(reference)")
+            for record in got where record.error == .recordTooLong {
+                KitDecode.checkTooLongExcerpt(record, input: c.input, maxRecordBytes: c.maxRecordBytes)
+            }
+            if !same { break }
+        }
+    }
+
+    @Test("lines and offsets count from the decoder's origin and start offset")
+    func originAndOffset() {
+        let input = Array("a,b\n\"c\nd\",e\nf,g\n".utf8)
+        let config = CSVDecoder.Configuration()
+        for cuts in [[], [1], [5, 6, 7], [13]] {
+            let got = KitDecode.csv(input, cuts: cuts, configuration: config, offset: 1000,
+                                    atStreamStart: false, lineOrigin: 41)
+            #expect(got.map(\.line) == [42, 43, 45], "cuts \(cuts)")
+            #expect(got.map(\.offset) == [1000, 1004, 1012], "cuts \(cuts)")
+        }
+    }
+
+    @Test("a BOM is data unless the decoder is at the start of the stream")
+    func bomOnlyAtStreamStart() {
+        let input = KitCSVCase.bom + Array("a\n".utf8)
+        let mid = KitDecode.csv(input, configuration: .init(), atStreamStart: false)
+        #expect(mid.map(\.bytes) == [input.dropLast()].map(Array.init))
+        #expect(mid.first?.offset == 0)
+        let start = KitDecode.csv(input, configuration: .init(), atStreamStart: true)
+        #expect(start.map(\.bytes) == [Array("a".utf8)])
+        #expect(start.first?.offset == 3)
+    }
+
+    @Test("emit returning false stops after that record; feed returns the bytes it consumed")
+    func stopEarly() {
+        func feedStoppingAtFirst(_ pieces: [String], bom: Bool = false) -> (consumed: [Int], decoder: CSVDecoder, lines: [Int]) {
+            let decoder = CSVDecoder(.init(), offset: 0, atStreamStart: true)
+            var consumed: [Int] = []
+            var lines: [Int] = []
+            var stopped = false
+            for (index, piece) in pieces.enumerated() where !stopped {
+                let bytes = (bom && index == 0 ? KitCSVCase.bom : []) + Array(piece.utf8)
+                let n = bytes.withUnsafeBufferPointer { buf in
+                    decoder.feed(buf) { record in
+                        lines.append(record.line)
+                        stopped = true
+                        return false
+                    }
+                }
+                consumed.append(n)
+            }
+            return (consumed, decoder, lines)
+        }
+        var run = feedStoppingAtFirst(["a,b\nc,d\ne,f\n"])
+        #expect(run.consumed == [4])
+        #expect(run.decoder.offset == 4)
+        #expect(run.decoder.isAtRecordBoundary)
+        #expect(run.lines == [1])
+        run = feedStoppingAtFirst(["a,\"b", "\nc\",d\ne,f\n"])
+        #expect(run.consumed == [4, 6])
+        #expect(run.decoder.offset == 10)
+        #expect(run.decoder.lineFeeds == 2)
+        run = feedStoppingAtFirst(["h\nx\n"], bom: true)
+        #expect(run.consumed == [5])
+        #expect(run.decoder.offset == 5)
+        run = feedStoppingAtFirst(["\n\n  \nh,i\r\nx\n"])
+        #expect(run.consumed == [10])
+        #expect(run.lines == [4])
+    }
+
+    @Test("isAtRecordBoundary is false only inside a record or while skipping a too-long one")
+    func recordBoundary() {
+        let decoder = CSVDecoder(.init(maxRecordBytes: 8))
+        func feed(_ text: String) {
+            Array(text.utf8).withUnsafeBufferPointer { _ = decoder.feed($0) { _ in true } }
+        }
+        #expect(decoder.isAtRecordBoundary)
+        feed("a,b\n")
+        #expect(decoder.isAtRecordBoundary)
+        feed("a,\"b\n")
+        #expect(!decoder.isAtRecordBoundary)
+        feed("c\"\n")
+        #expect(decoder.isAtRecordBoundary)
+        feed("0123456789")
+        #expect(!decoder.isAtRecordBoundary)
+        feed("still too long")
+        #expect(!decoder.isAtRecordBoundary)
+        feed("\n")
+        #expect(decoder.isAtRecordBoundary)
+
+        let json = JSONLDecoder(.init(maxRecordBytes: 8))
+        func feedJSON(_ text: String) {
+            Array(text.utf8).withUnsafeBufferPointer { json.feed($0) { _ in true } }
+        }
+        feedJSON("{}\n")
+        #expect(json.isAtRecordBoundary)
+        feedJSON("{")
+        #expect(!json.isAtRecordBoundary)
+        feedJSON("}\n{\"long\":\"line\"")
+        #expect(!json.isAtRecordBoundary)
+        feedJSON("}\n")
+        #expect(json.isAtRecordBoundary)
+    }
+
+    /// SPEC §4: the excerpt is "at most 200 bytes of the raw record". After a too-long record
+    /// the decoder resumes at the next line break and decodes what follows as new records, so
+    /// those bytes are not part of the too-long record and must not appear in its excerpt.
+    @Test("a too-long record's excerpt does not run into the records after it")
+    func tooLongExcerptStaysInsideTheRecord() {
+        let input = Array("h,x\n1,\"quoted\nfield that is long\nstill\"\n2,next\n".utf8)
+        let config = CSVDecoder.Configuration(maxRecordBytes: 10)
+        var overlapping: [String] = []
+        for cuts in [[]] + KitDecode.everyChunkSize(count: input.count) {
+            let got = KitDecode.csv(input, cuts: cuts, configuration: config)
+            for (record, next) in zip(got, got.dropFirst()) where record.error == .recordTooLong
+                && record.offset + record.bytes.count > next.offset {
+                overlapping.append("chunk size \(cuts.first ?? input.count): excerpt \(KitText.show(record.bytes))"
+                                   + " runs into the next record (\(next))")
+            }
+        }
+        #expect(overlapping.isEmpty, "\(overlapping.count) splits:\n\(overlapping.prefix(3).joined(separator: "\n"))")
+    }
+
+    @Test("random CSV is decoded the same whatever the cuts")
+    func randomInputs() {
+        var rng = SeededRNG(seed: 0xC5F)
+        let alphabet = Array("ab,\"\n\r \té".utf8)
+        for round in 0..<150 {
+            let length = Int.random(in: 0...60, using: &rng)
+            let input = (0..<length).map { _ in alphabet.randomElement(using: &rng)! }
+            let config = CSVDecoder.Configuration(maxRecordBytes: round % 3 == 0 ? 12 : 1 << 20,
+                                                  columnFields: [0, 1], columnCount: round % 2 == 0 ? 2 : 0)
+            let reference = KitDecode.csv(input, configuration: config)
+            // Records come in input order, on increasing lines, never overlapping.
+            for (a, b) in zip(reference, reference.dropFirst()) {
+                #expect(a.offset < b.offset && a.line < b.line, "\(KitText.show(input)): \(reference)")
+            }
+            for cuts in KitDecode.randomSplits(count: 15, length: input.count, seed: UInt64(round)) {
+                let got = KitDecode.csv(input, cuts: cuts, configuration: config)
+                #expect(got.map(\.chunkingInvariant) == reference.map(\.chunkingInvariant),
+                        "\(KitText.show(input)) cut at \(cuts):\n got \(got)\nwant \(reference)")
+            }
+        }
+    }
+}

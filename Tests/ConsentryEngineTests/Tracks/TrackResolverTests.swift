@@ -1,0 +1,210 @@
+import ConsentryModel
+import Foundation
+import Testing
+import TestSupport
+@testable import ConsentryEngine
+
+/// The resolver's exact duplicate decisions and history merge, driven with records whose
+/// hashes the tests choose: equal hashes for different ids, partitions at their edges, sort
+/// budgets small enough to force runs on disk.
+@Suite struct TrackResolverTests {
+    /// A history output that keeps what it is told, per partition.
+    final class Recorder: HistoryOutput, @unchecked Sendable {
+        let lock = NSLock()
+        var began: [String: UInt32] = [:]
+        var ended: [String: (fromRun: Int64, combo: UInt32)] = [:]
+
+        func partition(_ index: Int) throws -> any HistoryPartitionWriter { Writer(self) }
+
+        final class Writer: HistoryPartitionWriter {
+            let recorder: Recorder
+            var lastKey: (UInt64, [UInt8])?
+            init(_ recorder: Recorder) { self.recorder = recorder }
+
+            func check(_ hash: UInt64, _ id: UnsafeRawBufferPointer) {
+                let key = (hash, Array(id))
+                if let last = lastKey {
+                    #expect(last.0 < key.0 || (last.0 == key.0 && last.1.lexicographicallyPrecedes(key.1)),
+                            "changes come in (hash, id) order")
+                }
+                lastKey = key
+            }
+
+            func began(hash: UInt64, id: UnsafeRawBufferPointer, combo: UInt32) throws {
+                check(hash, id)
+                recorder.lock.lock()
+                recorder.began[String(decoding: id, as: UTF8.self)] = combo
+                recorder.lock.unlock()
+            }
+
+            func ended(hash: UInt64, id: UnsafeRawBufferPointer, fromRun: Int64, combo: UInt32) throws {
+                recorder.lock.lock()
+                recorder.ended[String(decoding: id, as: UTF8.self)] = (fromRun, combo)
+                recorder.lock.unlock()
+            }
+
+            func close() throws {}
+        }
+    }
+
+    struct Track {
+        var id: String
+        var hash: UInt64
+        var label: LabelStatus = .independent
+        var verdicts: [UInt32] = [0]
+    }
+
+    /// Spills `tracks` in order (their positions) and resolves them.
+    static func resolve(_ tracks: [Track], in dir: TempDir, name: String, plan: HistoryPlan? = nil, budget: Int = 1 << 20,
+                        jobs: Int = 2) throws -> TrackResolution {
+        let work = try dir.makeDirectory(name)
+        let layout = TrackRecordLayout(policyCount: tracks.first?.verdicts.count ?? 1)
+        let spill = try TrackSpill(directory: work, layout: layout)
+        for (position, track) in tracks.enumerated() {
+            try Array(track.id.utf8).withUnsafeBufferPointer { id in
+                try track.verdicts.withUnsafeBufferPointer { v in
+                    try spill.append(hash: track.hash, position: UInt64(position), label: track.label, verdicts: v, id: id)
+                }
+            }
+        }
+        let files = try spill.finish()
+        let resolver = TrackResolver(layout: layout, partitionFiles: files.map { [$0] }, plan: plan, jobs: jobs,
+                                     budgetBytes: budget, workDirectory: work, cancellation: Cancellation())
+        return try resolver.run()
+    }
+
+    /// The duplicates a resolution found, as (id, position), in input order.
+    static func duplicates(_ resolution: TrackResolution, policyCount: Int = 1) throws -> [(String, UInt64)] {
+        let stream = try SortedTracks(files: resolution.duplicateFiles, layout: TrackRecordLayout(policyCount: policyCount),
+                                      order: .position, budgetBytes: 1 << 20, workDirectory: NSTemporaryDirectory(),
+                                      runPrefix: "test-\(UUID().uuidString)")
+        var out: [(String, UInt64)] = []
+        while let record = try stream.next() { out.append((record.idString, record.position)) }
+        return out
+    }
+
+    @Test("different ids that share a hash are different tracks; equal ids are duplicates, the first counts")
+    func sharedHashesStayExact() throws {
+        let dir = try TempDir("resolver")
+        // Every id hashes to 7: the weakest possible hash.
+        let ids = ["a", "b", "a", "c", "b", "a", "ab", "ba"]
+        let resolution = try Self.resolve(ids.map { Track(id: $0, hash: 7) }, in: dir, name: "weak")
+        #expect(resolution.tracks == 5)
+        #expect(resolution.duplicates == 3)
+        let found = try Self.duplicates(resolution)
+        #expect(found.map(\.0) == ["a", "b", "a"])
+        #expect(found.map(\.1) == [2, 4, 5], "the later occurrences are the duplicates, in input order")
+    }
+
+    @Test("a duplicate's counts are taken back out of the statistics")
+    func duplicatesLeaveTheStatistics() throws {
+        let dir = try TempDir("resolver")
+        let tracks = [Track(id: "x", hash: 1, label: .major, verdicts: [PackedDecisions.pack(.aiTraining, verdict: .blocked, rule: 0)]),
+                      Track(id: "x", hash: 1, label: .independent, verdicts: [0])]
+        let resolution = try Self.resolve(tracks, in: dir, name: "stats")
+        #expect(resolution.statistics.group(policy: 0, label: .independent).tracks == -1)
+        #expect(resolution.statistics.group(policy: 0, label: .major).tracks == 0)
+    }
+
+    @Test("a partition larger than the sort budget is sorted in runs on disk, with the same result", arguments: [1, 2])
+    func budgetForcesRunsOnDisk(jobs: Int) throws {
+        let dir = try TempDir("resolver")
+        var rng = SystemRandomNumberGenerator()
+        var tracks: [Track] = []
+        // 30,000 records in one partition (hashes below 2^57), a third of them repeats.
+        for i in 0..<30_000 {
+            let n = i % 3 == 2 ? Int.random(in: 0..<i, using: &rng) : i
+            tracks.append(Track(id: "track-\(n)", hash: UInt64(n % 5000) << 8))
+        }
+        let small = try Self.resolve(tracks, in: dir, name: "small", budget: 1 << 16, jobs: jobs)
+        let large = try Self.resolve(tracks, in: dir, name: "large", budget: 1 << 26, jobs: jobs)
+        #expect(small.tracks == large.tracks)
+        #expect(small.duplicates == large.duplicates)
+        #expect(small.tracks + small.duplicates == 30_000)
+        #expect(try Self.duplicates(small).map(\.1) == (try Self.duplicates(large)).map(\.1))
+        let distinct = Set(tracks.map(\.id)).count
+        #expect(small.tracks == distinct)
+    }
+
+    @Test("hashes at partition edges land in their partition and still resolve")
+    func partitionEdges() throws {
+        let dir = try TempDir("resolver")
+        let top: UInt64 = (1 << 63) - 1
+        let edge: UInt64 = 1 << (63 - UInt64(TrackSpill.partitionBits))
+        let tracks = [Track(id: "max", hash: top), Track(id: "zero", hash: 0), Track(id: "edge", hash: edge),
+                      Track(id: "below", hash: edge - 1), Track(id: "max", hash: top), Track(id: "zero", hash: 0)]
+        #expect(TrackSpill.partition(of: top) == TrackSpill.partitionCount - 1)
+        #expect(TrackSpill.partition(of: edge) == 1 && TrackSpill.partition(of: edge - 1) == 0)
+        let resolution = try Self.resolve(tracks, in: dir, name: "edges")
+        #expect(resolution.tracks == 4 && resolution.duplicates == 2)
+    }
+
+    /// A plan for one policy whose rule numbers are the rule indexes.
+    static func plan(run: Int64, previous: String?, next: String, combos: ComboTable, output: HistoryOutput,
+                     exposedOnly: Bool = false) -> HistoryPlan {
+        let identity = (0..<4).map { _ in (0..<64).map { UInt16($0) } }
+        return HistoryPlan(
+            runID: run, policyNumbers: [1], ruleNumbers: [identity], exposedOnly: exposedOnly, combos: combos,
+            previousState: previous.map { dir in (0..<HistoryPlan.partitionCount).map { dir + "/" + HistoryPlan.stateFileName(partition: $0) } },
+            newStateDirectory: next, output: output)
+    }
+
+    @Test("three nights: new, unchanged, changed, removed and re-added tracks, with shared hashes")
+    func historyAcrossNights() throws {
+        let dir = try TempDir("resolver")
+        let combos = ComboTable()
+        let open = PackedDecisions.pack(.aiTraining, verdict: .exposed, rule: 1)
+        let shut = PackedDecisions.pack(.aiTraining, verdict: .blocked, rule: 0)
+        // Night 1: a, b, c (a and b share a hash).
+        let n1 = Recorder()
+        let s1 = try dir.makeDirectory("state1")
+        _ = try Self.resolve([Track(id: "a", hash: 5, verdicts: [open]), Track(id: "b", hash: 5, verdicts: [open]),
+                              Track(id: "c", hash: 9, verdicts: [open])],
+                             in: dir, name: "n1", plan: Self.plan(run: 1, previous: nil, next: s1, combos: combos, output: n1))
+        #expect(Set(n1.began.keys) == ["a", "b", "c"] && n1.ended.isEmpty)
+        // Night 2: a unchanged, b changed, c gone, d new.
+        let n2 = Recorder()
+        let s2 = try dir.makeDirectory("state2")
+        _ = try Self.resolve([Track(id: "d", hash: 5, verdicts: [open]), Track(id: "b", hash: 5, verdicts: [shut]),
+                              Track(id: "a", hash: 5, verdicts: [open])],
+                             in: dir, name: "n2", plan: Self.plan(run: 2, previous: s1, next: s2, combos: combos, output: n2))
+        #expect(Set(n2.began.keys) == ["b", "d"])
+        #expect(Set(n2.ended.keys) == ["b", "c"])
+        #expect(n2.ended["b"]?.fromRun == 1 && n2.ended["c"]?.fromRun == 1)
+        #expect(n2.began["b"] != n1.began["b"], "b's new state is another combination")
+        // Night 3: c comes back as it was; everything else as on night 2.
+        let n3 = Recorder()
+        let s3 = try dir.makeDirectory("state3")
+        _ = try Self.resolve([Track(id: "a", hash: 5, verdicts: [open]), Track(id: "b", hash: 5, verdicts: [shut]),
+                              Track(id: "c", hash: 9, verdicts: [open]), Track(id: "d", hash: 5, verdicts: [open])],
+                             in: dir, name: "n3", plan: Self.plan(run: 3, previous: s2, next: s3, combos: combos, output: n3))
+        #expect(Array(n3.began.keys) == ["c"] && n3.ended.isEmpty)
+        #expect(n3.began["c"] == n1.began["c"], "the same state gets the same combination")
+        // The state after night 3 lists every live track with the run its period began in.
+        var live: [String: Int64] = [:]
+        for p in 0..<HistoryPlan.partitionCount {
+            let reader = try TrackStateReader(path: s3 + "/" + HistoryPlan.stateFileName(partition: p))
+            while let s = try reader.next() { live[String(decoding: s.id, as: UTF8.self)] = s.fromRun }
+        }
+        #expect(live == ["a": 1, "b": 2, "c": 3, "d": 2])
+    }
+
+    @Test("--store exposed: a track no longer exposed ends its period")
+    func exposedOnlyHistory() throws {
+        let dir = try TempDir("resolver")
+        let combos = ComboTable()
+        let open = PackedDecisions.pack(.aiTraining, verdict: .exposed, rule: 1)
+        let none: UInt32 = PackedDecisions.pack(.aiGenerativeTraining, verdict: .blocked, rule: 0)
+            | PackedDecisions.pack(.aiTraining, verdict: .blocked, rule: 0)
+            | PackedDecisions.pack(.aiInference, verdict: .blocked, rule: 0)
+            | PackedDecisions.pack(.dataMining, verdict: .blocked, rule: 0)
+        let s1 = try dir.makeDirectory("s1"), s2 = try dir.makeDirectory("s2")
+        let n1 = Recorder(), n2 = Recorder()
+        _ = try Self.resolve([Track(id: "a", hash: 1, verdicts: [open]), Track(id: "z", hash: 2, verdicts: [none])],
+                             in: dir, name: "e1", plan: Self.plan(run: 1, previous: nil, next: s1, combos: combos, output: n1, exposedOnly: true))
+        #expect(Array(n1.began.keys) == ["a"], "a track exposed to nothing is not stored")
+        _ = try Self.resolve([Track(id: "a", hash: 1, verdicts: [none])],
+                             in: dir, name: "e2", plan: Self.plan(run: 2, previous: s1, next: s2, combos: combos, output: n2, exposedOnly: true))
+        #expect(n2.began.isEmpty && Array(n2.ended.keys) == ["a"])
+    }
+}
