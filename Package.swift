@@ -23,6 +23,12 @@ let package = Package(
             providers: [.apt(["zlib1g-dev"])]
         ),
         .systemLibrary(
+            name: "CISAL",
+            path: "Sources/CISAL",
+            pkgConfig: "libisal",
+            providers: [.apt(["libisal-dev"])]
+        ),
+        .systemLibrary(
             name: "CCPU",
             path: "Sources/CCPU"
         ),
@@ -33,7 +39,7 @@ let package = Package(
         .target(
             name: "ConsentryCore",
             dependencies: [
-                "CZlib",
+                "CISAL",
                 "CCPU",
                 "CFileIO",
                 .product(name: "GRDB", package: "GRDB.swift"),
