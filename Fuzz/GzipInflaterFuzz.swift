@@ -1,8 +1,9 @@
-// libFuzzer target for GzipInflater and DeflateDecoder: `Scripts/fuzz gzip SECONDS`.
+// libFuzzer target for GzipInflater (ISA-L's inflate and the framing around it):
+// `Scripts/fuzz gzip SECONDS`.
 //
 // The first input byte chooses the input chunk size, the output space per call, and whether
 // the rest is a gzip file or raw DEFLATE to be wrapped in a valid gzip member (which reaches
-// the DEFLATE decoder far more often than a mutated gzip file, most of which fail the header
+// the DEFLATE decoding far more often than a mutated gzip file, most of which fail the header
 // or CRC check). The inflater, fed in those chunks under AddressSanitizer, must accept exactly
 // what zlib accepts, with the same output. See FuzzChecks.checkGzip in
 // Tests/ConsentryEngineTests/Fuzz/GzipFuzzChecks.swift.
