@@ -12,7 +12,8 @@ struct Consentry: ParsableCommand {
         abstract: "Scan music-catalogue exports for AI-training exposure under a platform's terms.",
         version: ConsentryVersion.current,
         subcommands: [ScanCommand.self, ReportCommand.self, RunsCommand.self, TrendCommand.self, DiffCommand.self,
-                      ExportCommand.self, RejectsCommand.self, TrackCommand.self, PruneCommand.self, PolicyCommand.self])
+                      ExportCommand.self, RejectsCommand.self, TrackCommand.self, MergeCommand.self, PruneCommand.self,
+                      PolicyCommand.self])
 }
 
 /// Options every database command shares.

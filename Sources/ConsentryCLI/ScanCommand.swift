@@ -47,23 +47,7 @@ struct ScanCommand: ParsableCommand {
     @Option(name: .customLong("max-record-bytes"), help: "Longer records are rejected as record_too_long.")
     var maxRecordBytes: Int = 1 << 20
 
-    @Option(name: .customLong("max-reject-rate"), help: "Exit 1 when rejected/read exceeds this (0–1).")
-    var maxRejectRate: Double?
-
-    @Option(name: .customLong("max-exposed-share"), help: "Exit 1 when any policy's independent_exposed_share exceeds this (0–1).")
-    var maxExposedShare: Double?
-
-    @Option(name: .long, help: "text or json summary on standard output.")
-    var format: ScanFormat = .text
-
-    @Option(name: .customLong("metrics-file"), help: "Write Prometheus text-format metrics here (atomically) after the run.")
-    var metricsFile: String?
-
-    @Option(name: .long, help: "Progress line on standard error: auto (only on a terminal), always, never.")
-    var progress: ProgressChoice = .auto
-
-    @Flag(name: .long, help: "No text summary and no progress; a --format json object is still printed.")
-    var quiet = false
+    @OptionGroup var output: RunOutputOptions
 
     @Option(name: .customLong("wait-lock"), help: "Wait up to SECONDS for another scan of the same database instead of exiting 75.")
     var waitLock: Double = 0
@@ -73,6 +57,15 @@ struct ScanCommand: ParsableCommand {
 
     @Option(name: .customLong("temp-dir"), help: "Where spill files go (default: beside the database).")
     var tempDir: String?
+
+    @Option(name: .long, help: "Scan only shard K of N (K/N, 0 ≤ K < N), or auto: from the batch engine's task variables. Needs --shard-dir.")
+    var shard: String?
+
+    @Option(name: .customLong("shard-count"), help: "With --shard auto: the number of shards, where the engine does not give it (Kubernetes).")
+    var shardCount: Int?
+
+    @Option(name: .customLong("shard-dir"), help: "Where a shard writes its result, for `consentry merge` (a folder every task shares).")
+    var shardDir: String?
 
     @OptionGroup var logging: LoggingOptions
 
@@ -84,10 +77,17 @@ struct ScanCommand: ParsableCommand {
         if let jobs, jobs < 1 { throw ValidationError("--jobs must be at least 1") }
         if maxRecordBytes < 1 { throw ValidationError("--max-record-bytes must be at least 1") }
         if chunkBytes < 16 { throw ValidationError("--chunk-bytes must be at least 16") }
-        if let r = maxRejectRate, !(0...1).contains(r) { throw ValidationError("--max-reject-rate must be between 0 and 1") }
-        if let r = maxExposedShare, !(0...1).contains(r) { throw ValidationError("--max-exposed-share must be between 0 and 1") }
         if waitLock < 0 { throw ValidationError("--wait-lock must not be negative") }
         if let tempDir, tempDir.isEmpty { throw ValidationError("--temp-dir needs a directory") }
+        if (shard == nil) != (shardDir == nil) {
+            throw ValidationError("--shard and --shard-dir go together: a shard writes its result into the shard folder")
+        }
+        if shardCount != nil && shard == nil { throw ValidationError("--shard-count needs --shard auto") }
+        if let shardCount, shardCount < 1 { throw ValidationError("--shard-count must be at least 1") }
+        if shard != nil && inputs.contains("-") {
+            throw ValidationError("a shard cannot read standard input: every shard must be given the same input files")
+        }
+        if let shardDir, shardDir.isEmpty { throw ValidationError("--shard-dir needs a directory") }
         _ = try delimiterByte()
         _ = try columnOverrides()
     }
@@ -137,48 +137,46 @@ struct ScanCommand: ParsableCommand {
         request.input.chunkBytes = chunkBytes
 
         let cancellation = Cancellation()
+        let progressCounters = ScanProgress()
+        if let shard, let shardDir {
+            let selection = try ShardSelection.resolve(shard, count: shardCount, environment: ProcessInfo.processInfo.environment)
+            try runShard(selection, directory: shardDir, request: request, cancellation: cancellation, progress: progressCounters)
+            return
+        }
         let signals = SignalTrap(cancellation: cancellation)
         let started = Date()
-        let progressCounters = ScanProgress()
-        let onTerminal = isatty(STDERR_FILENO) != 0
-        var display: ProgressDisplay? = nil
-        if !quiet && (progress == .always || (progress == .auto && onTerminal)) {
-            display = ProgressDisplay(progress: progressCounters, onTerminal: onTerminal)
-        }
+        let display = output.progressDisplay(progressCounters)
         let report: RunReport
         do {
             defer { display?.stop() }
             report = try Scanner.run(request, cancellation: cancellation, progress: progressCounters)
         } catch {
-            if let metricsFile { try? Metrics.writeFailure(to: metricsFile, database: database.path, started: started) }
+            output.failed(database: database.path, started: started)
             throw error
         }
         withExtendedLifetime(signals) {}
+        try output.finish(report, database: database.path, started: started)
+    }
 
-        var exceeded: [String] = []
-        if let limit = maxRejectRate, report.rejectRate > limit {
-            exceeded.append("reject rate \(report.rejectRate) exceeds --max-reject-rate \(limit)")
+    /// Scans one shard into the shard folder: no database, no lock.
+    private func runShard(_ selection: ShardSelection, directory: String, request: ScanRequest, cancellation: Cancellation,
+                          progress: ScanProgress) throws {
+        var shardScan = ShardScan(inputs: request.inputs, policies: request.policies, shard: selection.shard,
+                                  count: selection.count, directory: directory)
+        shardScan.options = request.input
+        shardScan.jobs = request.jobs
+        shardScan.keepRejects = request.keepRejects
+        let signals = SignalTrap(cancellation: cancellation, outcome: "no shard result was left")
+        let display = output.progressDisplay(progress)
+        let result: ShardResult
+        do {
+            defer { display?.stop() }
+            result = try shardScan.run(cancellation: cancellation, progress: progress)
         }
-        if let limit = maxExposedShare {
-            for p in report.policies {
-                if let share = p.independentExposedShare, share > limit {
-                    exceeded.append("\(p.id): independent_exposed_share \(share) exceeds --max-exposed-share \(limit)")
-                }
-            }
-        }
-        if let metricsFile {
-            do {
-                try Metrics.write(report, to: metricsFile, database: database.path, started: started, finished: Date())
-            } catch {
-                Output.warn("cannot write the metrics file \(metricsFile): \(error)")
-            }
-        }
-        switch format {
-        case .json: Output.write(ReportRenderer.json(report) + "\n")
-        case .text: if !quiet { Output.write(ReportRenderer.text(report)) }
-        }
-        if !exceeded.isEmpty {
-            throw UnmetExpectation(code: "threshold_exceeded", label: "threshold", lines: exceeded)
+        withExtendedLifetime(signals) {}
+        switch output.format {
+        case .json: Output.write(ShardRenderer.json(result) + "\n")
+        case .text: if !output.quiet { Output.write(ShardRenderer.text(result)) }
         }
     }
 }

@@ -12,6 +12,10 @@ public struct InputError: ConsentryError {
         case badHeader = "bad_header"
         case noInputs = "no_inputs"
         case empty = "input_empty"
+        /// `merge`: a shard result is missing, or the folder holds none.
+        case shardMissing = "shard_missing"
+        /// `merge`: a shard result that does not belong to the set, or cannot be read.
+        case shardInconsistent = "shard_inconsistent"
     }
 
     public let kind: Code

@@ -22,6 +22,14 @@ public struct RunStatistics: Sendable, Equatable {
         counts = Array(repeating: 0, count: policyCount * RunStatistics.policyStride + pairs.count * RunStatistics.pairStride)
     }
 
+    /// Statistics with these counts (as ``counts`` gave them, for the same policy count);
+    /// nil when the count of values does not fit.
+    public init?(policyCount: Int, counts: [Int]) {
+        self.init(policyCount: policyCount)
+        guard counts.count == self.counts.count else { return nil }
+        self.counts = counts
+    }
+
     public static func == (a: RunStatistics, b: RunStatistics) -> Bool {
         a.policyCount == b.policyCount && a.counts == b.counts
     }

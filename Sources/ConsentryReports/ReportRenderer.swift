@@ -83,7 +83,7 @@ public enum ReportRenderer {
 
     // MARK: Text
 
-    static func grouped(_ n: Int) -> String {
+    public static func grouped(_ n: Int) -> String {
         let digits = String(n.magnitude)
         var out = ""
         for (i, c) in digits.enumerated() {

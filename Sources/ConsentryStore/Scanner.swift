@@ -1,15 +1,58 @@
-import ConsentryModel
 import ConsentryEngine
+import ConsentryModel
 import Foundation
 
-/// Runs a scan end to end: lock, run lifecycle, reading, duplicates, history and storage
-/// (contract §4).
+/// Runs a scan end to end — lock, run lifecycle, reading, duplicates, history and storage
+/// (contract §4) — or records the merge of a set of shard results as the same run.
 public enum Scanner {
     /// Scans and returns the stored report of the completed run.
     ///
     /// On any error the run is marked failed with the error's text and none of its rows stay.
     public static func run(_ request: ScanRequest, cancellation: Cancellation = Cancellation(),
                            progress: ScanProgress? = nil) throws -> RunReport {
+        try record(request, cancellation: cancellation, inputs: request.inputs.joined(separator: " ")) { work in
+            let paths = try InputResolver.expand(request.inputs)
+            for path in paths where path != "-" {
+                var info = stat()
+                if stat(path, &info) == 0 && (info.st_mode & S_IFMT) == S_IFREG && info.st_size == 0 {
+                    throw emptyInput(path)
+                }
+            }
+            let scan = CatalogueScan(
+                paths: paths, policies: request.policies, options: request.input, jobs: request.jobs,
+                keepRejects: request.keepRejects, workDirectory: work, cancellation: cancellation, progress: progress)
+            return (scan, { try scan.read(rejects: $0) })
+        }
+    }
+
+    /// Records a complete, consistent set of shard results (``ShardSet``) as one run, exactly
+    /// as one `consentry scan` of the same inputs would have; returns its report.
+    ///
+    /// The set is checked before anything is recorded; the inputs must still be readable
+    /// (duplicates are located in them for their rejects' lines and excerpts).
+    public static func merge(_ set: ShardSet, request: ScanRequest, cancellation: Cancellation = Cancellation()) throws
+        -> RunReport {
+        try record(request, cancellation: cancellation, inputs: set.directory) { work in
+            let readings = try set.results.map { try $0.reading(policyCount: set.policies.count) }
+            let scan = CatalogueScan(
+                paths: set.paths, resuming: readings, policies: set.policies, options: set.options, jobs: request.jobs,
+                keepRejects: set.keepRejects, workDirectory: work, cancellation: cancellation)
+            return (scan, { sink in
+                for result in set.results {
+                    for (input, reject) in try result.rejects() {
+                        try sink.rejected(input: input, path: set.paths[input], reject)
+                    }
+                }
+            })
+        }
+    }
+
+    /// The run lifecycle around one scan: `prepare` makes it in the work folder and says how
+    /// its reading hands over rejects (the scan's own reading, or the shards' rejects).
+    private static func record(
+        _ request: ScanRequest, cancellation: Cancellation, inputs: String,
+        prepare: (_ work: String) throws -> (CatalogueScan, (RejectSink) throws -> Void)
+    ) throws -> RunReport {
         let logger = request.logger
         logger.debug("taking the database lock", metadata: ["db": "\(request.databasePath)", "wait_seconds": "\(request.waitLock)"])
         let lock = try DatabaseLock(databasePath: request.databasePath, wait: request.waitLock,
@@ -23,29 +66,20 @@ public enum Scanner {
             toolVersion: request.toolVersion, storeMode: request.store, commandLine: request.commandLine)
         let started = Date()
         logger.info("run \(runID) started", metadata: [
-            "inputs": "\(request.inputs.joined(separator: " "))", "policies": "\(request.policies.map(\.id).joined(separator: ","))",
+            "inputs": "\(inputs)", "policies": "\(request.policies.map(\.id).joined(separator: ","))",
             "store": "\(request.store.rawValue)", "jobs": "\(request.jobs)",
         ])
         let work = WorkDirectory(databasePath: request.databasePath, temporaryDirectory: request.temporaryDirectory)
         let state = StateDirectory(databasePath: request.databasePath)
         defer { work.remove() }
         do {
-            let paths = try InputResolver.expand(request.inputs)
-            for path in paths where path != "-" {
-                var info = stat()
-                if stat(path, &info) == 0 && (info.st_mode & S_IFMT) == S_IFREG && info.st_size == 0 {
-                    throw emptyInput(path)
-                }
-            }
             try work.create()
-            let scan = CatalogueScan(
-                paths: paths, policies: request.policies, options: request.input, jobs: request.jobs,
-                keepRejects: request.keepRejects, workDirectory: work.path, cancellation: cancellation, progress: progress)
+            let (scan, read) = try prepare(work.path)
             var wroteHistory = false
             let outcome = try database.completeRun(runID) { db in
                 let rejects = try RejectWriter(db: db, path: request.databasePath, runID: runID)
                 defer { rejects.close() }
-                try scan.read(rejects: rejects)
+                try read(rejects)
                 if let reason = cancellation.error { throw reason }
                 if let empty = scan.outcome.inputs.first(where: { $0.bytes == 0 }) { throw emptyInput(empty.path) }
                 for input in scan.outcome.inputs {
@@ -55,7 +89,7 @@ public enum Scanner {
                     ])
                 }
                 let history = try request.store == .none ? nil : HistoryRecorder(
-                    db: db, path: request.databasePath, runID: runID, policies: request.policies,
+                    db: db, path: request.databasePath, runID: runID, policies: scan.policies,
                     exposedOnly: request.store == .exposed, state: state, work: work.path, logger: logger)
                 try scan.resolve(plan: history?.plan)
                 if let history {
@@ -64,7 +98,7 @@ public enum Scanner {
                 }
                 try scan.emitDuplicates(to: rejects)
                 if let reason = cancellation.error { throw reason }
-                try database.saveOutcome(db, runID: runID, policies: request.policies, outcome: scan.outcome,
+                try database.saveOutcome(db, runID: runID, policies: scan.policies, outcome: scan.outcome,
                                          rejectsNotKept: scan.rejectsNotKept,
                                          history: history == nil ? nil : scan.historyChanges)
                 return scan.outcome

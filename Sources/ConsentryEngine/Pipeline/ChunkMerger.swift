@@ -13,6 +13,8 @@ import ConsentryModel
 /// Results therefore do not depend on chunking or on the number of workers.
 final class ChunkMerger {
     private let readers: [InputReader]
+    /// Each reader's input number in the whole scan: what positions and rejects carry.
+    private let inputNumbers: [Int]
     private let evaluator: PolicyEvaluator
     private let policyCount: Int
     private let sink: RejectSink
@@ -27,9 +29,10 @@ final class ChunkMerger {
     private var openDecoder: RecordDecoder?
     private var processors: [InputFormat: RecordProcessor] = [:]
 
-    init(readers: [InputReader], evaluator: PolicyEvaluator, sink: RejectSink, spill: TrackSpill, keepRejects: Int?,
-         progress: ScanProgress?) {
+    init(readers: [InputReader], inputNumbers: [Int], evaluator: PolicyEvaluator, sink: RejectSink, spill: TrackSpill,
+         keepRejects: Int?, progress: ScanProgress?) {
         self.readers = readers
+        self.inputNumbers = inputNumbers
         self.evaluator = evaluator
         policyCount = evaluator.policies.count
         self.sink = sink
@@ -59,7 +62,7 @@ final class ChunkMerger {
             processors[reader.format] = processor
             processor.run(decoder, speculative.buffer!.bytes, isLast: speculative.isLast, into: result)
         }
-        try apply(result, lineBase: lineBase, input: input, inputPath: reader.path)
+        try apply(result, lineBase: lineBase, input: inputNumbers[input], inputPath: reader.path)
         if let decoder = result.openDecoder {
             if !result.linesAbsolute { decoder.lineOrigin = lineBase }
             openDecoder = decoder

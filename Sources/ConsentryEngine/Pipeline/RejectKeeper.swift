@@ -17,6 +17,12 @@ struct RejectKeeper {
 
     var total: Int { byCode.values.reduce(0, +) }
 
+    /// Adds another keeper's counts (a shard's, whose inputs no other shard read).
+    mutating func absorb(byCode: [RejectCode: Int], notKept: Int) {
+        for (code, n) in byCode { self.byCode[code, default: 0] += n }
+        self.notKept += notKept
+    }
+
     /// Counts a reject of `input`; returns whether it is kept.
     mutating func count(_ code: RejectCode, input: Int) -> Bool {
         byCode[code, default: 0] += 1

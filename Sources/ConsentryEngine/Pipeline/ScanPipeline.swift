@@ -15,6 +15,7 @@ import ConsentryModel
 /// a blocked read(2) cannot otherwise notice a signal.)
 final class ScanPipeline: @unchecked Sendable {
     private let readers: [InputReader]
+    private let inputNumbers: [Int]
     private let evaluator: PolicyEvaluator
     private let options: InputOptions
     private let jobs: Int
@@ -30,9 +31,11 @@ final class ScanPipeline: @unchecked Sendable {
     /// Used by the worker holding the merge role only.
     private var merger: ChunkMerger?
 
+    /// `inputNumbers`: each path's number in the whole scan (a shard reads some of them);
     /// `rawCopy`: where standard input's raw bytes are copied (see ``DuplicateLocator``).
-    init(paths: [String], policies: [Policy], options: InputOptions, jobs: Int, cancellation: Cancellation,
-         progress: ScanProgress? = nil, rawCopy: String? = nil) {
+    init(paths: [String], inputNumbers: [Int]? = nil, policies: [Policy], options: InputOptions, jobs: Int,
+         cancellation: Cancellation, progress: ScanProgress? = nil, rawCopy: String? = nil) {
+        self.inputNumbers = inputNumbers ?? Array(paths.indices)
         self.progress = progress
         if let progress {
             var total = 0
@@ -57,8 +60,8 @@ final class ScanPipeline: @unchecked Sendable {
     /// Runs the scan to the end, or throws the first error (or the cancellation reason):
     /// rejects go to `sink`, scanned tracks to `spill`.
     func run(sink: RejectSink, spill: TrackSpill, keepRejects: Int?) throws -> (ScanOutcome, RejectKeeper) {
-        let merger = ChunkMerger(readers: readers, evaluator: evaluator, sink: sink, spill: spill, keepRejects: keepRejects,
-                                 progress: progress)
+        let merger = ChunkMerger(readers: readers, inputNumbers: inputNumbers, evaluator: evaluator, sink: sink, spill: spill,
+                                 keepRejects: keepRejects, progress: progress)
         self.merger = merger
         let observer = cancellation.onCancel { [self] in
             if let reason = cancellation.error { fail(reason) }

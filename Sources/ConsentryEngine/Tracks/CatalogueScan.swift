@@ -5,11 +5,18 @@ import Foundation
 /// (``read(rejects:)``), resolve duplicates and history (``resolve(plan:)``), then hand over
 /// the duplicates' rejects (``emitDuplicates(to:)``). ``outcome`` is final after the last.
 ///
+/// A shard reads only its share of the inputs (``init(paths:readingOnly:…)``) and stops
+/// after the first step; the merge resumes from every shard's reading
+/// (``init(paths:resuming:…)``) with the other two.
+///
 /// Memory stays bounded: records stream through the pipeline, scanned tracks go to spill
 /// files in `workDirectory`, and partitions are sorted within `sortBudgetBytes` per thread.
 /// The caller owns `workDirectory` and removes it.
 public final class CatalogueScan {
+    /// Every input of the scan, by input number.
     public let paths: [String]
+    /// The input numbers this scan reads (a shard's share; every input otherwise).
+    private let readInputs: [Int]
     public let policies: [Policy]
     private let options: InputOptions
     private let jobs: Int
@@ -24,13 +31,16 @@ public final class CatalogueScan {
 
     public private(set) var outcome: ScanOutcome
     private var keeper: RejectKeeper
-    private var spillFiles: [String] = []
+    /// Spill files per partition: this scan's, or every shard's.
+    private var partitionFiles: [[String]] = []
     private var resolution: TrackResolution?
 
     /// `paths` are the inputs as expanded (``InputResolver``); `keepRejects` nil keeps all.
-    public init(paths: [String], policies: [Policy], options: InputOptions, jobs: Int, keepRejects: Int?,
-                workDirectory: String, cancellation: Cancellation, progress: ScanProgress? = nil) {
+    /// A shard reads only the inputs `readingOnly` numbers.
+    public init(paths: [String], readingOnly: [Int]? = nil, policies: [Policy], options: InputOptions, jobs: Int,
+                keepRejects: Int?, workDirectory: String, cancellation: Cancellation, progress: ScanProgress? = nil) {
         self.paths = paths
+        readInputs = readingOnly ?? Array(paths.indices)
         self.policies = policies
         self.options = options
         self.jobs = max(1, jobs)
@@ -43,30 +53,60 @@ public final class CatalogueScan {
         keeper = RejectKeeper(limit: keepRejects)
     }
 
+    /// Resumes from the readings of every shard of a scan of `paths`: their summed outcome
+    /// and spill files (``ShardReading``), ready for ``resolve(plan:)``.
+    public convenience init(paths: [String], resuming shards: [ShardReading], policies: [Policy], options: InputOptions,
+                            jobs: Int, keepRejects: Int?, workDirectory: String, cancellation: Cancellation) {
+        self.init(paths: paths, readingOnly: [], policies: policies, options: options, jobs: jobs, keepRejects: keepRejects,
+                  workDirectory: workDirectory, cancellation: cancellation)
+        var inputs: [(Int, InputSummary)] = []
+        partitionFiles = Array(repeating: [], count: TrackSpill.partitionCount)
+        for shard in shards {
+            outcome.rowsRead += shard.outcome.rowsRead
+            outcome.rowsRejected += shard.outcome.rowsRejected
+            outcome.statistics.merge(shard.outcome.statistics)
+            inputs += zip(shard.inputNumbers, shard.outcome.inputs).map { ($0, $1) }
+            keeper.absorb(byCode: shard.outcome.rejectsByCode, notKept: shard.rejectsNotKept)
+            for p in 0..<TrackSpill.partitionCount { partitionFiles[p].append(shard.spillFiles[p]) }
+        }
+        outcome.inputs = inputs.sorted { $0.0 < $1.0 }.map(\.1)
+        outcome.rejectsByCode = keeper.byCode
+    }
+
     /// Where standard input's raw bytes are copied, so duplicates can be located in it later.
     private var standardInputCopy: String { workDirectory + "/stdin.raw" }
 
-    /// Reads every input; the rejects it keeps go to `sink`, in input order.
+    /// Reads this scan's inputs; the rejects it keeps go to `sink`, in input order.
     public func read(rejects sink: RejectSink) throws {
         let spill = try TrackSpill(directory: workDirectory, layout: layout)
+        let readPaths = readInputs.map { paths[$0] }
         let pipeline = ScanPipeline(
-            paths: paths, policies: policies, options: options, jobs: jobs, cancellation: cancellation,
-            progress: progress, rawCopy: paths.contains("-") ? standardInputCopy : nil)
+            paths: readPaths, inputNumbers: readInputs, policies: policies, options: options, jobs: jobs,
+            cancellation: cancellation, progress: progress, rawCopy: readPaths.contains("-") ? standardInputCopy : nil)
         let (scanned, keeper) = try pipeline.run(sink: sink, spill: spill, keepRejects: keepRejects)
-        spillFiles = try spill.finish()
+        partitionFiles = try spill.finish().map { [$0] }
         outcome = scanned
         self.keeper = keeper
+    }
+
+    /// What this scan read, for a shard's result: outcome, rejects not kept, spill files.
+    public var reading: ShardReading {
+        ShardReading(inputNumbers: readInputs, outcome: outcome, rejectsNotKept: keeper.notKept,
+                     spillFiles: partitionFiles.map { $0.first ?? "" })
     }
 
     /// Sorts the scanned tracks, decides duplicates, and with `plan` turns the tracks into
     /// history changes and a new state.
     public func resolve(plan: HistoryPlan?) throws {
         let resolver = TrackResolver(
-            layout: layout, partitionFiles: spillFiles.map { [$0] }, plan: plan, jobs: jobs, budgetBytes: sortBudgetBytes,
+            layout: layout, partitionFiles: partitionFiles, plan: plan, jobs: jobs, budgetBytes: sortBudgetBytes,
             workDirectory: workDirectory, cancellation: cancellation)
         let resolution = try resolver.run()
-        // The spill is read; its space is better free for what follows.
-        for file in spillFiles { try? FileManager.default.removeItem(atPath: file) }
+        // This scan's spill is read; its space is better free for what follows (a shard's
+        // result stays as its task wrote it).
+        for file in partitionFiles.joined() where file.hasPrefix(workDirectory + "/") {
+            try? FileManager.default.removeItem(atPath: file)
+        }
         outcome.statistics.merge(resolution.statistics)
         outcome.rowsRejected += resolution.duplicates
         self.resolution = resolution
