@@ -20,11 +20,18 @@ import CLibXML2
 /// is the last `<` before the parser's position when the element is reported.
 ///
 /// A message in UTF-8 (declared, or by default) is checked for UTF-8 by the decoder before
-/// libxml2 sees it: libxml2's push parser words a broken sequence differently depending on
-/// where a chunk ends, and the decoder's report names the byte. A message declaring another
+/// libxml2 sees it, and libxml2 gets `?` for each byte that is not UTF-8: its push parser
+/// words (and places) a broken sequence differently depending on where chunks end. The first
+/// problem in the message is reported: libxml2's first error if it lies before the first
+/// such byte, else that byte, by offset. A message declaring another
 /// encoding in which ASCII bytes mean ASCII (ISO-8859-1, windows-1252…) is converted by
 /// libxml2. UTF-16, UTF-32 and EBCDIC messages are refused as invalid: byte offsets and line
 /// feeds could not be found in their raw bytes.
+///
+/// libxml2 gets the input in blocks that end at fixed offsets (multiples of 64 KiB, and the
+/// end), whatever the chunks fed: its push parser is not quite independent of where chunks
+/// end (a comment opened as `<!-->` is refused when it arrives a byte at a time), and a
+/// message must give the same events however it is cut.
 ///
 /// One thread at a time: the pipeline hands a decoder from chunk to chunk of one input.
 public final class ERNDecoder {
@@ -57,6 +64,8 @@ public final class ERNDecoder {
         public var description: String { "line \(line): \(message)" }
     }
 
+    /// libxml2 is handed input in blocks ending at multiples of this (and at the end).
+    let blockBytes: Int
     /// Excerpts hold at most this many bytes (as `rejects.excerpt`, SPEC §4).
     public static let excerptBytes = 200
     /// Bytes before an error's position that its excerpt may start at.
@@ -82,15 +91,18 @@ public final class ERNDecoder {
     private var retainedStart = 0
     private var fed = 0
     /// Input handed to libxml2. It gets nothing before the encoding is known (the first bytes
-    /// and the XML declaration), and in UTF-8 nothing past the last byte checked.
+    /// and the XML declaration), in UTF-8 nothing past the last byte checked, and whole
+    /// blocks until the end.
     private var passed = 0
     private var headChecked = false
     /// Whether the decoder checks UTF-8 itself; nil until the XML declaration is read.
     private var checksUTF8: Bool?
     /// Input checked as UTF-8 up to here (a character cut by a chunk's end waits).
     private var validUpTo = 0
-    /// A byte that starts no valid UTF-8 sequence.
-    private var invalidUTF8At: Int?
+    /// The first byte that is not UTF-8, its line and where its excerpt starts.
+    private var invalidUTF8: (offset: Int, line: Int, excerptStart: Int)?
+    /// Bytes not yet handed to libxml2 that it gets as `?`.
+    private var substitutions: [Int] = []
     /// The XML declaration is looked for in this many bytes at most.
     private static let declarationLimit = 1024
     private var terminating = false
@@ -112,7 +124,14 @@ public final class ERNDecoder {
     /// Where the failure's excerpt starts, until enough input has come to cut it.
     private var failureExcerptStart: Int?
 
-    public init() {
+    public convenience init() {
+        self.init(blockBytes: 64 << 10)
+    }
+
+    /// `blockBytes`: the tests make libxml2 see many small blocks.
+    init(blockBytes: Int) {
+        precondition(blockBytes > 0)
+        self.blockBytes = blockBytes
         _ = ERNDecoder.libraryReady
         capture.reserveCapacity(256)
         var handler = ERNDecoder.makeHandler()
@@ -182,28 +201,30 @@ public final class ERNDecoder {
         }
         var limit = fed
         if checksUTF8 == true {
-            checkUTF8()
+            checkUTF8(atEnd: atEnd)
             limit = validUpTo
         }
+        if !atEnd { limit -= limit % blockBytes }
         parse(upTo: limit, terminate: false)
         if failure != nil { return }
-        if checksUTF8 == true && (invalidUTF8At != nil || atEnd && validUpTo < fed) {
-            // Everything before the byte parsed without an error: the byte is the first problem.
-            let at = invalidUTF8At ?? validUpTo
-            advanceLines(to: at)
-            let byte = String(retained[at - retainedStart], radix: 16, uppercase: true)
-            fail(line: lineNumber, offset: at,
-                 "not well-formed XML: byte 0x\(byte) at offset \(at) is not UTF-8, the message's encoding (as its XML declaration says, or by default): re-encode the message as UTF-8, or declare its real encoding",
-                 excerptFrom: max(lineStart, at - ERNDecoder.errorContext))
-            return
-        }
         if atEnd {
             terminating = true
             parse(upTo: fed, terminate: true)
             if failure != nil { return }
+            // libxml2 found nothing before the end: the first byte that is not UTF-8 is the problem.
+            if invalidUTF8 != nil { failUTF8() }
+            if failure != nil { return }
         }
         advanceLines(to: parserPosition())
         trimRetained()
+    }
+
+    private func failUTF8() {
+        guard let bad = invalidUTF8 else { return }
+        let byte = String(retained[bad.offset - retainedStart], radix: 16, uppercase: true)
+        fail(line: bad.line, offset: bad.offset,
+             "not well-formed XML: byte 0x\(byte) at offset \(bad.offset) is not UTF-8, the message's encoding (as its XML declaration says, or by default): re-encode the message as UTF-8, or declare its real encoding",
+             excerptFrom: bad.excerptStart)
     }
 
     /// Refuses encodings whose raw bytes do not show ASCII as ASCII.
@@ -221,21 +242,37 @@ public final class ERNDecoder {
     /// Hands libxml2 the bytes up to `limit` it has not seen.
     private func parse(upTo limit: Int, terminate: Bool) {
         guard let parser, limit > passed || terminate else { return }
-        var from = passed - retainedStart
+        let from = passed - retainedStart
         let end = limit - retainedStart
         // Positions reported during the call may lie anywhere in what it hands over.
         passed = limit
-        retained.withUnsafeBufferPointer { buffer in
-            repeat {
-                let count = min(end - from, 1 << 28)
-                let start = buffer.baseAddress.map { UnsafeRawPointer($0 + from).assumingMemoryBound(to: CChar.self) }
-                let last = terminate && from + count == end
-                if count > 0 || last {
-                    _ = xmlParseChunk(parser, count > 0 ? start : nil, Int32(count), last ? 1 : 0)
-                }
-                from += count
-            } while from < end && failure == nil
+        if substitutions.isEmpty {
+            retained.withUnsafeBufferPointer { buffer in
+                ERNDecoder.push(parser, UnsafeBufferPointer(rebasing: buffer[from..<end]), terminate: terminate) { self.failure != nil }
+            }
+        } else {
+            var copy = Array(retained[from..<end])
+            for offset in substitutions where offset < limit { copy[offset - retainedStart - from] = UInt8(ascii: "?") }
+            substitutions.removeAll { $0 < limit }
+            copy.withUnsafeBufferPointer { buffer in
+                ERNDecoder.push(parser, buffer, terminate: terminate) { self.failure != nil }
+            }
         }
+    }
+
+    /// Calls xmlParseChunk over `bytes` (in pieces its `int` size can hold).
+    private static func push(_ parser: xmlParserCtxtPtr, _ bytes: UnsafeBufferPointer<UInt8>, terminate: Bool,
+                             stopped: () -> Bool) {
+        var from = 0
+        repeat {
+            let count = min(bytes.count - from, 1 << 28)
+            let start = bytes.baseAddress.map { UnsafeRawPointer($0 + from).assumingMemoryBound(to: CChar.self) }
+            let last = terminate && from + count == bytes.count
+            if count > 0 || last {
+                _ = xmlParseChunk(parser, count > 0 ? start : nil, Int32(count), last ? 1 : 0)
+            }
+            from += count
+        } while from < bytes.count && !stopped()
     }
 
     /// Whether the message is UTF-8 by its XML declaration (or for want of one); nil while
@@ -280,9 +317,11 @@ public final class ERNDecoder {
     }
 
     /// Checks UTF-8 from `validUpTo` on (RFC 3629: no overlong forms, surrogates or values
-    /// past U+10FFFF), stopping at a character the input does not yet complete.
-    private func checkUTF8() {
-        guard invalidUTF8At == nil else { return }
+    /// past U+10FFFF), stopping at a character the input does not yet complete (at the end,
+    /// its bytes are not UTF-8). Each byte that starts no valid sequence is listed for
+    /// substitution; the first one is remembered with its line.
+    private func checkUTF8(atEnd: Bool) {
+        var bad: [Int] = []
         retained.withUnsafeBufferPointer { buffer in
             let base = buffer.baseAddress! - retainedStart
             var p = validUpTo
@@ -295,7 +334,7 @@ public final class ERNDecoder {
                 guard p < end else { break }
                 let lead = base[p]
                 if lead < 0x80 { p += 1; continue }
-                let need: Int
+                var need = 0
                 var low: UInt8 = 0x80
                 var high: UInt8 = 0xBF
                 switch lead {
@@ -306,26 +345,36 @@ public final class ERNDecoder {
                 case 0xF0: need = 3; low = 0x90
                 case 0xF1...0xF3: need = 3
                 case 0xF4: need = 3; high = 0x8F
-                default:
-                    invalidUTF8At = p
-                    validUpTo = p
-                    return
+                default: break
                 }
                 var k = 1
-                while k <= need && p + k < end {
+                var valid = need > 0
+                while valid && k <= need && p + k < end {
                     let c = base[p + k]
                     let (lo, hi) = k == 1 ? (low, high) : (UInt8(0x80), UInt8(0xBF))
-                    if c < lo || c > hi {
-                        invalidUTF8At = p
-                        validUpTo = p
-                        return
-                    }
+                    if c < lo || c > hi { valid = false }
                     k += 1
                 }
-                if k <= need { break }
-                p += need + 1
+                if valid && k <= need {
+                    // The character's end has not come yet.
+                    if !atEnd { break }
+                    valid = false
+                }
+                if valid {
+                    p += need + 1
+                } else {
+                    // The lead byte is not UTF-8; what follows it is checked afresh.
+                    bad.append(p)
+                    p += 1
+                }
             }
             validUpTo = p
+        }
+        if bad.isEmpty { return }
+        substitutions += bad
+        if invalidUTF8 == nil {
+            let (line, start) = lineOf(bad[0])
+            invalidUTF8 = (bad[0], line, max(start, bad[0] - ERNDecoder.errorContext))
         }
     }
 
@@ -333,6 +382,7 @@ public final class ERNDecoder {
     private func trimRetained() {
         var keep = min(passed, max(lineStart, lineCursor - ERNDecoder.errorContext))
         if let open = openRecording { keep = min(keep, open.offset) }
+        if let bad = invalidUTF8 { keep = min(keep, bad.excerptStart) }
         let drop = keep - retainedStart
         // Dropping moves what is kept to the front: do it when it is worth the copy.
         if drop > 0 && (drop >= 1 << 16 || drop * 2 >= retained.count) {
@@ -353,16 +403,24 @@ public final class ERNDecoder {
     /// Counts the line feeds up to `position` (at or after `lineCursor`).
     private func advanceLines(to position: Int) {
         guard position > lineCursor else { return }
+        (lineNumber, lineStart) = lineOf(position)
+        lineCursor = position
+    }
+
+    /// The line of `position` (at or after `lineCursor`) and the offset where it starts.
+    private func lineOf(_ position: Int) -> (line: Int, start: Int) {
+        var line = lineNumber
+        var start = lineStart
         retained.withUnsafeBufferPointer { buffer in
             let base = buffer.baseAddress! - retainedStart
             var p = lineCursor
             while p < position, let hit = memchr(base + p, 0x0A, position - p) {
                 p = base.distance(to: hit.assumingMemoryBound(to: UInt8.self)) + 1
-                lineNumber += 1
-                lineStart = p
+                line += 1
+                start = p
             }
         }
-        lineCursor = position
+        return (line, start)
     }
 
     /// Line and offset of the start tag just reported.
@@ -507,21 +565,28 @@ public final class ERNDecoder {
 
     private func parserError(_ error: xmlError?) {
         guard failure == nil, let error, error.level.rawValue >= XML_ERR_ERROR.rawValue else { return }
-        let position = parserPosition()
-        advanceLines(to: position)
-        var text = error.message.map { String(cString: $0) } ?? "error \(error.code)"
-        while let last = text.last, last == "\n" || last == " " { text.removeLast() }
-        if terminating && error.code == Int32(XML_ERR_DOCUMENT_END.rawValue) && depth > 0 {
-            // libxml2's push parser words a message cut short as "Extra content at the end".
-            advanceLines(to: passed)
-            fail(line: lineNumber, offset: passed,
-                 "not well-formed XML: the message ends inside its root element (\(depth) element\(depth == 1 ? " is" : "s are") still open): it is truncated; deliver the whole message",
-                 excerptFrom: max(lineStart, passed - ERNDecoder.errorContext))
+        // libxml2's push parser words a message cut short as "Extra content at the end"; the
+        // problem is where the input ends.
+        let truncated = terminating && error.code == Int32(XML_ERR_DOCUMENT_END.rawValue) && depth > 0
+        let position = truncated ? passed : parserPosition()
+        if let bad = invalidUTF8, position >= bad.offset {
+            // The byte that is not UTF-8 comes first (libxml2 saw a `?` there).
+            failUTF8()
             return
         }
+        advanceLines(to: position)
+        let excerptStart = max(lineStart, position - ERNDecoder.errorContext)
+        if truncated {
+            fail(line: lineNumber, offset: position,
+                 "not well-formed XML: the message ends inside its root element (\(depth) element\(depth == 1 ? " is" : "s are") still open): it is truncated; deliver the whole message",
+                 excerptFrom: excerptStart)
+            return
+        }
+        var text = error.message.map { String(cString: $0) } ?? "error \(error.code)"
+        while let last = text.last, last == "\n" || last == " " { text.removeLast() }
         fail(line: lineNumber, offset: position,
              "not well-formed XML: \(text); fix the message (or ask its sender to deliver it again)",
-             excerptFrom: max(lineStart, position - ERNDecoder.errorContext))
+             excerptFrom: excerptStart)
     }
 
     /// Refuses a root that is not an ERN 3.8–4.3.2 NewReleaseMessage.
@@ -530,19 +595,21 @@ public final class ERNDecoder {
         let namespace = uri.map { String(cString: $0) } ?? ""
         let (line, offset) = startTagPosition()
         let shown = namespace.isEmpty ? "no namespace" : "namespace \(namespace)"
+        var problem: String? = nil
         if local != "NewReleaseMessage" || !namespace.hasPrefix(ERNDecoder.namespacePrefix) {
-            fail(line: line, offset: offset,
-                 "the root element is <\(local)> (\(shown)), not a DDEX ERN NewReleaseMessage (namespace \(ERNDecoder.namespacePrefix)NNN); only ERN messages can be scanned as ddex: check the file, or its --input-format",
-                 excerptFrom: offset)
-            return
+            problem = "the root element is <\(local)> (\(shown)), not a DDEX ERN NewReleaseMessage (namespace \(ERNDecoder.namespacePrefix)NNN); only ERN messages can be scanned as ddex: check the file, or its --input-format"
+        } else {
+            let digits = namespace.dropFirst(ERNDecoder.namespacePrefix.count)
+            if !(2...3).contains(digits.count) || !digits.allSatisfy({ $0.isASCII && $0.isNumber })
+                || !ERNDecoder.versions.contains(ERNDecoder.version(digits) ?? 0) {
+                problem = "the message is ERN \(digits) (\(shown)); consentry reads ERN 3.8 to 4.3.2 (ern/38 to ern/432): ask its sender for a supported version"
+            }
         }
-        let digits = namespace.dropFirst(ERNDecoder.namespacePrefix.count)
-        guard (2...3).contains(digits.count), digits.allSatisfy({ $0.isASCII && $0.isNumber }),
-              let version = ERNDecoder.version(digits), ERNDecoder.versions.contains(version) else {
-            fail(line: line, offset: offset,
-                 "the message is ERN \(digits) (\(shown)); consentry reads ERN 3.8 to 4.3.2 (ern/38 to ern/432): ask its sender for a supported version",
-                 excerptFrom: offset)
-            return
+        guard let problem else { return }
+        if let bad = invalidUTF8, bad.offset < offset {
+            failUTF8()
+        } else {
+            fail(line: line, offset: offset, problem, excerptFrom: offset)
         }
     }
 

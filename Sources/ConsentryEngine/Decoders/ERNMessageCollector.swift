@@ -41,11 +41,35 @@ final class ERNMessageCollector {
         var localName: String {
             switch self {
             case .other: return ""
+            case .partyList: return "PartyList"
+            case .party: return "Party"
+            case .partyReference: return "PartyReference"
+            case .partyName: return "PartyName"
+            case .fullName: return "FullName"
+            case .partyId: return "PartyId"
+            case .resourceList: return "ResourceList"
+            case .soundRecording: return "SoundRecording"
+            case .resourceReference: return "ResourceReference"
+            case .resourceId: return "ResourceId"
+            case .soundRecordingEdition: return "SoundRecordingEdition"
+            case .soundRecordingId: return "SoundRecordingId"
             case .isrc: return "ISRC"
-            default:
-                // The other cases are the local names with a lower-case first letter.
-                let name = String(describing: self)
-                return name.prefix(1).uppercased() + name.dropFirst()
+            case .proprietaryId: return "ProprietaryId"
+            case .displayTitleText: return "DisplayTitleText"
+            case .displayTitle: return "DisplayTitle"
+            case .titleText: return "TitleText"
+            case .referenceTitle: return "ReferenceTitle"
+            case .title: return "Title"
+            case .displayArtistName: return "DisplayArtistName"
+            case .displayArtist: return "DisplayArtist"
+            case .artistPartyReference: return "ArtistPartyReference"
+            case .soundRecordingDetailsByTerritory: return "SoundRecordingDetailsByTerritory"
+            case .labelName: return "LabelName"
+            case .containsAI: return "ContainsAI"
+            case .releaseList: return "ReleaseList"
+            case .releaseResourceReference: return "ReleaseResourceReference"
+            case .releaseLabelReference: return "ReleaseLabelReference"
+            case .releaseDetailsByTerritory: return "ReleaseDetailsByTerritory"
             }
         }
 

@@ -16,9 +16,10 @@ private func ernFixture(_ name: String) throws -> [UInt8] {
 
 private func ernBytes(_ text: String) -> [UInt8] { Array(text.utf8) }
 
-/// Decodes `bytes` fed in pieces ending at `cuts` (increasing offsets inside the input).
-private func ernDecode(_ bytes: [UInt8], cuts: [Int]) -> [ERNDecoder.Event] {
-    let decoder = ERNDecoder()
+/// Decodes `bytes` fed in pieces ending at `cuts` (increasing offsets inside the input);
+/// libxml2 gets blocks of `block` bytes.
+private func ernDecode(_ bytes: [UInt8], cuts: [Int], block: Int = 64 << 10) -> [ERNDecoder.Event] {
+    let decoder = ERNDecoder(blockBytes: block)
     bytes.withUnsafeBufferPointer { buffer in
         var start = 0
         for end in cuts + [buffer.count] where end > start {
@@ -31,8 +32,8 @@ private func ernDecode(_ bytes: [UInt8], cuts: [Int]) -> [ERNDecoder.Event] {
     return events
 }
 
-private func ernDecode(_ bytes: [UInt8], chunk: Int) -> [ERNDecoder.Event] {
-    ernDecode(bytes, cuts: Array(stride(from: chunk, to: bytes.count, by: chunk)))
+private func ernDecode(_ bytes: [UInt8], chunk: Int, block: Int = 64 << 10) -> [ERNDecoder.Event] {
+    ernDecode(bytes, cuts: Array(stride(from: chunk, to: bytes.count, by: chunk)), block: block)
 }
 
 private func ernDecode(_ bytes: [UInt8]) -> [ERNDecoder.Event] { ernDecode(bytes, cuts: []) }
@@ -145,6 +146,25 @@ private let ernOneRecording = """
         for _ in 0..<200 {
             let cuts = (0..<Int(generator.next() % 40)).map { _ in Int(generator.next() % UInt64(bytes.count)) }.sorted()
             #expect(ernDecode(bytes, cuts: cuts) == whole, "cuts \(cuts)")
+        }
+    }
+
+    // libxml2 gets the input in 64 KiB blocks; small blocks make it parse the fixtures in many
+    // pieces, so that positions, excerpts and the bytes kept for them cross its calls.
+    @Test("libxml2 fed in small blocks gives the same events", arguments: fixtures)
+    func smallBlocks(_ name: String) throws {
+        let bytes = try ernFixture(name)
+        let whole = ernDecode(bytes)
+        for block in [1, 2, 3, 7, 64, 333, 1000, 4096] {
+            for chunk in [1, 5, 64, 1500, bytes.count] {
+                #expect(ernDecode(bytes, chunk: chunk, block: block) == whole, "block \(block), chunk \(chunk)")
+            }
+        }
+        var generator = ERNTestGenerator(seed: UInt64(bytes.count) &* 31)
+        for _ in 0..<100 {
+            let block = 1 + Int(generator.next() % 512)
+            let cuts = (0..<Int(generator.next() % 40)).map { _ in Int(generator.next() % UInt64(bytes.count)) }.sorted()
+            #expect(ernDecode(bytes, cuts: cuts, block: block) == whole, "block \(block), cuts \(cuts)")
         }
     }
 
@@ -303,18 +323,48 @@ private let ernOneRecording = """
         #expect(invalid.message.contains("not well-formed XML"))
         for chunk in [1, 2, 3, 5, 64] {
             #expect(ernDecode(bytes, chunk: chunk) == whole, "\(name), chunk \(chunk)")
+            #expect(ernDecode(bytes, chunk: chunk, block: chunk) == whole, "\(name), chunk and block \(chunk)")
         }
     }
 
-    @Test("bytes that are not UTF-8 in a UTF-8 message make it invalid")
-    func invalidUTF8() throws {
-        var bytes = ernBytes(ernMessage(resources: "<SoundRecording><DisplayTitleText>Caf\u{1}</DisplayTitleText></SoundRecording>"))
-        bytes[bytes.firstIndex(of: 0x01)!] = 0xE9
-        let invalid = try #require(ernInvalid(ernDecode(bytes)))
-        #expect(invalid.line == 4)
-        #expect(invalid.message.contains("UTF-8"), "\(invalid.message)")
+    @Test("bytes that are not UTF-8 in a UTF-8 message make it invalid; the first problem by offset is reported", arguments: [
+        // (name, resources with \u{1} standing for a byte 0xE9, line, UTF-8 reported)
+        ("in a title", "<SoundRecording><DisplayTitleText>Caf\u{1}</DisplayTitleText></SoundRecording>", 4, true),
+        ("after a tag mismatch", "<SoundRecording><Type>X</Typo>\n<DisplayTitleText>Caf\u{1}</DisplayTitleText></SoundRecording>", 4, false),
+        ("before a tag mismatch", "<SoundRecording><DisplayTitleText>Caf\u{1}</DisplayTitleText>\n<Type>X</Typo></SoundRecording>", 4, true),
+        ("in a tag name", "<SoundRecording><Display\u{1}TitleText>Cafe</Display\u{1}TitleText></SoundRecording>", 4, true),
+        ("in a comment", "<!-- caf\u{1} --><SoundRecording/>", 4, true),
+    ] as [(String, String, Int, Bool)])
+    func invalidUTF8(_ name: String, _ resources: String, _ line: Int, _ utf8: Bool) throws {
+        var bytes = ernBytes(ernMessage(resources: resources))
+        for i in bytes.indices where bytes[i] == 0x01 { bytes[i] = 0xE9 }
+        let whole = ernDecode(bytes)
+        let invalid = try #require(ernInvalid(whole), "\(name): \(whole)")
+        #expect(invalid.line == line, "\(name): \(invalid)")
+        #expect(invalid.message.contains("is not UTF-8") == utf8, "\(name): \(invalid.message)")
+        if utf8 { #expect(bytes[invalid.offset] == 0xE9) }
         #expect(invalid.excerpt.utf8.count <= 200)
+        for chunk in [1, 2, 3, 64] {
+            #expect(ernDecode(bytes, chunk: chunk) == whole, "\(name), chunk \(chunk)")
+            #expect(ernDecode(bytes, chunk: chunk, block: chunk) == whole, "\(name), chunk and block \(chunk)")
+        }
+    }
+
+    @Test("a message ending inside a character is invalid at that character")
+    func cutCharacter() throws {
+        let bytes = ernBytes(ernMessage(resources: ernOneRecording)) + [0xE2, 0x80]
+        let invalid = try #require(ernInvalid(ernDecode(bytes)))
+        #expect(invalid.offset == bytes.count - 2)
+        #expect(invalid.message.contains("0xE2"))
         #expect(ernDecode(bytes, chunk: 1) == ernDecode(bytes))
+    }
+
+    @Test("a comment opened as <!--> is read whatever the chunks (libxml2 alone refuses it byte by byte)")
+    func commentStartingWithGreaterThan() throws {
+        let bytes = ernBytes(ernMessage(resources: "<!-->a comment that starts with a greater-than sign-->" + ernOneRecording))
+        let whole = ernDecode(bytes)
+        #expect(ernTracks(whole).map(\.trackID) == ["QZFFF2400001"], "\(whole)")
+        for chunk in 1...12 { #expect(ernDecode(bytes, chunk: chunk) == whole, "chunk \(chunk)") }
     }
 
     @Test("UTF-16 and UTF-32 messages are refused with a message saying so")
@@ -380,6 +430,8 @@ private let ernOneRecording = """
         #expect(tracks.last?.trackID == "QZGGG2400300")
         ernCheckPositions(bytes, tracks)
         #expect(ernDecode(bytes, chunk: 997) == ernDecode(bytes))
+        #expect(ernDecode(bytes, chunk: 997, block: 512) == ernDecode(bytes))
+        #expect(ernDecode(bytes, chunk: 100_000, block: 1) == ernDecode(bytes))
     }
 }
 
