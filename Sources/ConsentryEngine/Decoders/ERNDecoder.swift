@@ -1,13 +1,15 @@
 #if canImport(Glibc)
 import Glibc
+#elseif canImport(Darwin)
+import Darwin
 #endif
 import CLibXML2
 
 /// Decodes one DDEX ERN `NewReleaseMessage` (ERN 3.8 to 4.3.2), fed in chunks of any size,
 /// into one ``ERNTrack`` per `SoundRecording` (SPEC §1.5).
 ///
-/// The XML is parsed by libxml2's SAX2 push parser, which takes the chunks as they come and
-/// checks well-formedness; ``ERNMessageCollector`` maps the elements to fields. Events come
+/// The XML is parsed by libxml2's SAX2 push parser, which parses the input as it arrives
+/// and checks well-formedness; ``ERNMessageCollector`` maps the elements to fields. Events come
 /// out only from ``finish(emit:)``: in ERN 4 the labels (ReleaseList) follow the recordings
 /// (ResourceList), and a message that turns out not to be well-formed at its last byte is
 /// one ``InvalidMessage`` and no tracks. Memory is therefore bounded by the message's size
@@ -23,10 +25,10 @@ import CLibXML2
 /// libxml2 sees it, and libxml2 gets `?` for each byte that is not UTF-8: its push parser
 /// words (and places) a broken sequence differently depending on where chunks end. The first
 /// problem in the message is reported: libxml2's first error if it lies before the first
-/// such byte, else that byte, by offset. A message declaring another
-/// encoding in which ASCII bytes mean ASCII (ISO-8859-1, windows-1252…) is converted by
-/// libxml2. UTF-16, UTF-32 and EBCDIC messages are refused as invalid: byte offsets and line
-/// feeds could not be found in their raw bytes.
+/// such byte, else that byte, by offset. A message declaring another encoding in which ASCII
+/// bytes mean ASCII (ISO-8859-1, windows-1252…) is converted by libxml2. UTF-16, UTF-32 and
+/// EBCDIC messages are refused as invalid: byte offsets and line feeds could not be found in
+/// their raw bytes.
 ///
 /// libxml2 gets the input in blocks that end at fixed offsets (multiples of 64 KiB, and the
 /// end), whatever the chunks fed: its push parser is not quite independent of where chunks
