@@ -35,6 +35,13 @@ let package = Package(
             providers: [.apt(["libisal-dev"])]
         ),
         .systemLibrary(name: "CFileIO", path: "Sources/CFileIO"),
+        // libxml2's SAX2 push parser reads DDEX ERN deliveries.
+        .systemLibrary(
+            name: "CLibXML2",
+            path: "Sources/CLibXML2",
+            pkgConfig: "libxml-2.0",
+            providers: [.apt(["libxml2-dev"])]
+        ),
 
         // Values and errors every layer shares: no I/O, no dependencies.
         .target(name: "ConsentryModel"),
@@ -47,6 +54,7 @@ let package = Package(
             dependencies: [
                 "ConsentryModel",
                 "CISAL",
+                "CLibXML2",
                 .product(name: "Yams", package: "Yams"),
                 .product(name: "Crypto", package: "swift-crypto"),
             ],

@@ -8,7 +8,7 @@ import Foundation
 extension StoreMode: ExpressibleByArgument {}
 
 enum ScanFormat: String, ExpressibleByArgument, CaseIterable { case text, json }
-enum FormatChoice: String, ExpressibleByArgument, CaseIterable { case auto, csv, jsonl }
+enum FormatChoice: String, ExpressibleByArgument, CaseIterable { case auto, csv, jsonl, ddex }
 enum ProgressChoice: String, ExpressibleByArgument, CaseIterable { case auto, always, never }
 
 struct ScanCommand: ParsableCommand {
@@ -21,7 +21,7 @@ struct ScanCommand: ParsableCommand {
             database; 130/143 interrupted by SIGINT/SIGTERM.
             """)
 
-    @Argument(help: "Files, directories (their .csv/.jsonl/.ndjson[.gz] files in name order) or - for standard input.")
+    @Argument(help: "Files, directories (their .csv/.jsonl/.ndjson/.xml[.gz] files in name order) or - for standard input.")
     var inputs: [String] = []
 
     @OptionGroup var database: DatabaseOptions
@@ -32,8 +32,11 @@ struct ScanCommand: ParsableCommand {
     @Option(name: .long, help: "Verdict rows to keep: all, exposed (tracks exposed under some policy), none (statistics only).")
     var store: StoreMode = .all
 
-    @Option(name: .customLong("input-format"), help: "auto, csv or jsonl.")
+    @Option(name: .customLong("input-format"), help: "auto, csv, jsonl or ddex (DDEX ERN XML).")
     var inputFormat: FormatChoice = .auto
+
+    @Option(name: .customLong("label-map"), help: "CSV (label,label_status) or YAML (label: status) giving the status of tracks whose record names a label but no status.")
+    var labelMap: String?
 
     @Option(name: .long, help: "CSV delimiter: one character, or \\t for tab.")
     var delimiter: String = ","
@@ -88,6 +91,7 @@ struct ScanCommand: ParsableCommand {
             throw ValidationError("a shard cannot read standard input: every shard must be given the same input files")
         }
         if let shardDir, shardDir.isEmpty { throw ValidationError("--shard-dir needs a directory") }
+        if let labelMap, labelMap.isEmpty { throw ValidationError("--label-map needs a file") }
         _ = try delimiterByte()
         _ = try columnOverrides()
     }
@@ -134,6 +138,7 @@ struct ScanCommand: ParsableCommand {
         request.input.delimiter = try delimiterByte()
         request.input.columns = try columnOverrides()
         request.input.maxRecordBytes = maxRecordBytes
+        request.input.labelMap = try labelMap.map(LabelMapLoader.load(file:))
         request.input.chunkBytes = chunkBytes
 
         let cancellation = Cancellation()

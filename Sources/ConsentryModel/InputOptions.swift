@@ -1,4 +1,4 @@
-/// How inputs are read: the options of SPEC §1 that shape parsing.
+/// How inputs are read: the options of contract §1 that shape parsing.
 public struct InputOptions: Sendable {
     /// nil: decide per input (`auto`).
     public var format: InputFormat?
@@ -6,6 +6,8 @@ public struct InputOptions: Sendable {
     /// `--column FIELD=NAME` overrides.
     public var columns: [RecordField: String] = [:]
     public var maxRecordBytes = 1 << 20
+    /// `--label-map`: statuses for tracks whose record gives none.
+    public var labelMap: LabelMap?
     /// Size of the chunks of whole records handed to workers.
     public var chunkBytes = 1 << 20
 

@@ -1,4 +1,5 @@
-/// A policy or policy test file that cannot be used: unknown, unreadable or invalid (exit 64).
+/// A policy, policy test file or label map that cannot be used: unknown, unreadable or
+/// invalid (exit 64).
 public struct PolicyError: ConsentryError {
     public enum Code: String, Sendable {
         case unknownPolicy = "policy_unknown"
@@ -8,6 +9,8 @@ public struct PolicyError: ConsentryError {
         case duplicate = "policy_duplicate"
         /// A `consentry policy test` file that is not a valid test file.
         case invalidTest = "policy_test_invalid"
+        /// A `--label-map` file that cannot be read or has an invalid entry.
+        case invalidLabelMap = "label_map_invalid"
     }
 
     public let kind: Code

@@ -1,4 +1,4 @@
-/// The fields consentry interprets (SPEC §1.3), in the order their rejects are checked.
+/// The fields consentry interprets (contract §1.3), in the order their rejects are checked.
 public enum RecordField: Int, CaseIterable, Sendable {
     case trackID = 0
     case labelStatus
@@ -7,6 +7,10 @@ public enum RecordField: Int, CaseIterable, Sendable {
     case noAITag
     case uploadedAt
     case consentUpdatedAt
+    /// Not interpreted: kept for the by-label breakdown and ``LabelMap`` (contract §1.3).
+    case label
+    /// Not interpreted: kept for the by-artist breakdown.
+    case artistID
 
     /// The field's name: its default CSV header and JSONL key, and its `rejects.column`.
     public var name: String {
@@ -18,6 +22,8 @@ public enum RecordField: Int, CaseIterable, Sendable {
         case .noAITag: return "no_ai_tag"
         case .uploadedAt: return "uploaded_at"
         case .consentUpdatedAt: return "consent_updated_at"
+        case .label: return "label"
+        case .artistID: return "artist_id"
         }
     }
 
@@ -26,8 +32,11 @@ public enum RecordField: Int, CaseIterable, Sendable {
         self = field
     }
 
-    /// Fields whose column must be present in a CSV header (SPEC §1.1).
-    public static let requiredColumns: [RecordField] = [.trackID, .labelStatus]
+    /// Fields whose column must be present in a CSV header (contract §1.1); a label map
+    /// makes `label_status` optional.
+    public static func requiredColumns(labelMap: Bool) -> [RecordField] {
+        labelMap ? [.trackID] : [.trackID, .labelStatus]
+    }
 }
 
 /// Where a field's value lies in the raw bytes of one record, as a decoder found it.

@@ -8,14 +8,19 @@ import ConsentryStore
 /// per-group columns (`tracks`, `any_training_exposed`, `exposed_share`) repeat on the group's
 /// four rows. `started_at` lets the CSVs of several nightly reports be appended and charted
 /// over time without the database. The what-if transitions follow, one row per pair × group ×
-/// use × change, in the last four columns (empty on the statistics rows); rejects stay in the
-/// JSON report and `consentry rejects`.
+/// use × change, in columns 12–15 (empty on the statistics rows); rejects stay in the JSON
+/// report and `consentry rejects`. The last four columns count the group's tracks by declared
+/// DDEX `ContainsAI` when some track of the run declared it (empty otherwise).
 public enum CSVReport {
-    public static let header = "run_id,started_at,policy_id,group,use,tracks,exposed,consented,blocked,any_training_exposed,exposed_share,to_policy_id,from_verdict,to_verdict,moved"
+    public static let header = "run_id,started_at,policy_id,group,use,tracks,exposed,consented,blocked,any_training_exposed,exposed_share,to_policy_id,from_verdict,to_verdict,moved,contains_ai_all,contains_ai_partly,contains_ai_none,contains_ai_undeclared"
 
-    /// A header row, then groups in report order and uses in SPEC order, then the transitions;
+    /// A header row, then groups in report order and uses in contract order, then the transitions;
     /// an unknown share (no tracks) is an empty cell, a known one is unrounded.
     public static func render(_ report: RunReport) -> String {
+        func declared(_ group: ReportGroup) -> [String] {
+            guard let counts = report.containsAI else { return ["", "", "", ""] }
+            return ReportRenderer.containsAICounts(counts, group).map { String($0.1) }
+        }
         var out = header + "\n"
         for policy in report.policies {
             for group in ReportGroup.displayOrder {
@@ -26,7 +31,7 @@ public enum CSVReport {
                         String(g.tracks), String(g.count(use, .exposed)), String(g.count(use, .consented)),
                         String(g.count(use, .blocked)), String(g.anyTrainingExposed), g.exposedShare.map { "\($0)" } ?? "",
                         "", "", "", "",
-                    ]
+                    ] + declared(group)
                     out += cells.joined(separator: ",") + "\n"
                 }
             }
@@ -37,6 +42,7 @@ public enum CSVReport {
             let cells = [
                 String(report.runID), CSVCell.escape(report.startedAt), CSVCell.escape(t.fromPolicy), t.group.rawValue, t.use.name,
                 "", "", "", "", "", "", CSVCell.escape(t.toPolicy), t.from.name, t.to.name, String(t.tracks),
+                "", "", "", "",
             ]
             out += cells.joined(separator: ",") + "\n"
         }

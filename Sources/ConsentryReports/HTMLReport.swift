@@ -30,6 +30,7 @@ public enum HTMLReport {
         out += exposure(report)
         out += trend(document)
         out += verdictTables(report)
+        out += mostExposed(document)
         out += whatIf(report)
         out += rejects(document)
         out += """
@@ -191,6 +192,37 @@ public enum HTMLReport {
                 out += "</tr>\n"
             }
             out += "</tbody>\n</table>\n</div>\n"
+        }
+        return out + "</section>\n"
+    }
+
+    /// How many labels and artists the "most exposed" section lists per policy.
+    static let mostExposedRows = 10
+
+    /// Per policy, the labels and the artists with the most tracks exposed to AI training.
+    static func mostExposed(_ document: ReportDocument) -> String {
+        guard document.labels != nil || document.artists != nil || document.artistsUnavailable != nil else { return "" }
+        var out = """
+            <section id="most-exposed">
+            <h2>Most exposed labels and artists</h2>
+            <p class="note">The \(mostExposedRows) labels and artists with the most tracks open to AI training without affirmative consent. \
+            <code>consentry report --by label</code> or <code>--by artist</code> lists them all.</p>
+
+            """
+        let report = document.report
+        guard !report.policies.isEmpty else { return out + noStatistics + "</section>\n" }
+        if let reason = document.artistsUnavailable {
+            out += "<p class=\"empty\">No artists: \(escape(reason)).</p>\n"
+        }
+        for (p, policy) in report.policies.enumerated() {
+            out += "<h3>\(escape(policy.id))</h3>\n<div class=\"breakdown-grid\">\n"
+            for breakdown in [document.labels, document.artists].compactMap({ $0 }) {
+                guard let index = breakdown.policyIDs.firstIndex(of: policy.id) ?? (p < breakdown.policyIDs.count ? p : nil) else { continue }
+                let rows = breakdown.breakdown.rows(policy: index, order: .mostExposed, top: mostExposedRows)
+                out += BreakdownRenderer.table(rows, field: breakdown.field,
+                                               caption: breakdown.field == .label ? "Labels" : "Artists")
+            }
+            out += "</div>\n"
         }
         return out + "</section>\n"
     }
@@ -542,6 +574,13 @@ public enum HTMLReport {
         .examples .location { font-family: ui-monospace, "SFMono-Regular", Menlo, Consolas, "DejaVu Sans Mono", monospace; font-size: 12px; color: var(--muted); word-break: break-all; }
         .examples .column { font-weight: 600; }
         .excerpt { display: inline-block; margin-top: 2px; padding: 2px 6px; background: var(--panel); border: 1px solid var(--line); border-radius: 4px; white-space: pre-wrap; word-break: break-all; }
+        .breakdown-grid { display: grid; grid-template-columns: repeat(auto-fit, minmax(440px, 1fr)); gap: 8px 32px; }
+        .breakdown th.key { font-weight: 500; word-break: break-word; }
+        .breakdown th.none { color: var(--muted); font-style: italic; }
+        .breakdown td.bar { width: 28%; vertical-align: middle; }
+        .share-bar { display: block; height: 10px; background: #f0f4f8; border-radius: 2px; overflow: hidden; }
+        .share-bar span { display: block; height: 100%; background: var(--independent); }
+        .hidden { position: absolute; width: 1px; height: 1px; overflow: hidden; clip: rect(0 0 0 0); }
         footer { margin-top: 40px; padding-top: 12px; border-top: 1px solid var(--line); color: var(--muted); font-size: 12px; }
         @media (max-width: 760px) { .card { grid-template-columns: 1fr; } .figures { grid-template-columns: repeat(3, 1fr); } }
         @page { margin: 14mm; }

@@ -44,6 +44,14 @@ public enum MarkdownReport {
         if !report.policies.isEmpty {
             out += "\nPer use: exposed / consented / blocked tracks.\n"
         }
+        if let declared = report.containsAI {
+            out += "\n## Declared AI content (DDEX `ContainsAI`)\n\n"
+            let keys = ReportRenderer.containsAICounts(declared, .all).map(\.0)
+            out += table(["group"] + keys, align: [false] + keys.map { _ in true },
+                         ReportGroup.displayOrder.map { group in
+                             [group.rawValue] + ReportRenderer.containsAICounts(declared, group).map { ReportRenderer.grouped($0.1) }
+                         })
+        }
         if !report.rejectsByCode.isEmpty {
             out += "\n## Rejects by code\n\n"
             let codes = RejectCode.allCases.filter { report.rejectsByCode[$0] != nil }

@@ -2,13 +2,13 @@ import Foundation
 import ConsentryModel
 import ConsentryStore
 
-/// Renders a ``RunReport`` for people (text) and programs (JSON, SPEC §5).
+/// Renders a ``RunReport`` for people (text) and programs (JSON, contract §5).
 public enum ReportRenderer {
     /// Groups in the order the JSON and tables show them.
 
     // MARK: JSON
 
-    /// The JSON summary exactly in the SPEC §5 shape (keys in that order).
+    /// The JSON summary exactly in the contract §5 shape (keys in that order).
     public static func json(_ report: RunReport) -> String {
         let w = JSONWriter()
         w.object {
@@ -55,6 +55,14 @@ public enum ReportRenderer {
                                             }
                                         }
                                     }
+                                    if let declared = report.containsAI {
+                                        w.key("contains_ai")
+                                        w.object {
+                                            for (key, value) in containsAICounts(declared, group) {
+                                                w.key(key); w.int(value)
+                                            }
+                                        }
+                                    }
                                 }
                             }
                         }
@@ -79,6 +87,12 @@ public enum ReportRenderer {
             w.key("rejects_not_kept"); w.int(report.rejectsNotKept)
         }
         return w.text
+    }
+
+    /// A group's tracks by declared `ContainsAI`, keyed as the JSON and CSV show them.
+    static func containsAICounts(_ counts: ContainsAICounts, _ group: ReportGroup) -> [(String, Int)] {
+        ContainsAI.allCases.map { ($0.key, counts.count(label: group.labelStatus, declared: $0)) }
+            + [(ContainsAICounts.undeclaredKey, counts.count(label: group.labelStatus, declared: nil))]
     }
 
     // MARK: Text
@@ -126,6 +140,11 @@ public enum ReportRenderer {
         }
         for input in report.inputs {
             out += "Input: \(input.path) (\(input.format.rawValue), \(input.compression), \(grouped(input.rowsRead)) rows)\n"
+        }
+        if let labelMap = report.labelMap { out += "Label map: \(labelMap)\n" }
+        if let declared = report.containsAI {
+            let parts = containsAICounts(declared, .all).map { "\($0.0) \(grouped($0.1))" }
+            out += "Declared AI content (DDEX ContainsAI): \(parts.joined(separator: ", "))\n"
         }
         for policy in report.policies {
             out += "\nPolicy \(policy.id) — \(policy.title)\n"

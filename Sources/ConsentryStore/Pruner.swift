@@ -124,7 +124,8 @@ public enum Pruner {
                 let entries = try HistoryPack.decode(Array(text.utf8), path: path)
                 var keptText: [UInt8] = [UInt8(ascii: "[")]
                 var kept = 0, firstHash: UInt64 = 0, lastHash: UInt64 = 0
-                for (id, combo) in entries {
+                for entry in entries {
+                    let id = entry.id
                     let hash = TrackHash.of(id)
                     while let e = end, LiveTracks.compare(e.hash, e.id, hash, id) < 0 { try nextEnd() }
                     if let e = end, LiveTracks.compare(e.hash, e.id, hash, id) == 0 {
@@ -133,7 +134,11 @@ public enum Pruner {
                     }
                     if kept == 0 { firstHash = hash }
                     lastHash = hash
-                    id.withUnsafeBytes { HistoryPack.append(id: $0, combo: combo, first: kept == 0, to: &keptText) }
+                    id.withUnsafeBytes { id in
+                        entry.artist.withUnsafeBytes { artist in
+                            HistoryPack.append(id: id, combo: entry.combo, artist: artist, first: kept == 0, to: &keptText)
+                        }
+                    }
                     kept += 1
                 }
                 guard kept < entries.count else { continue }

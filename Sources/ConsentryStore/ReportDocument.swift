@@ -20,6 +20,11 @@ public struct ReportDocument: Sendable, Equatable {
     /// Per reject code: the first few rejects of the run in input order. Empty when the run's
     /// reject rows were pruned although its counts remain.
     public var rejectExamples: [RejectCode: [StoredReject]]
+    /// The run's tracks by label and by artist, when loaded (``ResultsDatabase/breakdown(runID:by:)``).
+    public var labels: RunBreakdown?
+    public var artists: RunBreakdown?
+    /// Why `artists` is missing although asked for (a run that stored no verdicts).
+    public var artistsUnavailable: String?
 
     public init(report: RunReport, trends: [String: [TrendPoint]] = [:], rejectExamples: [RejectCode: [StoredReject]] = [:],
                 trendRuns: Int = defaultTrendRuns, examplesPerCode: Int = defaultExamplesPerCode) {
@@ -36,9 +41,25 @@ public struct ReportDocument: Sendable, Equatable {
 
 extension ResultsDatabase {
     /// The report of a run (nil: the latest completed) with each policy's trend and example rejects.
+    ///
+    /// With `breakdowns`, also the run's tracks by label and by artist (the artists are counted
+    /// from the stored verdicts: seconds for millions of tracks).
     public func reportDocument(runID: Int64?, trendRuns: Int = ReportDocument.defaultTrendRuns,
-                               examplesPerCode: Int = ReportDocument.defaultExamplesPerCode) throws -> ReportDocument {
+                               examplesPerCode: Int = ReportDocument.defaultExamplesPerCode,
+                               breakdowns: Bool = false) throws -> ReportDocument {
         let report = try report(runID: runID)
+        var document = try reportDocument(report, trendRuns: trendRuns, examplesPerCode: examplesPerCode)
+        guard breakdowns, report.status == "completed" else { return document }
+        document.labels = try breakdown(runID: report.runID, by: .label)
+        do {
+            document.artists = try breakdown(runID: report.runID, by: .artist)
+        } catch let error as StoreError where error.kind == .runNotFound {
+            document.artistsUnavailable = error.message
+        }
+        return document
+    }
+
+    private func reportDocument(_ report: RunReport, trendRuns: Int, examplesPerCode: Int) throws -> ReportDocument {
         // A second read transaction agrees with the first: a completed run's statistics never
         // change (prune drops only verdict and reject rows), and `through` leaves newer runs out.
         return try read { db in

@@ -295,7 +295,7 @@ public final class ResultsDatabase {
 
     /// Stores a finished scan's inputs, policies, statistics and totals, and completes the run.
     func saveOutcome(_ db: Database, runID: Int64, policies: [Policy], outcome: ScanOutcome, rejectsNotKept: Int,
-                     history: (began: Int, ended: Int)?) throws {
+                     history: (began: Int, ended: Int)?, labelMap: LabelMap?) throws {
         for (index, input) in outcome.inputs.enumerated() {
             try db.execute(
                 sql: "INSERT INTO run_inputs VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
@@ -348,14 +348,29 @@ public final class ResultsDatabase {
         for (code, count) in outcome.rejectsByCode {
             try db.execute(sql: "INSERT INTO run_reject_counts VALUES (?, ?, ?)", arguments: [runID, code.rawValue, count])
         }
+        let labelRow = try db.makeStatement(sql: "INSERT INTO label_stats VALUES (?, ?, ?, ?, ?)")
+        for (label, row) in outcome.labels.counts {
+            for (index, policy) in policies.enumerated() where row[2 * index] > 0 {
+                try labelRow.execute(arguments: [runID, policy.id, label, row[2 * index], row[2 * index + 1]])
+            }
+        }
+        if outcome.containsAI.anyDeclared {
+            for group in ReportGroup.allCases {
+                for declared in [nil] + ContainsAI.allCases.map(Optional.some) {
+                    try db.execute(sql: "INSERT INTO contains_ai_stats VALUES (?, ?, ?, ?)", arguments: [
+                        runID, group.rawValue, declared?.key ?? ContainsAICounts.undeclaredKey,
+                        outcome.containsAI.count(label: group.labelStatus, declared: declared)])
+                }
+            }
+        }
         try db.execute(
             sql: """
                 UPDATE runs SET status = 'completed', finished_at = ?, rows_read = ?, rows_scanned = ?, rows_rejected = ?,
-                    rejects_not_kept = ?, history_began = ?, history_ended = ?
+                    rejects_not_kept = ?, history_began = ?, history_ended = ?, label_map = ?, label_map_sha256 = ?
                 WHERE id = ?
                 """,
             arguments: [ResultsDatabase.now(), outcome.rowsRead, outcome.rowsScanned, outcome.rowsRejected,
-                        rejectsNotKept, history?.began, history?.ended, runID])
+                        rejectsNotKept, history?.began, history?.ended, labelMap?.source, labelMap?.sha256, runID])
     }
 
     // MARK: - Queries
@@ -417,6 +432,20 @@ public final class ResultsDatabase {
                 report.policies.append(policy)
             }
             report.transitions = try ResultsDatabase.transitions(db, runID: id, policies: report.policies.map(\.id))
+            report.labelMap = run["label_map"]
+            var containsAI = ContainsAICounts()
+            var declaredAny = false
+            for row in try Row.fetchAll(db, sql: "SELECT label_status, declared, tracks FROM contains_ai_stats WHERE run_id = ?",
+                                        arguments: [id]) {
+                // The per-group rows; 'all' is their sum.
+                guard let label = LabelStatus(name: row[0]) else { continue }
+                let key: String = row[1]
+                let declared = ContainsAI.allCases.first { $0.key == key }
+                guard declared != nil || key == ContainsAICounts.undeclaredKey else { continue }
+                containsAI.add(label: label, declared: declared, count: row[2])
+                declaredAny = true
+            }
+            report.containsAI = declaredAny ? containsAI : nil
             return report
         }
     }

@@ -19,6 +19,10 @@ public struct RunReport: Sendable, Equatable {
     /// Verdict changes between each pair of policies, only `from != to` and non-zero, in
     /// pair, group (``ReportRenderer`` order), use and verdict order.
     public var transitions: [PolicyTransition] = []
+    /// Tracks by declared DDEX `ContainsAI`; nil when no track of the run declared it.
+    public var containsAI: ContainsAICounts?
+    /// The `--label-map` file the run applied, if any.
+    public var labelMap: String?
 
     /// Share of rows rejected; 0 for an empty run.
     public var rejectRate: Double { rowsRead == 0 ? 0 : Double(rowsRejected) / Double(rowsRead) }

@@ -10,7 +10,8 @@ public enum Scanner {
     /// On any error the run is marked failed with the error's text and none of its rows stay.
     public static func run(_ request: ScanRequest, cancellation: Cancellation = Cancellation(),
                            progress: ScanProgress? = nil) throws -> RunReport {
-        try record(request, cancellation: cancellation, inputs: request.inputs.joined(separator: " ")) { work in
+        try record(request, cancellation: cancellation, inputs: request.inputs.joined(separator: " "),
+                   labelMap: request.input.labelMap) { work in
             let paths = try InputResolver.expand(request.inputs)
             for path in paths where path != "-" {
                 var info = stat()
@@ -32,7 +33,7 @@ public enum Scanner {
     /// (duplicates are located in them for their rejects' lines and excerpts).
     public static func merge(_ set: ShardSet, request: ScanRequest, cancellation: Cancellation = Cancellation()) throws
         -> RunReport {
-        try record(request, cancellation: cancellation, inputs: set.directory) { work in
+        try record(request, cancellation: cancellation, inputs: set.directory, labelMap: set.options.labelMap) { work in
             let readings = try set.results.map { try $0.reading(policyCount: set.policies.count) }
             let scan = CatalogueScan(
                 paths: set.paths, resuming: readings, policies: set.policies, options: set.options, jobs: request.jobs,
@@ -50,7 +51,7 @@ public enum Scanner {
     /// The run lifecycle around one scan: `prepare` makes it in the work folder and says how
     /// its reading hands over rejects (the scan's own reading, or the shards' rejects).
     private static func record(
-        _ request: ScanRequest, cancellation: Cancellation, inputs: String,
+        _ request: ScanRequest, cancellation: Cancellation, inputs: String, labelMap: LabelMap?,
         prepare: (_ work: String) throws -> (CatalogueScan, (RejectSink) throws -> Void)
     ) throws -> RunReport {
         let logger = request.logger
@@ -100,7 +101,8 @@ public enum Scanner {
                 if let reason = cancellation.error { throw reason }
                 try database.saveOutcome(db, runID: runID, policies: scan.policies, outcome: scan.outcome,
                                          rejectsNotKept: scan.rejectsNotKept,
-                                         history: history == nil ? nil : scan.historyChanges)
+                                         history: history == nil ? nil : scan.historyChanges,
+                                         labelMap: labelMap)
                 return scan.outcome
             }
             if wroteHistory {

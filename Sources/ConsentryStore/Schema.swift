@@ -333,6 +333,35 @@ enum Schema {
                 \(verdictsReadableView)
                 """)
         }
+        migrator.registerMigration("v5") { db in
+            try db.execute(sql: """
+                -- The by-label breakdown (contract §3): per run, policy and label (as the export
+                -- wrote it, trimmed; '' for tracks without one), the distinct tracks and those
+                -- exposed to AI training. (History pack entries gain a third element, the track's
+                -- artist, read by the by-artist breakdown; older entries have none.)
+                CREATE TABLE label_stats (
+                    run_id INTEGER NOT NULL REFERENCES runs(id) ON DELETE CASCADE,
+                    policy_id TEXT NOT NULL,
+                    label TEXT NOT NULL,
+                    tracks INTEGER NOT NULL,
+                    any_training_exposed INTEGER NOT NULL,
+                    PRIMARY KEY (run_id, policy_id, label)
+                ) WITHOUT ROWID;
+                -- DDEX ContainsAI (contract §3): per run and group ('all' included), the tracks
+                -- declaring 'all', 'partly', 'none', or nothing ('undeclared'). Only runs in which
+                -- some track declared a value have rows.
+                CREATE TABLE contains_ai_stats (
+                    run_id INTEGER NOT NULL REFERENCES runs(id) ON DELETE CASCADE,
+                    label_status TEXT NOT NULL,
+                    declared TEXT NOT NULL,
+                    tracks INTEGER NOT NULL,
+                    PRIMARY KEY (run_id, label_status, declared)
+                ) WITHOUT ROWID;
+                -- The --label-map file a run applied, and the SHA-256 of its bytes.
+                ALTER TABLE runs ADD COLUMN label_map TEXT;
+                ALTER TABLE runs ADD COLUMN label_map_sha256 TEXT;
+                """)
+        }
         return migrator
     }
 }

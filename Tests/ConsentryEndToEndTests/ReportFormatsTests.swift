@@ -30,10 +30,10 @@ extension EndToEnd {
             let csv = try consentry(["report", "--db", tmp.db, "--run", "1", "--format", "csv"])
             #expect(csv.exitCode == 0, "\(csv)")
             let lines = csv.stdout.split(separator: "\n")
-            #expect(lines.first == "run_id,started_at,policy_id,group,use,tracks,exposed,consented,blocked,any_training_exposed,exposed_share,to_policy_id,from_verdict,to_verdict,moved")
+            #expect(lines.first == "run_id,started_at,policy_id,group,use,tracks,exposed,consented,blocked,any_training_exposed,exposed_share,to_policy_id,from_verdict,to_verdict,moved,contains_ai_all,contains_ai_partly,contains_ai_none,contains_ai_undeclared")
             let moves = try #require(try JSON.parse(try consentry(["report", "--db", tmp.db, "--run", "1", "--format", "json"]).stdout)["transitions"]?.array)
             #expect(lines.count == 1 + 2 * 5 * 4 + moves.count)
-            #expect(lines.dropFirst().allSatisfy { $0.hasPrefix("1,") && $0.split(separator: ",", omittingEmptySubsequences: false).count == 15 })
+            #expect(lines.dropFirst().allSatisfy { $0.hasPrefix("1,") && $0.split(separator: ",", omittingEmptySubsequences: false).count == 19 })
             let allRow = lines.first { $0.contains(",soundcloud-2024-02,all,ai_inference,") }
             #expect(allRow?.contains(",24,24,0,0,") == true, "24 scanned tracks, all exposed to inference: \(allRow ?? "")")
 

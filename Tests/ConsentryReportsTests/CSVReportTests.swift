@@ -41,11 +41,11 @@ struct CSVReportTests {
         let text = CSVReport.render(report)
         #expect(text.hasSuffix("\n"))
         let lines = text.split(separator: "\n")
-        #expect(lines.first == "run_id,started_at,policy_id,group,use,tracks,exposed,consented,blocked,any_training_exposed,exposed_share,to_policy_id,from_verdict,to_verdict,moved")
+        #expect(lines.first == "run_id,started_at,policy_id,group,use,tracks,exposed,consented,blocked,any_training_exposed,exposed_share,to_policy_id,from_verdict,to_verdict,moved,contains_ai_all,contains_ai_partly,contains_ai_none,contains_ai_undeclared")
         #expect(lines.count == 1 + 2 * 5 * 4 + report.transitions.count)
         // The what-if rows come last: opt-out → 2025-05 (see ReportRendererTests.storedReport).
         let moves = lines.suffix(report.transitions.count).map(csvTestFields)
-        #expect(moves.map { $0[2...4].joined(separator: " ") + " " + $0[11...].joined(separator: " ") } == [
+        #expect(moves.map { $0[2...4].joined(separator: " ") + " " + $0[11...14].joined(separator: " ") } == [
             "soundcloud-opt-out independent ai_generative_training soundcloud-2025-05 blocked consented 1",
             "soundcloud-opt-out independent ai_training soundcloud-2025-05 blocked exposed 2",
             "soundcloud-opt-out all ai_generative_training soundcloud-2025-05 blocked consented 1",
@@ -54,8 +54,8 @@ struct CSVReportTests {
         #expect(moves.allSatisfy { $0[5...10].allSatisfy { $0.isEmpty } })
         let rows = lines.dropFirst().dropLast(report.transitions.count).map(csvTestFields)
         for row in rows {
-            #expect(row.count == 15, "\(row)")
-            #expect(row[11...].allSatisfy { $0.isEmpty }, "\(row)")
+            #expect(row.count == 19, "\(row)")
+            #expect(row[11...].allSatisfy { $0.isEmpty }, "no transition, no ContainsAI: \(row)")
             #expect(row[0] == String(report.runID))
             #expect(row[1] == report.startedAt)
             // Every use's verdicts add up to the group's tracks.
@@ -86,7 +86,7 @@ struct CSVReportTests {
         #expect(lines.count == 5 * 20)
         let ids = Set(lines.map { csvTestFields($0)[2] })
         #expect(ids == ["'=HYPERLINK(\"http://x\",\"y\")", "'+1", "'-1", "'@SUM(A1)", "a,\"b\""])
-        for line in lines { #expect(csvTestFields(line).count == 15, "\(line)") }
+        for line in lines { #expect(csvTestFields(line).count == 19, "\(line)") }
     }
 
     @Test("a run without policies (failed) is just the header")

@@ -38,16 +38,16 @@ package final class ScanTestSink: RejectSink {
 /// Records the periods a scan's history begins: with no previous state, one per track.
 package final class ScanTestHistory: HistoryOutput, @unchecked Sendable {
     private let lock = NSLock()
-    private(set) var began: [(id: [UInt8], combo: UInt32)] = []
+    private(set) var began: [(id: [UInt8], combo: UInt32, artist: [UInt8])] = []
 
     package func partition(_ index: Int) throws -> any HistoryPartitionWriter { Writer(self) }
 
     package final class Writer: HistoryPartitionWriter {
         let owner: ScanTestHistory
         init(_ owner: ScanTestHistory) { self.owner = owner }
-        package func began(hash: UInt64, id: UnsafeRawBufferPointer, combo: UInt32) throws {
+        package func began(hash: UInt64, id: UnsafeRawBufferPointer, combo: UInt32, artist: UnsafeRawBufferPointer) throws {
             owner.lock.lock()
-            owner.began.append((Array(id), combo))
+            owner.began.append((Array(id), combo, Array(artist)))
             owner.lock.unlock()
         }
         package func ended(hash: UInt64, id: UnsafeRawBufferPointer, fromRun: Int64, combo: UInt32) throws {}
@@ -55,13 +55,16 @@ package final class ScanTestHistory: HistoryOutput, @unchecked Sendable {
     }
 }
 
-/// A scanned track: its id, label status and one packed decision per policy.
+/// A scanned track: its id, label status, one packed decision per policy, and its artist.
 package struct ScanTestTrack: Equatable, CustomStringConvertible {
     package var id: String
     package var idBytes: [UInt8]
     package var label: LabelStatus
     package var verdicts: [UInt32]
-    package var description: String { "\(id)[\(label.name)] \(verdicts.map { String($0, radix: 16) })" }
+    package var artist: String
+    package var description: String {
+        "\(id)[\(label.name)] \(verdicts.map { String($0, radix: 16) })\(artist.isEmpty ? "" : " by \(artist)")"
+    }
 }
 
 /// Everything a scan produced, comparable as a whole: its tracks in id-byte order (a scan
@@ -72,6 +75,8 @@ package struct ScanTestOutcome: Equatable {
     package var rowsScanned: Int
     package var rejectsByCode: [RejectCode: Int]
     package var statistics: RunStatistics
+    package var labels: Breakdown
+    package var containsAI: ContainsAICounts
     package var inputs: [InputSummary]
     package var tracks: [ScanTestTrack]
     package var rejects: [ScanTestSink.Reject]
@@ -97,6 +102,8 @@ package struct ScanTestOutcome: Equatable {
             }
         }
         if statistics != other.statistics { return "statistics differ" }
+        if labels != other.labels { return "label breakdowns differ" }
+        if containsAI != other.containsAI { return "contains_ai counts \(containsAI.counts) vs \(other.containsAI.counts)" }
         if inputs != other.inputs { return "inputs \(inputs) vs \(other.inputs)" }
         return "(no difference)"
     }
@@ -139,7 +146,7 @@ package func scanTestRunPipeline(_ paths: [String], policies: [Policy], jobs: In
         try scan.resolve(plan: plan)
         try scan.emitDuplicates(to: sink)
         var tracks: [ScanTestTrack] = []
-        for (id, combo) in history.began {
+        for (id, combo, artist) in history.began {
             let entries = plan.combos.entries(combo)
             var verdicts: [UInt32] = []
             var label = LabelStatus.unknown
@@ -153,15 +160,16 @@ package func scanTestRunPipeline(_ paths: [String], policies: [Policy], jobs: In
                 }
                 verdicts.append(packed)
             }
-            tracks.append(ScanTestTrack(id: String(decoding: id, as: UTF8.self), idBytes: id, label: label, verdicts: verdicts))
+            tracks.append(ScanTestTrack(id: String(decoding: id, as: UTF8.self), idBytes: id, label: label, verdicts: verdicts,
+                                        artist: String(decoding: artist, as: UTF8.self)))
         }
         tracks.sort { $0.idBytes.lexicographicallyPrecedes($1.idBytes) }
         let rejects = sink.rejects.sorted { ($0.inputIndex, $0.offset) < ($1.inputIndex, $1.offset) }
         let outcome = scan.outcome
         return ScanTestOutcome(
             rowsRead: outcome.rowsRead, rowsRejected: outcome.rowsRejected, rowsScanned: outcome.rowsScanned,
-            rejectsByCode: outcome.rejectsByCode, statistics: outcome.statistics, inputs: outcome.inputs,
-            tracks: tracks, rejects: rejects)
+            rejectsByCode: outcome.rejectsByCode, statistics: outcome.statistics, labels: outcome.labels,
+            containsAI: outcome.containsAI, inputs: outcome.inputs, tracks: tracks, rejects: rejects)
     } catch is ScanTestTimeout {
         throw TestFailure("the scan hung (no end after \(Int(scanTestWatchdogSeconds)) s) with jobs \(jobs), chunkBytes \(options.chunkBytes), after \(sink.rejects.count) rejected records")
     }

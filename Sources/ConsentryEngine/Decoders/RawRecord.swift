@@ -15,4 +15,15 @@ public struct RawRecord {
     public var hasNonASCII: Bool
     /// The interpreted fields, indexed by ``RecordField/rawValue``.
     public var fields: UnsafeBufferPointer<FieldValue>
+    /// DDEX ERN 4.3.2's `ContainsAI`; nil for CSV and JSONL, which do not declare it.
+    public var containsAI: ContainsAI? = nil
+    /// When set, a reject quotes only `bytes[..<excerptEnd]` (a DDEX recording's bytes hold
+    /// its source XML, then its field values).
+    public var excerptEnd: Int? = nil
+
+    /// The bytes a reject's excerpt is made from.
+    public var excerptBytes: UnsafeBufferPointer<UInt8> {
+        guard let excerptEnd else { return bytes }
+        return UnsafeBufferPointer(rebasing: bytes[0..<excerptEnd])
+    }
 }

@@ -1,6 +1,7 @@
 import ConsentryModel
 
 /// A record decoder the pipeline can drive without knowing the format.
+/// CSV, JSONL, or DDEX ERN (``ERNRecordDecoder``).
 protocol RecordDecoder: AnyObject {
     var lineFeeds: Int { get }
     var lineOrigin: Int { get set }

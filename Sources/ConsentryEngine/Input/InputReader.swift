@@ -1,7 +1,8 @@
 import ConsentryModel
 
 /// Reads one input: decompresses it, decides its format, reads the CSV header and cuts the
-/// rest into chunks that end at a line break.
+/// rest into chunks that end at a line break (a DDEX message is cut the same way, and its
+/// decoder is carried from chunk to chunk).
 ///
 /// Only one thread uses a reader at a time (the pipeline hands it over under its lock).
 final class InputReader {
@@ -41,6 +42,7 @@ final class InputReader {
         switch format {
         case .csv: return CSVDecoder(csvConfiguration, offset: offset)
         case .jsonl: return JSONLDecoder(jsonConfiguration, offset: offset)
+        case .ddex: return ERNRecordDecoder(startsInput: offset == 0)
         }
     }
 
@@ -110,7 +112,8 @@ final class InputReader {
                 if i < head.count || atEnd || head.count > options.maxRecordBytes { break }
                 atEnd = !(try readMore(&head, 64 << 10))
             }
-            format = i < head.count && head[i] == UInt8(ascii: "{") ? .jsonl : .csv
+            format = i < head.count && head[i] == UInt8(ascii: "{") ? .jsonl
+                : i < head.count && head[i] == UInt8(ascii: "<") ? .ddex : .csv
         }
         switch format {
         case .jsonl:
@@ -119,6 +122,10 @@ final class InputReader {
             let skip = hasBOM ? 3 : 0
             pending = Array(head[skip...])
             nextOffset = skip
+        case .ddex:
+            // The XML parser reads the byte order mark itself; positions count from byte 0.
+            pending = head
+            nextOffset = 0
         case .csv:
             try readHeader(head, atEnd: atEnd)
         }
@@ -184,7 +191,8 @@ final class InputReader {
             }
             if let column = matches.first { columnFields[column] = Int8(field.rawValue) }
         }
-        for field in RecordField.requiredColumns where !columnFields.contains(Int8(field.rawValue)) {
+        for field in RecordField.requiredColumns(labelMap: options.labelMap != nil)
+        where !columnFields.contains(Int8(field.rawValue)) {
             let hint = options.columns[field].map { " (mapped by --column to '\($0)')" } ?? ""
             throw InputError(
                 .missingColumn,

@@ -1,9 +1,9 @@
 import Foundation
 import ConsentryModel
 
-/// Expands `scan` arguments into the list of inputs in input order (SPEC §1).
+/// Expands `scan` arguments into the list of inputs in input order (contract §1).
 public enum InputResolver {
-    private static let suffixes = [".csv", ".jsonl", ".ndjson"]
+    private static let suffixes = [".csv", ".jsonl", ".ndjson", ".xml"]
 
     /// Whether a directory entry is an input by its name.
     public static func isInputName(_ name: String) -> Bool {
@@ -60,7 +60,7 @@ public enum InputResolver {
             }
             matching.sort { Array($0.utf8).lexicographicallyPrecedes(Array($1.utf8)) }
             guard !matching.isEmpty else {
-                throw InputError(.noInputs, "the directory holds no .csv, .jsonl or .ndjson file (optionally .gz)", remedy: "check that the export was written there", file: argument)
+                throw InputError(.noInputs, "the directory holds no .csv, .jsonl, .ndjson or .xml file (optionally .gz)", remedy: "check that the export was written there", file: argument)
             }
             result.append(contentsOf: matching.map { base + $0 })
         }

@@ -16,6 +16,7 @@ final class ChunkMerger {
     /// Each reader's input number in the whole scan: what positions and rejects carry.
     private let inputNumbers: [Int]
     private let evaluator: PolicyEvaluator
+    private let labelMap: LabelMap?
     private let policyCount: Int
     private let sink: RejectSink
     private let spill: TrackSpill
@@ -29,11 +30,12 @@ final class ChunkMerger {
     private var openDecoder: RecordDecoder?
     private var processors: [InputFormat: RecordProcessor] = [:]
 
-    init(readers: [InputReader], inputNumbers: [Int], evaluator: PolicyEvaluator, sink: RejectSink, spill: TrackSpill,
-         keepRejects: Int?, progress: ScanProgress?) {
+    init(readers: [InputReader], inputNumbers: [Int], evaluator: PolicyEvaluator, labelMap: LabelMap?, sink: RejectSink,
+         spill: TrackSpill, keepRejects: Int?, progress: ScanProgress?) {
         self.readers = readers
         self.inputNumbers = inputNumbers
         self.evaluator = evaluator
+        self.labelMap = labelMap
         policyCount = evaluator.policies.count
         self.sink = sink
         self.spill = spill
@@ -58,7 +60,7 @@ final class ChunkMerger {
                                  policyCount: policyCount)
             result.buffer = speculative.buffer
             result.linesAbsolute = true
-            let processor = processors[reader.format] ?? RecordProcessor(isJSON: reader.format == .jsonl, evaluator: evaluator)
+            let processor = processors[reader.format] ?? RecordProcessor(isJSON: reader.format == .jsonl, evaluator: evaluator, labelMap: labelMap)
             processors[reader.format] = processor
             processor.run(decoder, speculative.buffer!.bytes, isLast: speculative.isLast, into: result)
         }
@@ -95,10 +97,14 @@ final class ChunkMerger {
         let verdicts = result.verdicts.buffer
         for (k, record) in result.records.buffer.enumerated() {
             let start = Int(record.idStart)
+            let idLength = Int(record.idLength), labelLength = Int(record.labelLength)
+            let artistLength = Int(record.artistLength)
             try spill.append(
                 hash: record.hash, position: TrackRecordLayout.position(input: input, offset: record.offset),
-                label: record.label, verdicts: UnsafeBufferPointer(rebasing: verdicts[(k * policies)..<((k + 1) * policies)]),
-                id: UnsafeBufferPointer(rebasing: ids[start..<(start + Int(record.idLength))]))
+                flags: TrackRecordLayout.flags(label: record.label, containsAI: record.containsAI),
+                verdicts: UnsafeBufferPointer(rebasing: verdicts[(k * policies)..<((k + 1) * policies)]),
+                text: UnsafeBufferPointer(rebasing: ids[start..<(start + idLength + labelLength + artistLength)]),
+                idLength: idLength, labelLength: labelLength, artistLength: artistLength)
         }
         outcome.rejectsByCode = keeper.byCode
     }

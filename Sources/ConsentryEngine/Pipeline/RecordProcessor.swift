@@ -1,20 +1,25 @@
 import ConsentryModel
 
-/// Turns decoded records into rejects or policy decisions (SPEC §1.3–§1.4, §2).
+/// Turns decoded records into rejects or policy decisions (contract §1.3–§1.4, §2).
 ///
 /// One per worker: it owns the scratch space for unescaping, so it is not shared.
 final class RecordProcessor {
     private let isJSON: Bool
     private let evaluator: PolicyEvaluator
     private let policyCount: Int
+    private let labelMap: LabelMap?
     @exclusivity(unchecked) private var scratch: [UInt8] = []
+    /// Label statuses looked up in the map, by the label's exact bytes: a catalogue repeats a
+    /// few labels millions of times, and the map's key needs folding and an allocation.
+    @exclusivity(unchecked) private var mapped: [UInt64: (label: [UInt8], status: LabelStatus)] = [:]
 
-    static let maxTrackIDBytes = 256
+    static let maxTrackIDBytes = TrackRecordLayout.maxIDBytes
 
-    init(isJSON: Bool, evaluator: PolicyEvaluator) {
+    init(isJSON: Bool, evaluator: PolicyEvaluator, labelMap: LabelMap?) {
         self.isJSON = isJSON
         self.evaluator = evaluator
         self.policyCount = evaluator.policies.count
+        self.labelMap = labelMap
         scratch.reserveCapacity(4096)
     }
 
@@ -50,7 +55,7 @@ final class RecordProcessor {
                         into result: ChunkResult) {
         result.rejects.append(RejectedRecord(
             line: record.line, offset: record.offset, code: code, column: field?.name,
-            message: message, excerpt: FieldText.excerpt(record.bytes)))
+            message: message, excerpt: FieldText.excerpt(record.excerptBytes)))
     }
 
     /// A short quotable rendering of a value for messages.
@@ -244,6 +249,8 @@ final class RecordProcessor {
                 reject(record, .invalidJSON, nil, "not valid JSON: \(why)", into: result)
             case .notAnObject:
                 reject(record, .notAnObject, nil, "valid JSON but not an object; each line must be one JSON object", into: result)
+            case .invalidXML(let why):
+                reject(record, .invalidXML, nil, why, into: result)
             }
             return
         }
@@ -269,21 +276,25 @@ final class RecordProcessor {
         let idLength = result.ids.count - idStart
         func undo() { result.ids.truncate(to: idStart) }
 
-        // label_status
+        // label_status: an explicit value wins; an empty one comes from the label map.
         var label: LabelStatus? = nil
+        var labelGiven = true
         if let (start, end) = RecordProcessor.plainText(record, .labelStatus) {
+            labelGiven = start < end
             label = FieldText.parseLabelStatus(record.bytes, start, end)
         }
         if label == nil {
             label = withValue(record, .labelStatus) { value in
             switch value {
-            case .empty: return .unknown
+            case .empty:
+                labelGiven = false
+                return .unknown
             case .text(let t): return FieldText.parseLabelStatus(t, 0, t.count)
             default: return nil
             }
             }
         }
-        guard let label else {
+        guard var label else {
             let shown: String = withValue(record, .labelStatus) { value in
                 if case .text(let t) = value { return RecordProcessor.quoted(t) }
                 return "(not a string)"
@@ -302,6 +313,15 @@ final class RecordProcessor {
             return
         }
 
+
+        // label and artist_id follow the id in `ids`.
+        let labelLength = appendText(record, .label, into: result)
+        let artistLength = appendText(record, .artistID, into: result)
+        if !labelGiven, labelLength > 0, let labelMap {
+            label = mappedStatus(UnsafeBufferPointer(start: result.ids.base + idStart + idLength, count: labelLength),
+                                 labelMap)
+        }
+
         let facts = TrackFacts(labelStatus: label, genaiOptIn: genai, aiOptOut: optOut, noAITag: noAI,
                                uploadedAt: uploadedAt)
         let first = result.verdicts.count
@@ -315,6 +335,66 @@ final class RecordProcessor {
         }
         let hash = TrackHash.of(UnsafeBufferPointer(start: result.ids.base + idStart, count: idLength))
         result.records.append(ScannedRecord(
-            hash: hash, offset: record.offset, idStart: UInt32(idStart), idLength: UInt16(idLength), label: label))
+            hash: hash, offset: record.offset, idStart: UInt32(idStart), idLength: UInt16(idLength),
+            labelLength: UInt16(labelLength), artistLength: UInt16(artistLength), label: label,
+            containsAI: record.containsAI?.rawValue ?? 0))
+    }
+
+    /// Appends a free-text field's trimmed value to `result.ids` (at most ``maxTextBytes``);
+    /// returns its length, 0 when it is empty or absent.
+    @inline(__always)
+    private func appendText(_ record: RawRecord, _ field: RecordField, into result: ChunkResult) -> Int {
+        switch record.fields[field.rawValue] {
+        case .absent, .null:
+            return 0
+        case .text(let s, let e, false):
+            var start = Int(s)
+            var end = Int(e)
+            FieldText.trim(record.bytes, &start, &end)
+            return appendCapped(UnsafeBufferPointer(rebasing: record.bytes[start..<end]), into: result)
+        default:
+            return appendTextSlow(record, field, into: result)
+        }
+    }
+
+    /// The general case of ``appendText``: escaped text and JSON values. A number keeps its
+    /// text and a boolean its name; an object or array, which names nothing, counts as empty.
+    @inline(never)
+    private func appendTextSlow(_ record: RawRecord, _ field: RecordField, into result: ChunkResult) -> Int {
+        withValue(record, field) { value in
+            switch value {
+            case .empty, .container, .undecodable:
+                return 0
+            case .text(let t), .integer(let t), .number(let t):
+                return appendCapped(t, into: result)
+            case .bool(let v):
+                return (v ? "true" : "false").utf8.withContiguousStorageIfAvailable { appendCapped($0, into: result) } ?? 0
+            }
+        }
+    }
+
+    /// A `label` or `artist_id` keeps at most ``TrackRecordLayout/maxTextBytes`` (cut at a
+    /// character boundary): they are grouped by and stored with every track's history, and
+    /// longer values are not names.
+    @inline(__always)
+    private func appendCapped(_ text: UnsafeBufferPointer<UInt8>, into result: ChunkResult) -> Int {
+        var n = text.count
+        if n > TrackRecordLayout.maxTextBytes {
+            n = TrackRecordLayout.maxTextBytes
+            // Never cut inside a character.
+            while n > 0 && text[n] & 0xC0 == 0x80 { n -= 1 }
+        }
+        result.ids.append(contentsOf: UnsafeBufferPointer(rebasing: text[0..<n]))
+        return n
+    }
+
+    /// The map's status for `label` (`unknown` when it names none), through the cache.
+    private func mappedStatus(_ label: UnsafeBufferPointer<UInt8>, _ map: LabelMap) -> LabelStatus {
+        let hash = TrackHash.of(label)
+        if let hit = mapped[hash], hit.label.elementsEqual(label) { return hit.status }
+        let status = map.status(of: label) ?? .unknown
+        if mapped.count > 1 << 20 { mapped.removeAll(keepingCapacity: true) }
+        mapped[hash] = (Array(label), status)
+        return status
     }
 }

@@ -60,8 +60,9 @@ final class ScanPipeline: @unchecked Sendable {
     /// Runs the scan to the end, or throws the first error (or the cancellation reason):
     /// rejects go to `sink`, scanned tracks to `spill`.
     func run(sink: RejectSink, spill: TrackSpill, keepRejects: Int?) throws -> (ScanOutcome, RejectKeeper) {
-        let merger = ChunkMerger(readers: readers, inputNumbers: inputNumbers, evaluator: evaluator, sink: sink, spill: spill,
-                                 keepRejects: keepRejects, progress: progress)
+        let merger = ChunkMerger(readers: readers, inputNumbers: inputNumbers, evaluator: evaluator,
+                                 labelMap: options.labelMap, sink: sink, spill: spill, keepRejects: keepRejects,
+                                 progress: progress)
         self.merger = merger
         let observer = cancellation.onCancel { [self] in
             if let reason = cancellation.error { fail(reason) }
@@ -150,7 +151,7 @@ final class ScanPipeline: @unchecked Sendable {
                 condition.unlock()
                 let reader = readers[input]
                 result.buffer = chunk.buffer
-                let processor = processors[reader.format] ?? RecordProcessor(isJSON: reader.format == .jsonl, evaluator: evaluator)
+                let processor = processors[reader.format] ?? RecordProcessor(isJSON: reader.format == .jsonl, evaluator: evaluator, labelMap: options.labelMap)
                 processors[reader.format] = processor
                 processor.run(reader.makeDecoder(offset: chunk.offset), chunk.buffer.bytes, isLast: chunk.isLast, into: result)
                 condition.lock()

@@ -8,7 +8,7 @@ import Foundation
 /// step, so the merge sees a whole result or none; a retried task replaces its own.
 public struct ShardResult: Sendable {
     /// The format of the folder; a merge refuses another.
-    public static let formatVersion = 1
+    public static let formatVersion = 2
 
     /// What a shard was asked to do (the same for every shard of a set) and what it read.
     public struct Manifest: Codable, Sendable, Equatable {
@@ -30,6 +30,9 @@ public struct ShardResult: Sendable {
             public var columns: [String: String]
             public var maxRecordBytes: Int
             public var keepRejects: Int?
+            /// The `--label-map` file and the SHA-256 of its bytes.
+            public var labelMap: String?
+            public var labelMapSHA256: String?
         }
 
         public struct InputRead: Codable, Sendable, Equatable {

@@ -91,7 +91,8 @@ public struct ShardScan: Sendable {
     public static func manifestOptions(_ options: InputOptions, keepRejects: Int?) -> ShardResult.Manifest.Options {
         .init(format: options.format?.rawValue, delimiter: options.delimiter,
               columns: Dictionary(uniqueKeysWithValues: options.columns.map { ($0.key.name, $0.value) }),
-              maxRecordBytes: options.maxRecordBytes, keepRejects: keepRejects)
+              maxRecordBytes: options.maxRecordBytes, keepRejects: keepRejects, labelMap: options.labelMap?.source,
+              labelMapSHA256: options.labelMap?.sha256)
     }
 
     /// Puts `staging` at `final`, replacing an earlier result of the same shard: the old one

@@ -98,6 +98,11 @@ public struct ShardSet: Sendable {
             if let field = RecordField(name: field) { options.columns[field] = name }
         }
         options.maxRecordBytes = first.options.maxRecordBytes
+        if let source = first.options.labelMap, let digest = first.options.labelMapSHA256 {
+            // The shards applied the map; the merge reads no statuses (it locates duplicates,
+            // whose header needs no label_status with a map) and records which map it was.
+            options.labelMap = LabelMap(source: source, sha256: digest)
+        }
         return ShardSet(directory: directory, results: results, paths: first.inputs.map(\.path), policies: policies,
                         options: options, keepRejects: first.options.keepRejects)
     }

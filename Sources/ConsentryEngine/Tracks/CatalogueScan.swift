@@ -108,6 +108,8 @@ public final class CatalogueScan {
             try? FileManager.default.removeItem(atPath: file)
         }
         outcome.statistics.merge(resolution.statistics)
+        outcome.labels = resolution.labels
+        outcome.containsAI = resolution.containsAI
         outcome.rowsRejected += resolution.duplicates
         self.resolution = resolution
     }

@@ -30,7 +30,7 @@ final class DuplicateLocator {
             guard !done, failure == nil, record.offset >= target else { return true }
             if record.offset == target {
                 do {
-                    try found(record.offset, record.line, FieldText.excerpt(record.bytes))
+                    try found(record.offset, record.line, FieldText.excerpt(record.excerptBytes))
                     if let next = try wanted() { target = next } else { done = true }
                 } catch {
                     failure = error

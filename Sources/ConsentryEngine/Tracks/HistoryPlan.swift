@@ -39,8 +39,12 @@ public struct HistoryPlan: Sendable {
 
     /// Appends one track to a state file (for a state rebuilt from the database).
     public static func writeState(to writer: WorkFileWriter, hash: UInt64, fromRun: Int64, combo: UInt32,
-                                  id: [UInt8]) throws {
-        try id.withUnsafeBytes { try TrackStateRef.write(to: writer, hash: hash, fromRun: fromRun, combo: combo, id: $0) }
+                                  id: [UInt8], artist: [UInt8]) throws {
+        try id.withUnsafeBytes { id in
+            try artist.withUnsafeBytes { artist in
+                try TrackStateRef.write(to: writer, hash: hash, fromRun: fromRun, combo: combo, id: id, artist: artist)
+            }
+        }
     }
 }
 
@@ -53,8 +57,8 @@ public protocol HistoryOutput: AnyObject, Sendable {
 
 /// The changes of one partition, in (hash, id) order; id bytes are valid during the call.
 public protocol HistoryPartitionWriter: AnyObject {
-    /// A track begins a period in this run, in state `combo`.
-    func began(hash: UInt64, id: UnsafeRawBufferPointer, combo: UInt32) throws
+    /// A track begins a period in this run, in state `combo`, with `artist` (empty: none).
+    func began(hash: UInt64, id: UnsafeRawBufferPointer, combo: UInt32, artist: UnsafeRawBufferPointer) throws
     /// A track's period that began in `fromRun` in state `combo` ends with this run: the
     /// track changed or is gone.
     func ended(hash: UInt64, id: UnsafeRawBufferPointer, fromRun: Int64, combo: UInt32) throws

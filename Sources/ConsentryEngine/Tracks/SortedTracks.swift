@@ -46,9 +46,7 @@ final class SortedTracks {
         for file in files {
             guard let reader = try? WorkFileReader(path: file) else { continue }
             while let head = try reader.peek(TrackRecordLayout.headerBytes) {
-                let idLength = Int(UInt16(littleEndian: head.loadUnaligned(fromByteOffset: 17, as: UInt16.self)))
-                let size = layout.size(idLength: idLength)
-                guard idLength <= 256, let record = try reader.peek(size) else {
+                guard let size = layout.size(header: head), let record = try reader.peek(size) else {
                     throw WorkFileError(.damaged, "a spill file holds a malformed record",
                                         remedy: "it was changed while consentry ran; run the scan again", file: file)
                 }
@@ -115,9 +113,8 @@ final class SortedTracks {
     }
 
     private func head(of run: Int) throws -> TrackRecordRef? {
-        guard let head = try runs[run].peek(TrackRecordLayout.headerBytes) else { return nil }
-        let idLength = Int(UInt16(littleEndian: head.loadUnaligned(fromByteOffset: 17, as: UInt16.self)))
-        guard let record = try runs[run].peek(layout.size(idLength: idLength)) else { return nil }
+        guard let head = try runs[run].peek(TrackRecordLayout.headerBytes), let size = layout.size(header: head),
+              let record = try runs[run].peek(size) else { return nil }
         return TrackRecordRef(base: record, layout: layout)
     }
 

@@ -23,7 +23,9 @@ public final class TrackReplay {
         precondition(verdicts.count == layout.policyCount)
         try trackID.withUnsafeBufferPointer { id in
             try verdicts.withUnsafeBufferPointer { v in
-                try spill.append(hash: TrackHash.of(id), position: position, label: label, verdicts: v, id: id)
+                try spill.append(hash: TrackHash.of(id), position: position,
+                                 flags: TrackRecordLayout.flags(label: label, containsAI: 0), verdicts: v, text: id,
+                                 idLength: id.count, labelLength: 0, artistLength: 0)
             }
         }
         position += 1

@@ -9,6 +9,10 @@ public struct TrackResolution: Sendable {
     public var tracks = 0
     /// Records whose id was already scanned earlier in input order.
     public var duplicates = 0
+    /// The distinct tracks by label (spellings that differ in case only are one label), and
+    /// by declared `ContainsAI`.
+    public var labels: Breakdown
+    public var containsAI = ContainsAICounts()
     /// The duplicates' records (any order; ``SortedTracks`` puts them in input order).
     public var duplicateFiles: [String] = []
     /// History: periods begun, and periods ended.
@@ -17,6 +21,7 @@ public struct TrackResolution: Sendable {
 
     init(policyCount: Int) {
         statistics = RunStatistics(policyCount: policyCount)
+        labels = Breakdown(policyCount: policyCount)
     }
 }
 
@@ -72,6 +77,7 @@ final class TrackResolver: @unchecked Sendable {
         group.wait()
         if let failure { throw failure }
         if let reason = cancellation.error { throw reason }
+        resolution.labels = resolution.labels.foldingCase()
         return resolution
     }
 
@@ -97,6 +103,8 @@ final class TrackResolver: @unchecked Sendable {
         }
         lock.lock()
         resolution.statistics.merge(local.statistics)
+        resolution.labels.merge(local.labels.breakdown())
+        resolution.containsAI.merge(local.containsAI)
         resolution.tracks += local.tracks
         resolution.duplicates += local.duplicates
         resolution.began += local.began
@@ -130,7 +138,7 @@ final class TrackResolver: @unchecked Sendable {
             lastHash = record.hash
             lastID.removeAll(keepingCapacity: true)
             lastID.append(contentsOf: id)
-            work.tracks += 1
+            work.count(record)
             try history?.track(record, work: &work)
         }
         try history?.finish(work: &work)
@@ -146,6 +154,8 @@ struct PartitionWork {
     var duplicates = 0
     var began = 0
     var ended = 0
+    var labels: KeyedCounts
+    var containsAI = ContainsAICounts()
     private var verdictScratch: [UInt32]
     /// (previous combination, tonight's label and verdicts) → next combination.
     var transitions: [Transition: UInt32] = [:]
@@ -186,7 +196,16 @@ struct PartitionWork {
     init(layout: TrackRecordLayout, plan: HistoryPlan?) {
         self.layout = layout
         statistics = RunStatistics(policyCount: layout.policyCount)
+        labels = KeyedCounts(policyCount: layout.policyCount)
         verdictScratch = Array(repeating: 0, count: layout.policyCount)
+    }
+
+    /// Counts a distinct track in the breakdowns the statistics do not hold.
+    @inline(__always)
+    mutating func count(_ record: TrackRecordRef) {
+        tracks += 1
+        labels.add(key: record.labelText) { PackedDecisions.trainingExposed(record.verdict($0)) ? .exposed : .unexposed }
+        containsAI.add(label: record.label, declared: record.containsAI)
     }
 
     /// Takes a duplicate's counts back out of the statistics.
@@ -237,12 +256,16 @@ struct PartitionHistory {
             present = (0..<record.layout.policyCount).contains { PackedDecisions.anyExposed(record.verdict($0)) }
         }
         if let s = current, PartitionHistory.compare(s, record) == 0 {
-            let next = present ? transition(from: s.combo, record, work: &work) : removal(from: s.combo, work: &work)
-            try settle(hash: s.hash, id: s.id, fromRun: s.fromRun, combo: s.combo, next: next, work: &work)
+            if present {
+                try settle(s, next: transition(from: s.combo, record, work: &work), artist: record.artist, work: &work)
+            } else {
+                try settle(s, next: removal(from: s.combo, work: &work), artist: s.artist, work: &work)
+            }
             current = try previous!.next()
         } else if present {
             let next = transition(from: 0, record, work: &work)
-            try settle(hash: record.hash, id: record.id, fromRun: nil, combo: 0, next: next, work: &work)
+            try settle(hash: record.hash, id: record.id, fromRun: nil, combo: 0, artist: nil, next: next,
+                       nextArtist: record.artist, work: &work)
         }
     }
 
@@ -256,15 +279,24 @@ struct PartitionHistory {
     }
 
     private mutating func absent(_ s: TrackStateRef, work: inout PartitionWork) throws {
-        try settle(hash: s.hash, id: s.id, fromRun: s.fromRun, combo: s.combo, next: removal(from: s.combo, work: &work),
-                   work: &work)
+        try settle(s, next: removal(from: s.combo, work: &work), artist: s.artist, work: &work)
     }
 
-    /// Records the track's move from `combo` (begun in `fromRun`; nil: new) to `next`.
-    private func settle(hash: UInt64, id: UnsafeRawBufferPointer, fromRun: Int64?, combo: UInt32, next: UInt32,
+    /// Records a known track's move from its current period to `next` with `artist`.
+    private func settle(_ s: TrackStateRef, next: UInt32, artist: UnsafeRawBufferPointer,
                         work: inout PartitionWork) throws {
-        if next == combo, let fromRun {
-            try TrackStateRef.write(to: state, hash: hash, fromRun: fromRun, combo: combo, id: id)
+        try settle(hash: s.hash, id: s.id, fromRun: s.fromRun, combo: s.combo, artist: s.artist, next: next,
+                   nextArtist: artist, work: &work)
+    }
+
+    /// Records the track's move from `combo` with `artist` (begun in `fromRun`; nil: new) to
+    /// `next` with `nextArtist`. A period lasts while both stay the same: the artist is what
+    /// the by-artist breakdown of any stored run groups by.
+    private func settle(hash: UInt64, id: UnsafeRawBufferPointer, fromRun: Int64?, combo: UInt32,
+                        artist: UnsafeRawBufferPointer?, next: UInt32, nextArtist: UnsafeRawBufferPointer,
+                        work: inout PartitionWork) throws {
+        if next == combo, let fromRun, let artist, SortedTracks.compareIDs(artist, nextArtist) == 0 {
+            try TrackStateRef.write(to: state, hash: hash, fromRun: fromRun, combo: combo, id: id, artist: artist)
             return
         }
         if let fromRun {
@@ -272,8 +304,8 @@ struct PartitionHistory {
             work.ended += 1
         }
         if next != 0 {
-            try output.began(hash: hash, id: id, combo: next)
-            try TrackStateRef.write(to: state, hash: hash, fromRun: plan.runID, combo: next, id: id)
+            try output.began(hash: hash, id: id, combo: next, artist: nextArtist)
+            try TrackStateRef.write(to: state, hash: hash, fromRun: plan.runID, combo: next, id: id, artist: nextArtist)
             work.began += 1
         }
     }

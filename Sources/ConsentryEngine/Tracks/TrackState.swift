@@ -5,14 +5,15 @@ import ConsentryModel
 ///
 /// A state file lists the tracks of one partition in (hash, id) order:
 /// ```
-/// 0   hash      UInt64
-/// 8   fromRun   UInt32   the run that began the current period
-/// 12  combo     UInt32   ComboTable number of the period's state
-/// 16  idLength  UInt16
-/// 18  id        idLength bytes
+/// 0   hash          UInt64
+/// 8   fromRun       UInt32   the run that began the current period
+/// 12  combo         UInt32   ComboTable number of the period's state
+/// 16  idLength      UInt16
+/// 18  artistLength  UInt16
+/// 20  id, artist    their lengths' bytes
 /// ```
 struct TrackStateRef {
-    static let headerBytes = 18
+    static let headerBytes = 20
 
     let base: UnsafeRawPointer
 
@@ -24,21 +25,30 @@ struct TrackStateRef {
     @inline(__always) var idLength: Int {
         Int(UInt16(littleEndian: base.loadUnaligned(fromByteOffset: 16, as: UInt16.self)))
     }
+    @inline(__always) var artistLength: Int {
+        Int(UInt16(littleEndian: base.loadUnaligned(fromByteOffset: 18, as: UInt16.self)))
+    }
     @inline(__always) var id: UnsafeRawBufferPointer {
         UnsafeRawBufferPointer(start: base + TrackStateRef.headerBytes, count: idLength)
     }
-    @inline(__always) var size: Int { TrackStateRef.headerBytes + idLength }
+    @inline(__always) var artist: UnsafeRawBufferPointer {
+        UnsafeRawBufferPointer(start: base + TrackStateRef.headerBytes + idLength, count: artistLength)
+    }
+    @inline(__always) var size: Int { TrackStateRef.headerBytes + idLength + artistLength }
 
     @inline(__always)
     static func write(to writer: WorkFileWriter, hash: UInt64, fromRun: Int64, combo: UInt32,
-                      id: UnsafeRawBufferPointer) throws {
-        let at = try writer.reserve(headerBytes + id.count)
+                      id: UnsafeRawBufferPointer, artist: UnsafeRawBufferPointer) throws {
+        let size = headerBytes + id.count + artist.count
+        let at = try writer.reserve(size)
         at.storeBytes(of: hash.littleEndian, toByteOffset: 0, as: UInt64.self)
         at.storeBytes(of: UInt32(truncatingIfNeeded: fromRun).littleEndian, toByteOffset: 8, as: UInt32.self)
         at.storeBytes(of: combo.littleEndian, toByteOffset: 12, as: UInt32.self)
         at.storeBytes(of: UInt16(id.count).littleEndian, toByteOffset: 16, as: UInt16.self)
+        at.storeBytes(of: UInt16(artist.count).littleEndian, toByteOffset: 18, as: UInt16.self)
         if id.count > 0 { (at + headerBytes).copyMemory(from: id.baseAddress!, byteCount: id.count) }
-        writer.advance(headerBytes + id.count)
+        if artist.count > 0 { (at + headerBytes + id.count).copyMemory(from: artist.baseAddress!, byteCount: artist.count) }
+        writer.advance(size)
     }
 }
 
@@ -56,8 +66,10 @@ final class TrackStateReader {
         reader.consume(pendingSize)
         pendingSize = 0
         guard let head = try reader.peek(TrackStateRef.headerBytes) else { return nil }
-        let length = TrackStateRef(base: head).idLength
-        guard length <= 256, let record = try reader.peek(TrackStateRef.headerBytes + length) else {
+        let ref = TrackStateRef(base: head)
+        let length = ref.idLength + ref.artistLength
+        guard ref.idLength <= TrackRecordLayout.maxIDBytes, ref.artistLength <= TrackRecordLayout.maxTextBytes,
+              let record = try reader.peek(TrackStateRef.headerBytes + length) else {
             throw WorkFileError(.damaged, "a history state file holds a malformed record",
                                 remedy: "delete the state folder beside the database; the next scan rebuilds it",
                                 file: reader.path)

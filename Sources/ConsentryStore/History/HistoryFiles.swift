@@ -40,7 +40,7 @@ final class HistoryFiles: HistoryOutput, @unchecked Sendable {
             text.reserveCapacity(HistoryPack.targetBytes + 600)
         }
 
-        func began(hash: UInt64, id: UnsafeRawBufferPointer, combo: UInt32) throws {
+        func began(hash: UInt64, id: UnsafeRawBufferPointer, combo: UInt32, artist: UnsafeRawBufferPointer) throws {
             // Equal hashes stay in one pack, so a lookup by hash finds every track with it
             // in the last pack that starts at or before it.
             if tracks > 0 && text.count >= HistoryPack.targetBytes && hash != lastHash { try closePack() }
@@ -48,7 +48,7 @@ final class HistoryFiles: HistoryOutput, @unchecked Sendable {
                 firstHash = hash
                 text.append(UInt8(ascii: "["))
             }
-            HistoryPack.append(id: id, combo: combo, first: tracks == 0, to: &text)
+            HistoryPack.append(id: id, combo: combo, artist: artist, first: tracks == 0, to: &text)
             tracks += 1
             lastHash = hash
         }

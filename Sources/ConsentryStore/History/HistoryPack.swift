@@ -2,7 +2,8 @@ import ConsentryEngine
 import ConsentryModel
 
 /// The text of a history pack: the tracks that began a period in one run, in (hash, id)
-/// order, as a JSON array of `[track_id, combo]` pairs.
+/// order, as a JSON array of `[track_id, combo]` pairs, or `[track_id, combo, artist_id]`
+/// triples for tracks with an artist.
 ///
 /// History stores tracks a pack at a time rather than a row each: a night's first run
 /// writes every track, and SQLite inserts 80,000 packs far faster than 5 million rows. JSON
@@ -12,21 +13,47 @@ enum HistoryPack {
     /// A pack is closed once its text passes this size: two packs fill a 4 KiB page.
     static let targetBytes = 1900
 
-    /// Appends `["id",combo]` (with a leading comma unless first) to `text`.
-    static func append(id: UnsafeRawBufferPointer, combo: UInt32, first: Bool, to text: inout [UInt8]) {
+    /// One track of a pack.
+    struct Entry {
+        var id: [UInt8]
+        var combo: UInt32
+        /// Empty when the track has no artist.
+        var artist: [UInt8]
+    }
+
+    /// Appends `["id",combo]` or `["id",combo,"artist"]` (with a leading comma unless first)
+    /// to `text`.
+    static func append(id: UnsafeRawBufferPointer, combo: UInt32, artist: UnsafeRawBufferPointer, first: Bool,
+                       to text: inout [UInt8]) {
         if !first { text.append(UInt8(ascii: ",")) }
         text.append(UInt8(ascii: "["))
-        text.append(UInt8(ascii: "\""))
-        for byte in id {
-            // Track ids have no control characters (they are rejected), so only these two
-            // need escaping.
-            if byte == UInt8(ascii: "\"") || byte == UInt8(ascii: "\\") { text.append(UInt8(ascii: "\\")) }
-            text.append(byte)
-        }
-        text.append(UInt8(ascii: "\""))
+        appendString(id, to: &text)
         text.append(UInt8(ascii: ","))
         appendDecimal(combo, to: &text)
+        if artist.count > 0 {
+            text.append(UInt8(ascii: ","))
+            appendString(artist, to: &text)
+        }
         text.append(UInt8(ascii: "]"))
+    }
+
+    /// Appends valid UTF-8 `bytes` as a JSON string.
+    private static func appendString(_ bytes: UnsafeRawBufferPointer, to text: inout [UInt8]) {
+        text.append(UInt8(ascii: "\""))
+        for byte in bytes {
+            if byte == UInt8(ascii: "\"") || byte == UInt8(ascii: "\\") {
+                text.append(UInt8(ascii: "\\"))
+                text.append(byte)
+            } else if byte < 0x20 || byte == 0x7F {
+                // Track ids have no control characters (they are rejected); artists may.
+                let hex = Array("0123456789abcdef".utf8)
+                text.append(contentsOf: [UInt8(ascii: "\\"), UInt8(ascii: "u"), UInt8(ascii: "0"), UInt8(ascii: "0"),
+                                         hex[Int(byte >> 4)], hex[Int(byte & 15)]])
+            } else {
+                text.append(byte)
+            }
+        }
+        text.append(UInt8(ascii: "\""))
     }
 
     @inline(__always)
@@ -45,8 +72,8 @@ enum HistoryPack {
     }
 
     /// The entries of a pack's text; throws on text this format never has.
-    static func decode(_ text: [UInt8], path: String) throws -> [(id: [UInt8], combo: UInt32)] {
-        var entries: [(id: [UInt8], combo: UInt32)] = []
+    static func decode(_ text: [UInt8], path: String) throws -> [Entry] {
+        var entries: [Entry] = []
         var i = 0
         let n = text.count
         func fail() -> StoreError {
@@ -59,32 +86,28 @@ enum HistoryPack {
             guard i < n, text[i] == c else { throw fail() }
             i += 1
         }
-        try expect(UInt8(ascii: "["))
-        skipSpace()
-        if i < n, text[i] == UInt8(ascii: "]") { return entries }
-        while true {
-            try expect(UInt8(ascii: "["))
+        func string() throws -> [UInt8] {
             try expect(UInt8(ascii: "\""))
-            var id: [UInt8] = []
+            var value: [UInt8] = []
             while true {
                 guard i < n else { throw fail() }
                 let c = text[i]
                 i += 1
-                if c == UInt8(ascii: "\"") { break }
+                if c == UInt8(ascii: "\"") { return value }
                 if c != UInt8(ascii: "\\") {
-                    id.append(c)
+                    value.append(c)
                     continue
                 }
                 guard i < n else { throw fail() }
                 let e = text[i]
                 i += 1
                 switch e {
-                case UInt8(ascii: "\""), UInt8(ascii: "\\"), UInt8(ascii: "/"): id.append(e)
-                case UInt8(ascii: "b"): id.append(8)
-                case UInt8(ascii: "f"): id.append(12)
-                case UInt8(ascii: "n"): id.append(10)
-                case UInt8(ascii: "r"): id.append(13)
-                case UInt8(ascii: "t"): id.append(9)
+                case UInt8(ascii: "\""), UInt8(ascii: "\\"), UInt8(ascii: "/"): value.append(e)
+                case UInt8(ascii: "b"): value.append(8)
+                case UInt8(ascii: "f"): value.append(12)
+                case UInt8(ascii: "n"): value.append(10)
+                case UInt8(ascii: "r"): value.append(13)
+                case UInt8(ascii: "t"): value.append(9)
                 case UInt8(ascii: "u"):
                     guard i + 4 <= n, let unit = UInt16(String(decoding: text[i..<(i + 4)], as: UTF8.self), radix: 16) else {
                         throw fail()
@@ -97,10 +120,17 @@ enum HistoryPack {
                         scalar = 0x10000 + (UInt32(unit - 0xD800) << 10) + UInt32(low - 0xDC00)
                         i += 6
                     }
-                    id.append(contentsOf: String(Unicode.Scalar(scalar).map(Character.init) ?? "\u{FFFD}").utf8)
+                    value.append(contentsOf: String(Unicode.Scalar(scalar).map(Character.init) ?? "\u{FFFD}").utf8)
                 default: throw fail()
                 }
             }
+        }
+        try expect(UInt8(ascii: "["))
+        skipSpace()
+        if i < n, text[i] == UInt8(ascii: "]") { return entries }
+        while true {
+            try expect(UInt8(ascii: "["))
+            let id = try string()
             try expect(UInt8(ascii: ","))
             skipSpace()
             var combo: UInt32 = 0
@@ -113,8 +143,14 @@ enum HistoryPack {
                 digits += 1
             }
             guard digits > 0 else { throw fail() }
+            skipSpace()
+            var artist: [UInt8] = []
+            if i < n, text[i] == UInt8(ascii: ",") {
+                i += 1
+                artist = try string()
+            }
             try expect(UInt8(ascii: "]"))
-            entries.append((id, combo))
+            entries.append(Entry(id: id, combo: combo, artist: artist))
             skipSpace()
             guard i < n else { throw fail() }
             if text[i] == UInt8(ascii: "]") { break }

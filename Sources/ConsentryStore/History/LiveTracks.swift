@@ -15,6 +15,7 @@ final class LiveTracks {
         var id: [UInt8]
         var combo: UInt32
         var fromRun: Int64
+        var artist: [UInt8]
     }
 
     private var segments: [Segment] = []
@@ -86,7 +87,7 @@ final class LiveTracks {
         private let fromRun: Int64
         private let packs: RowCursor
         private let ends: RowCursor
-        private var entries: [(id: [UInt8], combo: UInt32)] = []
+        private var entries: [HistoryPack.Entry] = []
         private var index = 0
         private var end: (hash: UInt64, id: [UInt8])?
         private(set) var current: Entry?
@@ -126,7 +127,8 @@ final class LiveTracks {
                     index = 0
                     continue
                 }
-                let (id, combo) = entries[index]
+                let entry = entries[index]
+                let id = entry.id
                 index += 1
                 let hash = TrackHash.of(id)
                 while let e = end, LiveTracks.compare(e.hash, e.id, hash, id) < 0 { try nextEnd() }
@@ -134,7 +136,7 @@ final class LiveTracks {
                     try nextEnd()
                     continue
                 }
-                current = Entry(hash: hash, id: id, combo: combo, fromRun: fromRun)
+                current = Entry(hash: hash, id: id, combo: entry.combo, fromRun: fromRun, artist: entry.artist)
                 return
             }
         }

@@ -20,6 +20,9 @@ final class StateDirectory {
     private var current: String { root + "/current" }
     var next: String { root + "/next" }
     private static let manifestName = "MANIFEST"
+    /// The manifest's first line: the state files' format (2: tracks carry their artist). A
+    /// state in another format is rebuilt from the database.
+    private static let formatLine = "consentry-history-state 2"
 
     init(databasePath: String) {
         root = databasePath + ".state"
@@ -42,7 +45,7 @@ final class StateDirectory {
         guard let data = FileManager.default.contents(atPath: directory + "/" + manifestName),
               let text = String(data: data, encoding: .utf8) else { return nil }
         let lines = text.split(separator: "\n").map(String.init)
-        guard lines.count >= 2, lines[0] == "consentry-history-state 1" else { return nil }
+        guard lines.count >= 2, lines[0] == StateDirectory.formatLine else { return nil }
         // Every partition file must be there with the size the manifest gives.
         for line in lines.dropFirst(2) {
             let parts = line.split(separator: " ")
@@ -68,7 +71,7 @@ final class StateDirectory {
     /// Seals `next/` for `token`: the manifest, synced, so the state survives a crash once the
     /// database says it is current.
     func seal(token: String) throws {
-        var text = "consentry-history-state 1\n\(token)\n"
+        var text = "\(StateDirectory.formatLine)\n\(token)\n"
         for file in files(in: next) {
             let size = (try? FileManager.default.attributesOfItem(atPath: file)[.size] as? Int) ?? nil
             guard let size else {
@@ -124,7 +127,8 @@ final class StateDirectory {
         }
         while let entry = try live.next() {
             let p = Int(entry.hash >> (63 - UInt64(HistoryPlan.partitionBits)))
-            try HistoryPlan.writeState(to: writers[p], hash: entry.hash, fromRun: entry.fromRun, combo: entry.combo, id: entry.id)
+            try HistoryPlan.writeState(to: writers[p], hash: entry.hash, fromRun: entry.fromRun, combo: entry.combo, id: entry.id,
+                                       artist: entry.artist)
         }
         for writer in writers { try writer.close(durable: true) }
     }

@@ -6,11 +6,13 @@ import GRDB
 /// One track's history under each policy (`consentry track`): its latest state, since when it
 /// is exposed, and every change from run to run, absences included.
 public struct TrackHistory: Sendable, Equatable {
-    /// The track's label status, and per use (``AIUse/rawValue``) the verdict and deciding rule.
+    /// The track's label status, and per use (``AIUse/rawValue``) the verdict and deciding
+    /// rule; its artist (empty: none).
     public struct State: Sendable, Equatable {
         public var labelStatus: LabelStatus
         public var verdicts: [Verdict]
         public var rules: [String]
+        public var artist: String
 
         /// Whether `ai_generative_training` or `ai_training` is exposed.
         public var trainingExposed: Bool { verdicts[0] == .exposed || verdicts[1] == .exposed }
@@ -58,7 +60,7 @@ extension ResultsDatabase {
             let id = Array(trackID.utf8)
             let hash = Int64(TrackHash.of(id))
             // The track's periods: (from, to) and state.
-            var periods: [(from: Int64, to: Int64?, combo: UInt32)] = []
+            var periods: [(from: Int64, to: Int64?, combo: UInt32, artist: [UInt8])] = []
             for segment in try Int64.fetchAll(db, sql: "SELECT from_run FROM history_segments ORDER BY from_run") {
                 guard let text = try String.fetchOne(db, sql: """
                     SELECT entries FROM history_packs WHERE from_run = ? AND first_hash <= ? ORDER BY first_hash DESC LIMIT 1
@@ -67,7 +69,7 @@ extension ResultsDatabase {
                 let end = try Int64.fetchOne(db, sql: """
                     SELECT to_run FROM history_ends WHERE from_run = ? AND hash = ? AND track_id = ?
                     """, arguments: [segment, hash, trackID])
-                periods.append((segment, end, entry.combo))
+                periods.append((segment, end, entry.combo, entry.artist))
             }
             var policies = try Row.fetchAll(db, sql: "SELECT policy_no, policy_id FROM history_policies ORDER BY policy_no")
                 .map { (number: $0[0] as Int64, id: $0[1] as String) }
@@ -104,7 +106,8 @@ extension ResultsDatabase {
                     return TrackHistory.State(
                         labelStatus: StableDecisions.label(packed),
                         verdicts: verdicts,
-                        rules: AIUse.allCases.map { ruleIDs[$0.rawValue][StableDecisions.ruleNumber(packed, $0)] ?? "?" })
+                        rules: AIUse.allCases.map { ruleIDs[$0.rawValue][StableDecisions.ruleNumber(packed, $0)] ?? "?" },
+                        artist: String(decoding: period.artist, as: UTF8.self))
                 }
                 let runs = try Row.fetchAll(db, sql: """
                     SELECT h.run_id, r.started_at FROM history_runs h JOIN runs r ON r.id = h.run_id

@@ -12,6 +12,7 @@ import TestSupport
     final class Recorder: HistoryOutput, @unchecked Sendable {
         let lock = NSLock()
         var began: [String: UInt32] = [:]
+        var artists: [String: String] = [:]
         var ended: [String: (fromRun: Int64, combo: UInt32)] = [:]
 
         func partition(_ index: Int) throws -> any HistoryPartitionWriter { Writer(self) }
@@ -30,10 +31,11 @@ import TestSupport
                 lastKey = key
             }
 
-            func began(hash: UInt64, id: UnsafeRawBufferPointer, combo: UInt32) throws {
+            func began(hash: UInt64, id: UnsafeRawBufferPointer, combo: UInt32, artist: UnsafeRawBufferPointer) throws {
                 check(hash, id)
                 recorder.lock.lock()
                 recorder.began[String(decoding: id, as: UTF8.self)] = combo
+                recorder.artists[String(decoding: id, as: UTF8.self)] = String(decoding: artist, as: UTF8.self)
                 recorder.lock.unlock()
             }
 
@@ -52,6 +54,9 @@ import TestSupport
         var hash: UInt64
         var label: LabelStatus = .independent
         var verdicts: [UInt32] = [0]
+        var labelName = ""
+        var artist = ""
+        var containsAI: ContainsAI? = nil
     }
 
     /// Spills `tracks` in order (their positions) and resolves them.
@@ -61,9 +66,14 @@ import TestSupport
         let layout = TrackRecordLayout(policyCount: tracks.first?.verdicts.count ?? 1)
         let spill = try TrackSpill(directory: work, layout: layout)
         for (position, track) in tracks.enumerated() {
-            try Array(track.id.utf8).withUnsafeBufferPointer { id in
+            let text = Array(track.id.utf8) + Array(track.labelName.utf8) + Array(track.artist.utf8)
+            try text.withUnsafeBufferPointer { text in
                 try track.verdicts.withUnsafeBufferPointer { v in
-                    try spill.append(hash: track.hash, position: UInt64(position), label: track.label, verdicts: v, id: id)
+                    try spill.append(
+                        hash: track.hash, position: UInt64(position),
+                        flags: TrackRecordLayout.flags(label: track.label, containsAI: track.containsAI?.rawValue ?? 0),
+                        verdicts: v, text: text, idLength: track.id.utf8.count, labelLength: track.labelName.utf8.count,
+                        artistLength: track.artist.utf8.count)
                 }
             }
         }
@@ -206,5 +216,51 @@ import TestSupport
         _ = try Self.resolve([Track(id: "a", hash: 1, verdicts: [none])],
                              in: dir, name: "e2", plan: Self.plan(run: 2, previous: s1, next: s2, combos: combos, output: n2, exposedOnly: true))
         #expect(n2.began.isEmpty && Array(n2.ended.keys) == ["a"])
+    }
+
+    @Test("labels and ContainsAI are counted once per distinct track, the first occurrence's; spellings of a label are one")
+    func breakdownsCountDistinctTracks() throws {
+        let dir = try TempDir("resolver")
+        let open = PackedDecisions.pack(.aiTraining, verdict: .exposed, rule: 1)
+        let shut = PackedDecisions.pack(.aiGenerativeTraining, verdict: .blocked, rule: 0)
+            | PackedDecisions.pack(.aiTraining, verdict: .blocked, rule: 0)
+        let tracks = [
+            Track(id: "a", hash: 3, label: .major, verdicts: [shut], labelName: "Sony Music", containsAI: .all),
+            Track(id: "b", hash: 3, label: .major, verdicts: [open], labelName: "sony music"),
+            Track(id: "c", hash: 1 << 60, verdicts: [open], labelName: "SONY MUSIC", containsAI: .partly),
+            Track(id: "d", hash: 1 << 61, verdicts: [open], containsAI: .noAI),
+            // Duplicates of a and d: neither their labels nor their declarations count.
+            Track(id: "a", hash: 3, verdicts: [open], labelName: "Other", containsAI: .noAI),
+            Track(id: "d", hash: 1 << 61, verdicts: [open], labelName: "Other"),
+        ]
+        let resolution = try Self.resolve(tracks, in: dir, name: "breakdowns")
+        let rows = resolution.labels.rows(policy: 0)
+        // Three spellings, one track each: the first in byte order names the label.
+        #expect(rows == [Breakdown.Row(key: "SONY MUSIC", tracks: 3, anyTrainingExposed: 2),
+                         Breakdown.Row(key: "", tracks: 1, anyTrainingExposed: 1)])
+        #expect(resolution.containsAI.count(label: .major, declared: .all) == 1)
+        #expect(resolution.containsAI.count(label: .major, declared: nil) == 1)
+        #expect(resolution.containsAI.count(label: .independent, declared: .partly) == 1)
+        #expect(resolution.containsAI.count(label: nil, declared: .noAI) == 1)
+        #expect(resolution.containsAI.count(label: nil, declared: nil) == 1)
+    }
+
+    @Test("a new artist begins a new period even when the verdicts stay; the state keeps the artist")
+    func artistChangesArePeriods() throws {
+        let dir = try TempDir("resolver")
+        let combos = ComboTable()
+        let open = PackedDecisions.pack(.aiTraining, verdict: .exposed, rule: 1)
+        let s1 = try dir.makeDirectory("a1"), s2 = try dir.makeDirectory("a2"), s3 = try dir.makeDirectory("a3")
+        let n1 = Recorder(), n2 = Recorder(), n3 = Recorder()
+        _ = try Self.resolve([Track(id: "a", hash: 1, verdicts: [open], artist: "x"), Track(id: "b", hash: 2, verdicts: [open], artist: "y")],
+                             in: dir, name: "r1", plan: Self.plan(run: 1, previous: nil, next: s1, combos: combos, output: n1))
+        #expect(n1.artists == ["a": "x", "b": "y"])
+        _ = try Self.resolve([Track(id: "a", hash: 1, verdicts: [open], artist: "x"), Track(id: "b", hash: 2, verdicts: [open], artist: "z")],
+                             in: dir, name: "r2", plan: Self.plan(run: 2, previous: s1, next: s2, combos: combos, output: n2))
+        #expect(Array(n2.began.keys) == ["b"] && Array(n2.ended.keys) == ["b"])
+        #expect(n2.artists == ["b": "z"] && n2.began["b"] == n1.began["b"], "same combination, new artist")
+        _ = try Self.resolve([Track(id: "a", hash: 1, verdicts: [open], artist: "x"), Track(id: "b", hash: 2, verdicts: [open], artist: "z")],
+                             in: dir, name: "r3", plan: Self.plan(run: 3, previous: s2, next: s3, combos: combos, output: n3))
+        #expect(n3.began.isEmpty && n3.ended.isEmpty, "nothing changed")
     }
 }

@@ -1,0 +1,141 @@
+/// A run's tracks grouped by one free-text field — `label` or `artist_id` — with how many of
+/// each group's tracks each policy leaves exposed to AI training (contract §3, breakdowns).
+///
+/// Tracks without a value count under the empty key.
+public struct Breakdown: Sendable, Equatable {
+    /// The field a breakdown groups by.
+    public enum Field: String, Sendable, CaseIterable {
+        case label
+        case artist
+
+        /// The record field the groups come from.
+        public var recordField: RecordField { self == .label ? .label : .artistID }
+    }
+
+    /// One group under one policy.
+    public struct Row: Sendable, Equatable {
+        public var key: String
+        public var tracks: Int
+        public var anyTrainingExposed: Int
+
+        public init(key: String, tracks: Int, anyTrainingExposed: Int) {
+            self.key = key
+            self.tracks = tracks
+            self.anyTrainingExposed = anyTrainingExposed
+        }
+
+        public var exposedShare: Double? { tracks == 0 ? nil : Double(anyTrainingExposed) / Double(tracks) }
+    }
+
+    public let policyCount: Int
+    /// key → per policy: tracks, then training-exposed tracks. A track counts under a policy
+    /// that decided it: every policy of a scan, but a run's stored history can lack a policy
+    /// for a track (see the by-artist breakdown).
+    public private(set) var counts: [String: [Int]] = [:]
+
+    public init(policyCount: Int) {
+        self.policyCount = policyCount
+    }
+
+    /// Groups, in no particular order.
+    public var count: Int { counts.count }
+
+    /// Adds to `key` under policy `policy`.
+    public mutating func add(key: String, policy: Int, tracks: Int, exposed: Int) {
+        counts[key, default: Array(repeating: 0, count: 2 * policyCount)][2 * policy] += tracks
+        counts[key]![2 * policy + 1] += exposed
+    }
+
+    public mutating func merge(_ other: Breakdown) {
+        precondition(other.policyCount == policyCount)
+        for (key, row) in other.counts {
+            if var mine = counts[key] {
+                for i in mine.indices { mine[i] += row[i] }
+                counts[key] = mine
+            } else {
+                counts[key] = row
+            }
+        }
+    }
+
+    /// The breakdown with keys that differ only in case (and surrounding spaces, as
+    /// ``LabelMap`` matches labels) made one group, named by its spelling with the most tracks
+    /// (ties: the first in byte order). Exports spell one label several ways.
+    public func foldingCase() -> Breakdown {
+        var groups: [String: [(key: String, row: [Int])]] = [:]
+        for (key, row) in counts { groups[LabelMap.normalized(Array(key.utf8)), default: []].append((key, row)) }
+        var result = Breakdown(policyCount: policyCount)
+        for spellings in groups.values {
+            let name = spellings.min { a, b in
+                let ta = a.row.enumerated().filter { $0.offset % 2 == 0 }.reduce(0) { $0 + $1.element }
+                let tb = b.row.enumerated().filter { $0.offset % 2 == 0 }.reduce(0) { $0 + $1.element }
+                return ta != tb ? ta > tb : a.key.utf8.lexicographicallyPrecedes(b.key.utf8)
+            }!.key
+            var row = Array(repeating: 0, count: 2 * policyCount)
+            for spelling in spellings { for i in row.indices { row[i] += spelling.row[i] } }
+            result.counts[name] = row
+        }
+        return result
+    }
+
+    /// How rows are ordered.
+    public enum Order: Sendable {
+        /// Most tracks first (the contract's "largest first"), then most exposed.
+        case largest
+        /// Most exposed tracks first, then most tracks.
+        case mostExposed
+    }
+
+    /// Policy `policy`'s rows in `order` (ties by key), at most `top` of them. Keys with no
+    /// track under the policy are left out.
+    public func rows(policy: Int, order: Order = .largest, top: Int? = nil) -> [Row] {
+        let all = counts.compactMap { key, row in
+            row[2 * policy] == 0 ? nil : Row(key: key, tracks: row[2 * policy], anyTrainingExposed: row[2 * policy + 1])
+        }
+        return Breakdown.first(top, of: all, order: order)
+    }
+
+    /// The first `top` of `rows` (all when nil) in `order`.
+    public static func first(_ top: Int?, of rows: [Row], order: Order) -> [Row] {
+        let precedes: (Row, Row) -> Bool = order == .largest
+            ? { a, b in Breakdown.precedes(a, b, a.tracks, b.tracks, a.anyTrainingExposed, b.anyTrainingExposed) }
+            : { a, b in Breakdown.precedes(a, b, a.anyTrainingExposed, b.anyTrainingExposed, a.tracks, b.tracks) }
+        guard let top, top < rows.count else { return rows.sorted(by: precedes) }
+        guard top > 0 else { return [] }
+        // A heap of the `top` first so far, its last at the root: a million artists need no
+        // full sort.
+        var heap: [Row] = []
+        heap.reserveCapacity(top)
+        for row in rows {
+            if heap.count < top {
+                heap.append(row)
+                var k = heap.count - 1
+                while k > 0, precedes(heap[(k - 1) / 2], heap[k]) {
+                    heap.swapAt(k, (k - 1) / 2)
+                    k = (k - 1) / 2
+                }
+            } else if precedes(row, heap[0]) {
+                heap[0] = row
+                var k = 0
+                while true {
+                    let l = 2 * k + 1, r = l + 1
+                    var m = k
+                    if l < heap.count && precedes(heap[m], heap[l]) { m = l }
+                    if r < heap.count && precedes(heap[m], heap[r]) { m = r }
+                    if m == k { break }
+                    heap.swapAt(k, m)
+                    k = m
+                }
+            }
+        }
+        return heap.sorted(by: precedes)
+    }
+
+    /// Larger first by `x`, then by `y`, then keys in byte order.
+    @inline(__always)
+    private static func precedes(_ a: Row, _ b: Row, _ xa: Int, _ xb: Int, _ ya: Int, _ yb: Int) -> Bool {
+        if xa != xb { return xa > xb }
+        if ya != yb { return ya > yb }
+        return a.key.utf8.lexicographicallyPrecedes(b.key.utf8)
+    }
+}
