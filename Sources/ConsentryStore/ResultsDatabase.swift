@@ -246,26 +246,34 @@ public final class ResultsDatabase {
     /// Marks runs left `running` by a killed process as failed; call while holding the lock.
     @discardableResult
     public func markInterruptedRuns() throws -> [Int64] {
+        try markInterruptedRunsWithWork().map(\.id)
+    }
+
+    /// ``markInterruptedRuns()``, with the work folder each interrupted run recorded.
+    func markInterruptedRunsWithWork() throws -> [(id: Int64, workDirectory: String?)] {
         try write { db in
-            let ids = try Int64.fetchAll(db, sql: "SELECT id FROM runs WHERE status = 'running' ORDER BY id")
-            if !ids.isEmpty {
+            let runs = try Row.fetchAll(db, sql: "SELECT id, work_dir FROM runs WHERE status = 'running' ORDER BY id")
+                .map { (id: $0[0] as Int64, workDirectory: $0[1] as String?) }
+            if !runs.isEmpty {
                 try db.execute(
                     sql: "UPDATE runs SET status = 'failed', error = 'interrupted', finished_at = ? WHERE status = 'running'",
                     arguments: [ResultsDatabase.now()])
             }
-            return ids
+            return runs
         }
     }
 
     /// Inserts a new `running` run and returns its id.
-    public func startRun(toolVersion: String, storeMode: StoreMode, commandLine: String) throws -> Int64 {
+    public func startRun(toolVersion: String, storeMode: StoreMode, commandLine: String,
+                         workDirectory: String? = nil) throws -> Int64 {
         try write { db in
             try db.execute(
                 sql: """
-                    INSERT INTO runs (started_at, status, tool_version, store_mode, command_line, pid)
-                    VALUES (?, 'running', ?, ?, ?, ?)
+                    INSERT INTO runs (started_at, status, tool_version, store_mode, command_line, pid, work_dir)
+                    VALUES (?, 'running', ?, ?, ?, ?, ?)
                     """,
-                arguments: [ResultsDatabase.now(), toolVersion, storeMode.rawValue, commandLine, Int(getpid())])
+                arguments: [ResultsDatabase.now(), toolVersion, storeMode.rawValue, commandLine, Int(getpid()),
+                            workDirectory])
             return db.lastInsertedRowID
         }
     }

@@ -60,17 +60,20 @@ public enum Scanner {
                                     interruption: { cancellation.error })
         defer { withExtendedLifetime(lock) {} }
         let database = try ResultsDatabase(path: request.databasePath, create: true, holdingLock: true)
-        for id in try database.markInterruptedRuns() {
+        let work = WorkDirectory(databasePath: request.databasePath, temporaryDirectory: request.temporaryDirectory)
+        for (id, folder) in try database.markInterruptedRunsWithWork() {
             logger.notice("run \(id) was left running by a process that died; marked failed (interrupted)")
+            // Its work folder may be under another --temp-dir than this scan's.
+            if let folder { work.removeSibling(folder) }
         }
         let runID = try database.startRun(
-            toolVersion: request.toolVersion, storeMode: request.store, commandLine: request.commandLine)
+            toolVersion: request.toolVersion, storeMode: request.store, commandLine: request.commandLine,
+            workDirectory: work.path)
         let started = Date()
         logger.info("run \(runID) started", metadata: [
             "inputs": "\(inputs)", "policies": "\(request.policies.map(\.id).joined(separator: ","))",
             "store": "\(request.store.rawValue)", "jobs": "\(request.jobs)",
         ])
-        let work = WorkDirectory(databasePath: request.databasePath, temporaryDirectory: request.temporaryDirectory)
         let state = StateDirectory(databasePath: request.databasePath)
         defer { work.remove() }
         do {

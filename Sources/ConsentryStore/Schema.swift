@@ -360,6 +360,9 @@ enum Schema {
                 -- The --label-map file a run applied, and the SHA-256 of its bytes.
                 ALTER TABLE runs ADD COLUMN label_map TEXT;
                 ALTER TABLE runs ADD COLUMN label_map_sha256 TEXT;
+                -- The scan's work folder (under --temp-dir, maybe), so that the next scan removes
+                -- it if the run was killed, whatever --temp-dir that scan is given.
+                ALTER TABLE runs ADD COLUMN work_dir TEXT;
                 """)
         }
         return migrator

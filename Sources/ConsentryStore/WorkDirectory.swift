@@ -13,7 +13,9 @@ struct WorkDirectory {
 
     init(databasePath: String, temporaryDirectory: String?) {
         let database = URL(fileURLWithPath: databasePath).standardizedFileURL
-        let parent = temporaryDirectory ?? database.deletingLastPathComponent().path
+        // Absolute, so that a later scan from another directory finds it (the run records it).
+        let parent = temporaryDirectory.map { URL(fileURLWithPath: $0).standardizedFileURL.path }
+            ?? database.deletingLastPathComponent().path
         // The database's full path picks the name, so two databases can share --temp-dir.
         let tag = String(TrackHash.of(database.path) & 0xFFFF_FFFF, radix: 16)
         path = parent + "/.\(database.lastPathComponent).work-\(tag)"
@@ -33,5 +35,13 @@ struct WorkDirectory {
 
     func remove() {
         try? FileManager.default.removeItem(atPath: path)
+    }
+
+    /// Removes `folder`, another scan's work folder of the same database (recorded by its
+    /// run), if its name says it is one: a path read from the database is never trusted to
+    /// name anything else.
+    func removeSibling(_ folder: String) {
+        guard folder != path, (folder as NSString).lastPathComponent == (path as NSString).lastPathComponent else { return }
+        try? FileManager.default.removeItem(atPath: folder)
     }
 }
