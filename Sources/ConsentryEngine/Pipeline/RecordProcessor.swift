@@ -358,17 +358,15 @@ final class RecordProcessor {
     }
 
     /// The general case of ``appendText``: escaped text and JSON values. A number keeps its
-    /// text and a boolean its name; an object or array, which names nothing, counts as empty.
+    /// text; a boolean, an object or an array, which name nothing, count as empty.
     @inline(never)
     private func appendTextSlow(_ record: RawRecord, _ field: RecordField, into result: ChunkResult) -> Int {
         withValue(record, field) { value in
             switch value {
-            case .empty, .container, .undecodable:
+            case .empty, .bool, .container, .undecodable:
                 return 0
             case .text(let t), .integer(let t), .number(let t):
                 return appendCapped(t, into: result)
-            case .bool(let v):
-                return (v ? "true" : "false").utf8.withContiguousStorageIfAvailable { appendCapped($0, into: result) } ?? 0
             }
         }
     }
