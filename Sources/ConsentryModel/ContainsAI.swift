@@ -29,31 +29,33 @@ public enum ContainsAI: UInt8, CaseIterable, Sendable, BitwiseCopyable {
 /// How many tracks of each label-status group declare each ``ContainsAI`` value, or
 /// nothing (contract §3).
 public struct ContainsAICounts: Sendable, Equatable {
-    /// `counts[label.rawValue][declared]`, `declared` 0 for nothing, else the value's raw value.
-    public private(set) var counts: [[Int]]
+    /// `counts[label.rawValue * 4 + declared]`, `declared` 0 for nothing, else the value's raw
+    /// value. Flat: the resolver counts every distinct track here.
+    public private(set) var counts: [Int]
 
     /// The key of tracks that declare nothing, beside ``ContainsAI/key``'s.
     public static let undeclaredKey = "undeclared"
 
     public init() {
-        counts = Array(repeating: [0, 0, 0, 0], count: LabelStatus.allCases.count)
+        counts = Array(repeating: 0, count: LabelStatus.allCases.count * 4)
     }
 
+    @inline(__always)
     public mutating func add(label: LabelStatus, declared: ContainsAI?, count: Int = 1) {
-        counts[Int(label.rawValue)][Int(declared?.rawValue ?? 0)] += count
+        counts[Int(label.rawValue) &* 4 &+ Int(declared?.rawValue ?? 0)] &+= count
     }
 
     public mutating func merge(_ other: ContainsAICounts) {
-        for l in counts.indices { for d in 0..<4 { counts[l][d] += other.counts[l][d] } }
+        for i in counts.indices { counts[i] += other.counts[i] }
     }
 
     /// Whether any track declared a value: only then are the counts reported.
-    public var anyDeclared: Bool { counts.contains { $0[1] + $0[2] + $0[3] > 0 } }
+    public var anyDeclared: Bool { counts.indices.contains { $0 % 4 != 0 && counts[$0] > 0 } }
 
     /// Tracks of `label` (nil: every group) declaring `declared` (nil: nothing).
     public func count(label: LabelStatus?, declared: ContainsAI?) -> Int {
         let d = Int(declared?.rawValue ?? 0)
-        guard let label else { return counts.reduce(0) { $0 + $1[d] } }
-        return counts[Int(label.rawValue)][d]
+        guard let label else { return LabelStatus.allCases.reduce(0) { $0 + counts[Int($1.rawValue) * 4 + d] } }
+        return counts[Int(label.rawValue) * 4 + d]
     }
 }

@@ -16,6 +16,8 @@ public struct KeyedCounts: Sendable {
     private var keyBytes: [UInt8] = []
     /// Per entry and policy: tracks, then exposed tracks.
     private var counts: [Int] = []
+    /// The entry of the empty key, once it has one.
+    private var emptyEntry = -1
 
     public init(policyCount: Int) {
         self.policyCount = policyCount
@@ -47,7 +49,17 @@ public struct KeyedCounts: Sendable {
     }
 
     /// The entry of `key`, added when new.
+    @inline(__always)
     private mutating func entry(for key: UnsafeRawBufferPointer) -> Int {
+        // Most tracks of many catalogues have no label: the empty key skips the table.
+        if key.count == 0 {
+            if emptyEntry < 0 { emptyEntry = lookUp(key) }
+            return emptyEntry
+        }
+        return lookUp(key)
+    }
+
+    private mutating func lookUp(_ key: UnsafeRawBufferPointer) -> Int {
         let hash = TrackHash.of(key.assumingMemoryBound(to: UInt8.self))
         let mask = slots.count - 1
         var slot = Int(truncatingIfNeeded: hash) & mask

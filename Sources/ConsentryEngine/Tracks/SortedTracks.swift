@@ -44,7 +44,15 @@ final class SortedTracks {
         var buffer: [UInt8] = []
         buffer.reserveCapacity(min(budget, 1 << 24))
         for file in files {
-            guard let reader = try? WorkFileReader(path: file) else { continue }
+            guard let reader = try? WorkFileReader(path: file, bufferBytes: 1 << 20) else { continue }
+            var info = stat()
+            if stat(file, &info) == 0, buffer.count + Int(info.st_size) <= budget {
+                // The whole file fits: read it in blocks, then check its records' framing.
+                let start = buffer.count
+                try reader.readAll(into: &buffer)
+                try SortedTracks.checkFraming(buffer, from: start, layout: layout, file: file)
+                continue
+            }
             while let head = try reader.peek(TrackRecordLayout.headerBytes) {
                 guard let size = layout.size(header: head), let record = try reader.peek(size) else {
                     throw WorkFileError(.damaged, "a spill file holds a malformed record",
@@ -76,6 +84,23 @@ final class SortedTracks {
         for i in runs.indices {
             current[i] = try head(of: i)
             if current[i] != nil { push(i) }
+        }
+    }
+
+    /// Checks that `buffer[from...]` is whole records.
+    private static func checkFraming(_ buffer: [UInt8], from: Int, layout: TrackRecordLayout, file: String) throws {
+        let whole: Bool = buffer.withUnsafeBytes { raw in
+            var offset = from
+            while offset < raw.count {
+                guard raw.count - offset >= TrackRecordLayout.headerBytes,
+                      let size = layout.size(header: raw.baseAddress! + offset), raw.count - offset >= size else { return false }
+                offset += size
+            }
+            return true
+        }
+        if !whole {
+            throw WorkFileError(.damaged, "a spill file holds a malformed record",
+                                remedy: "it was changed while consentry ran; run the scan again", file: file)
         }
     }
 

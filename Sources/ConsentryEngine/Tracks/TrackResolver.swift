@@ -122,22 +122,27 @@ final class TrackResolver: @unchecked Sendable {
             history = try PartitionHistory(plan: plan, partition: p)
         }
         var lastHash: UInt64 = 0
-        var lastID: [UInt8] = []
+        // The last distinct id, copied: a record read from sorted runs on disk is gone by the
+        // next one.
+        let lastID = UnsafeMutableRawPointer.allocate(byteCount: TrackRecordLayout.maxIDBytes, alignment: 8)
+        defer { lastID.deallocate() }
+        var lastLength = 0
         var haveLast = false
         var count = 0
         while let record = try sorted.next() {
             count &+= 1
             if count & 0xFFFF == 0, let reason = cancellation.error { throw reason }
             let id = record.id
-            if haveLast && record.hash == lastHash && SortedTracks.compareIDs(id, lastID.withUnsafeBytes { $0 }) == 0 {
+            if haveLast && record.hash == lastHash
+                && SortedTracks.compareIDs(id, UnsafeRawBufferPointer(start: lastID, count: lastLength)) == 0 {
                 work.takeBack(record)
                 try duplicates.write(UnsafeRawBufferPointer(start: record.base, count: record.size))
                 continue
             }
             haveLast = true
             lastHash = record.hash
-            lastID.removeAll(keepingCapacity: true)
-            lastID.append(contentsOf: id)
+            if id.count > 0 { lastID.copyMemory(from: id.baseAddress!, byteCount: id.count) }
+            lastLength = id.count
             work.count(record)
             try history?.track(record, work: &work)
         }
