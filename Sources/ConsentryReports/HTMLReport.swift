@@ -574,7 +574,8 @@ public enum HTMLReport {
         .examples .location { font-family: ui-monospace, "SFMono-Regular", Menlo, Consolas, "DejaVu Sans Mono", monospace; font-size: 12px; color: var(--muted); word-break: break-all; }
         .examples .column { font-weight: 600; }
         .excerpt { display: inline-block; margin-top: 2px; padding: 2px 6px; background: var(--panel); border: 1px solid var(--line); border-radius: 4px; white-space: pre-wrap; word-break: break-all; }
-        .breakdown-grid { display: grid; grid-template-columns: repeat(auto-fit, minmax(440px, 1fr)); gap: 8px 32px; }
+        .breakdown-grid { display: grid; grid-template-columns: repeat(auto-fit, minmax(440px, 1fr)); gap: 8px 32px; align-items: start; }
+        .breakdown th, .breakdown td { vertical-align: middle; }
         .breakdown th.key { font-weight: 500; word-break: break-word; }
         .breakdown th.none { color: var(--muted); font-style: italic; }
         .breakdown td.bar { width: 28%; vertical-align: middle; }
