@@ -16,7 +16,8 @@ struct ExportCommand: ParsableCommand {
             cawg.ai_generative_training, cawg.ai_training, cawg.ai_inference, cawg.data_mining; \
             use allowed for exposed or consented, notAllowed for blocked). iptc: one JSON line per \
             track with its plus:DataMining value (and plus:OtherConstraints text when needed). \
-            csv: track_id,policy_id,label_status,use,verdict,rule_id, one row per track and use. \
+            Both end with the track's artist_id (null when it has none). \
+            csv: track_id,policy_id,label_status,use,verdict,rule_id,artist_id, one row per track and use. \
             Tracks come in history order (by a hash of the track id, the same in every run). Exit codes: 0 written; 2 database or output problem, or a run \
             without stored verdicts; 64 usage error; 130/143 interrupted (no --output file is left).
             """)

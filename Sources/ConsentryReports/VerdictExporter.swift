@@ -62,7 +62,11 @@ public enum VerdictExporter {
     static func write(_ cursor: VerdictCursor, format: ExportFormat, to out: OutputFile,
                       cancellation: Cancellation) throws -> Int {
         let tables = Tables(cursor.source, format: format)
-        if format == .csv { try out.write(Array("track_id,policy_id,label_status,use,verdict,rule_id\n".utf8)) }
+        if format == .csv { try out.write(Array((csvHeader + "\n").utf8)) }
+        // CSV writes a track's id and artist on each of its four rows: they are escaped once
+        // per track into these buffers (kept between tracks, so nothing is allocated per row).
+        var idCell: [UInt8] = []
+        var rowEnd: [UInt8] = []
         var tracks = 0
         while try cursor.next() {
             let label = Int(cursor.labelStatus.rawValue)
@@ -77,6 +81,7 @@ public enum VerdictExporter {
                     try out.write(try tables.fragment(use, packed, cursor))
                 }
                 try out.write(tables.suffix)
+                try writeArtist(cursor, tables, to: out)
             case .iptc:
                 try out.write(tables.prefix)
                 try cursor.withTrackID { try writeJSONString($0, to: out) }
@@ -86,17 +91,40 @@ public enum VerdictExporter {
                     combination = combination * 3 + Int(try tables.verdict(use, packed, cursor).rawValue)
                 }
                 try out.write(tables.combinations[combination])
+                try writeArtist(cursor, tables, to: out)
             case .csv:
+                idCell.removeAll(keepingCapacity: true)
+                cursor.withTrackID { appendCSVCell($0, to: &idCell) }
+                rowEnd.removeAll(keepingCapacity: true)
+                rowEnd.append(UInt8(ascii: ","))
+                cursor.withArtist { appendCSVCell($0, to: &rowEnd) }
+                rowEnd.append(UInt8(ascii: "\n"))
                 for use in 0..<4 {
-                    try cursor.withTrackID { try writeCSVCell($0, to: out) }
+                    try out.write(idCell)
                     try out.write(tables.middle[label])
                     try out.write(try tables.fragment(use, packed, cursor))
+                    try out.write(rowEnd)
                 }
             }
             tracks += 1
             if tracks & 4095 == 0, let error = cancellation.error { throw error }
         }
         return tracks
+    }
+
+    /// The CSV header: the columns before `artist_id` are those of the first exports, in
+    /// their order, so tools that read columns by position keep working.
+    static let csvHeader = "track_id,policy_id,label_status,use,verdict,rule_id,artist_id"
+
+    /// Ends a JSON line with its `artist_id` key: the artist as a string, or null for a
+    /// track without one (as a JSONL input's null means an empty field).
+    @inline(__always)
+    private static func writeArtist(_ cursor: VerdictCursor, _ tables: Tables, to out: OutputFile) throws {
+        try out.write(tables.artistKey)
+        try cursor.withArtist { artist in
+            if artist.isEmpty { try out.write(tables.null) } else { try writeJSONString(artist, to: out) }
+        }
+        try out.write(tables.end)
     }
 
     private static let comma: [UInt8] = [UInt8(ascii: ",")]
@@ -115,6 +143,11 @@ public enum VerdictExporter {
         /// IPTC: the rest of the line by verdict combination (Σ verdict(use) · 3^use).
         var combinations: [[UInt8]] = []
         var suffix: [UInt8] = []
+        /// JSON formats: the last key, appended after the keys of the first exports (a reader
+        /// that expects those in order still finds them), and the line's end.
+        let artistKey: [UInt8] = Array(#","artist_id":"#.utf8)
+        let null: [UInt8] = Array("null".utf8)
+        let end: [UInt8] = Array("}\n".utf8)
 
         init(_ source: VerdictSource, format: ExportFormat) {
             self.source = source
@@ -129,7 +162,8 @@ public enum VerdictExporter {
                     let info = VerdictExporter.constraintInfo(policy: source.policyID, rule: rule, verdict: verdict)
                     return #"\#(json(VerdictExporter.cawgEntry(use))):{"use":"\#(VerdictExporter.cawgUse(verdict))","constraint_info":\#(json(info))}"#
                 }
-                suffix = Array("}}}}\n".utf8)
+                // The object stays open for `artist_id`.
+                suffix = Array("}}}".utf8)
             case .iptc:
                 prefix = Array(#"{"track_id":"#.utf8)
                 middle = LabelStatus.allCases.map { Array(#","label_status":"\#($0.name)","policy_id":\#(policy),"#.utf8) }
@@ -138,13 +172,14 @@ public enum VerdictExporter {
                 combinations = (0..<81).map { combination in
                     let verdicts = (0..<4).map { Verdict(rawValue: UInt8(combination / [1, 3, 9, 27][$0] % 3))! }
                     let value = VerdictExporter.dataMining(verdicts)
-                    return Array((#""plus:DataMining":"\#(value.uri)","plus:OtherConstraints":\#(value.constraint.map(json) ?? "null")}"# + "\n").utf8)
+                    return Array(#""plus:DataMining":"\#(value.uri)","plus:OtherConstraints":\#(value.constraint.map(json) ?? "null")"#.utf8)
                 }
             case .csv:
                 let policyCell = CSVCell.escape(source.policyID)
                 middle = LabelStatus.allCases.map { Array(",\(policyCell),\($0.name)".utf8) }
+                // The row goes on with `artist_id`.
                 fragments = Tables.byPackedByte(source) { use, verdict, rule in
-                    ",\(use.name),\(verdict.name),\(CSVCell.escape(rule))\n"
+                    ",\(use.name),\(verdict.name),\(CSVCell.escape(rule))"
                 }
             }
         }
@@ -276,14 +311,15 @@ public enum VerdictExporter {
         try out.write(Array(json(String(decoding: bytes, as: UTF8.self)).utf8))
     }
 
-    /// Writes `bytes` as a CSV cell, like ``CSVCell/escape(_:)``; invalid UTF-8 becomes U+FFFD.
-    static func writeCSVCell(_ bytes: UnsafeBufferPointer<UInt8>, to out: OutputFile) throws {
+    /// Appends `bytes` as a CSV cell, like ``CSVCell/escape(_:)``; invalid UTF-8 becomes U+FFFD.
+    static func appendCSVCell(_ bytes: UnsafeBufferPointer<UInt8>, to cell: inout [UInt8]) {
         let plain = !bytes.contains(where: { $0 < 0x20 || $0 >= 0x7F || $0 == UInt8(ascii: ",") || $0 == UInt8(ascii: "\"") })
-        if plain, let first = bytes.first, !"=+-@".utf8.contains(first) {
-            try out.write(UnsafeRawBufferPointer(bytes))
+        // Nearly every id and artist is plain: copy it as it is.
+        if plain, bytes.first.map({ !"=+-@".utf8.contains($0) }) ?? true {
+            cell.append(contentsOf: bytes)
             return
         }
-        try out.write(Array(CSVCell.escape(String(decoding: bytes, as: UTF8.self)).utf8))
+        cell.append(contentsOf: CSVCell.escape(String(decoding: bytes, as: UTF8.self)).utf8)
     }
 
     private static let quote: [UInt8] = [UInt8(ascii: "\"")]

@@ -144,7 +144,9 @@ extension ResultsDatabase {
 /// run has.
 ///
 /// The history holds each track's rule numbers; the cursor gives the run's rule indexes
-/// (``VerdictSource/ruleID(_:_:)``), so the packed decisions read like the scan's own.
+/// (``VerdictSource/ruleID(_:_:)``), so the packed decisions read like the scan's own. It
+/// also gives the track's `artist_id`, which history keeps with each period (a new artist
+/// begins a new period), so it is the artist the run itself read.
 public final class VerdictCursor {
     public let source: VerdictSource
     /// The database file, for error messages.
@@ -153,6 +155,7 @@ public final class VerdictCursor {
     /// The policy's state in each combination that has one.
     private var states: [UInt32: UInt64] = [:]
     private var id: [UInt8] = []
+    private var artistBytes: [UInt8] = []
 
     public private(set) var hash: UInt64 = 0
     public private(set) var labelStatus: LabelStatus = .unknown
@@ -176,6 +179,7 @@ public final class VerdictCursor {
         while let entry = try live.next() {
             guard let state = states[entry.combo] else { continue }
             id = entry.id
+            artistBytes = entry.artist
             hash = entry.hash
             labelStatus = StableDecisions.label(state)
             // Raw codes, checked by the reader (a damaged database may hold any).
@@ -201,6 +205,19 @@ public final class VerdictCursor {
 
     /// The current track's id as a String (invalid UTF-8 repaired).
     public var trackIDString: String { String(decoding: id, as: UTF8.self) }
+
+    /// The current track's `artist_id` bytes, as stored (trimmed, at most 1,024 bytes);
+    /// empty when it has none — and for every track of a run scanned before artists were
+    /// kept (schema v5).
+    public var artist: [UInt8] { artistBytes }
+
+    /// Calls `body` with the current track's artist bytes (empty: none), without copying them.
+    public func withArtist<R>(_ body: (UnsafeBufferPointer<UInt8>) throws -> R) rethrows -> R {
+        try artistBytes.withUnsafeBufferPointer(body)
+    }
+
+    /// The current track's artist as a String (invalid UTF-8 repaired; empty: none).
+    public var artistString: String { String(decoding: artistBytes, as: UTF8.self) }
 
     /// The current track's verdict for `use`.
     public func verdict(_ use: AIUse) -> Verdict? {

@@ -64,7 +64,8 @@ extension EndToEnd {
                 var trackIDs: [String] = []
                 for line in lines {
                     let o = try object(line)
-                    #expect(Set(o.keys) == ["track_id", "label_status", "policy_id", "assertion"], "\(line)")
+                    #expect(Set(o.keys) == ["track_id", "label_status", "policy_id", "assertion", "artist_id"], "\(line)")
+                    #expect((o["artist_id"] as? String)?.hasPrefix("user-") == true, "the sample gives every track an artist: \(line)")
                     #expect(o["policy_id"] as? String == policy)
                     #expect(Spec.labelGroups.contains(o["label_status"] as? String ?? ""), "\(line)")
                     let assertion = try #require(o["assertion"] as? [String: Any])
@@ -102,7 +103,7 @@ extension EndToEnd {
             var checked = 0
             for line in lines {
                 let o = try object(line)
-                #expect(Set(o.keys) == ["track_id", "label_status", "policy_id", "plus:DataMining", "plus:OtherConstraints"], "\(line)")
+                #expect(Set(o.keys) == ["track_id", "label_status", "policy_id", "plus:DataMining", "plus:OtherConstraints", "artist_id"], "\(line)")
                 let value = try #require(o["plus:DataMining"] as? String)
                 #expect(Export.plusValues.contains(value), "\(line)")
                 let constraint = o["plus:OtherConstraints"] as? String
@@ -121,6 +122,21 @@ extension EndToEnd {
             #expect(checked == expected.count)
         }
 
+        /// track_id → artist_id (trimmed) of every record of a CSV sample, read by Python's csv
+        /// module: an independent reading of the input the export's artists come from.
+        func sampleArtists(_ path: String) throws -> [String: String] {
+            let script = """
+                import csv, gzip, io, json, sys
+                out = {}
+                with gzip.open(sys.argv[1], "rt", encoding="utf-8", newline="") as f:
+                    for row in csv.DictReader(f):
+                        out.setdefault(row["track_id"].strip(" \\t"), (row.get("artist_id") or "").strip(" \\t"))
+                json.dump(out, sys.stdout)
+                """
+            let data = try runTool("/usr/bin/env", ["python3", "-c", script, path], timeout: 120)
+            return try #require(try JSONSerialization.jsonObject(with: data) as? [String: String])
+        }
+
         @Test func csvHasOneRowPerTrackAndUse() throws {
             let tmp = try TempDir()
             let (run, scanned) = try scanSample(tmp)
@@ -128,29 +144,40 @@ extension EndToEnd {
             let r = try consentry(["export", "--db", tmp.db, "--policy", policy, "--format", "csv", "--run", "latest"])
             #expect(r.exitCode == 0 && r.stderr.isEmpty, "\(r)")
             let lines = lines(r)
-            #expect(lines.first == "track_id,policy_id,label_status,use,verdict,rule_id")
+            #expect(lines.first == "track_id,policy_id,label_status,use,verdict,rule_id,artist_id")
             #expect(lines.count == 1 + 4 * scanned)
             let expected = try readable(tmp, run: run, policy: policy)
+            let artists = try sampleArtists(Export.sample)
+            #expect(artists.count == scanned)
             var checked = 0
+            var artistsChecked = 0
             for (index, line) in lines.dropFirst().enumerated() {
-                // The sample's track ids need no quoting; the last five cells never do.
+                // The sample's track ids and artists (user-N) need no quoting; the cells
+                // between them never do.
                 let cells = line.split(separator: ",", omittingEmptySubsequences: false).map(String.init)
-                #expect(cells.count == 6, "\(line)")
+                #expect(cells.count == 7, "\(line)")
                 #expect(cells[1] == policy && cells[3] == Spec.uses[index % 4], "\(line)")
                 if let stored = expected[cells[0]]?[cells[3]] {
                     #expect(cells[4] == stored.verdict && cells[5] == stored.rule, "\(line)")
                     checked += 1
                 }
+                if cells.count == 7 {
+                    #expect(cells[6] == artists[cells[0]], "\(line): the input says \(artists[cells[0]] ?? "nothing")")
+                    artistsChecked += 1
+                }
             }
             #expect(checked == 4 * expected.count)
+            #expect(artistsChecked == 4 * scanned)
         }
 
         @Test func hostileTrackIDsAreEscaped() throws {
             let tmp = try TempDir()
             // Control characters are rejected by the scan (invalid_track_id); the unit tests cover them.
             let ids = ["q\"uote", #"back\slash"#, "Ünïcødé 🎵", "=cmd()", "a,b", "+1", "'single'"]
+            // Each track's artist is its id spelt backwards, so that the artists are as hostile.
             let jsonl = ids.map { id -> String in
-                let data = try! JSONSerialization.data(withJSONObject: ["track_id": id, "label_status": "independent"])
+                let data = try! JSONSerialization.data(withJSONObject: ["track_id": id, "label_status": "independent",
+                                                                        "artist_id": String(id.reversed())])
                 return String(decoding: data, as: UTF8.self)
             }.joined(separator: "\n") + "\n"
             let input = try tmp.write("hostile.jsonl", jsonl)
@@ -160,12 +187,18 @@ extension EndToEnd {
                 let r = try consentry(["export", "--db", tmp.db, "--format", format])
                 #expect(r.exitCode == 0, "\(r)")
                 #expect(try lines(r).compactMap { try object($0)["track_id"] as? String }.sorted() == ids.sorted())
+                for line in lines(r) {
+                    let o = try object(line)
+                    #expect((o["artist_id"] as? String).map { String($0.reversed()) } == o["track_id"] as? String, "\(line)")
+                }
             }
             let csv = try consentry(["export", "--db", tmp.db, "--format", "csv"])
-            #expect(csv.stdout.contains("\n\"q\"\"uote\",soundcloud-2025-05,independent,ai_training,exposed,default-open\n"), "\(csv)")
+            #expect(csv.stdout.contains("\n\"q\"\"uote\",soundcloud-2025-05,independent,ai_training,exposed,default-open,\"etou\"\"q\"\n"), "\(csv)")
             #expect(csv.stdout.contains("\n'=cmd(),soundcloud-2025-05,"), "formula guard: \(csv)")
             #expect(csv.stdout.contains("\n\"a,b\",soundcloud-2025-05,"), "\(csv)")
             #expect(csv.stdout.contains("\nÜnïcødé 🎵,soundcloud-2025-05,"), "\(csv)")
+            #expect(csv.stdout.contains(",default-open,\"b,a\"\n") && csv.stdout.contains(",default-open,1+\n"), "\(csv)")
+            #expect(csv.stdout.contains(",default-open,🎵 édøcïnÜ\n") && csv.stdout.contains(",default-open,)(dmc=\n"), "\(csv)")
         }
 
         @Test func outputFileMatchesStandardOutputAndIsReplacedWhole() throws {

@@ -33,7 +33,9 @@ private func exportTestJSON(_ bytes: [UInt8]) throws -> [UInt8] {
 
 private func exportTestCSV(_ bytes: [UInt8]) throws -> [UInt8] {
     try exportTestCapture { out in
-        try bytes.withUnsafeBufferPointer { try VerdictExporter.writeCSVCell($0, to: out) }
+        var cell: [UInt8] = []
+        bytes.withUnsafeBufferPointer { VerdictExporter.appendCSVCell($0, to: &cell) }
+        try out.write(cell)
     }
 }
 
@@ -175,14 +177,19 @@ struct ExportEscapingTests {
 @Suite("export: reading a run's verdicts", .serialized)
 struct ExportTests {
     static let catalogue = """
-        track_id,label_status,genai_opt_in,ai_opt_out
-        t-c,independent,false,false
-        t-a,major,false,false
-        t-b,independent,true,false
-        "q""uote",unknown,false,true
-        t-aa,licensed,false,false
+        track_id,label_status,genai_opt_in,ai_opt_out,artist_id
+        t-c,independent,false,false,user-1
+        t-a,major,false,false,"  Band, The	 "
+        t-b,independent,true,false,=cmd()
+        "q""uote",unknown,false,true,
+        t-aa,licensed,false,false,"Ünïcødé ""q"" 🎵"
 
         """
+
+    /// The artists of `catalogue` as the scan keeps them (trimmed); nil: none.
+    static let artists: [String: String?] = [
+        "t-c": "user-1", "t-a": "Band, The", "t-b": "=cmd()", "q\"uote": nil, "t-aa": "Ünïcødé \"q\" 🎵",
+    ]
 
     /// A database with one completed run of `catalogue` under the three built-in policies.
     private func scanned(_ dir: TempDir, store: StoreMode = .all, policies: [Policy]? = nil) throws -> Int64 {
@@ -201,6 +208,19 @@ struct ExportTests {
             while try cursor.next() {
                 let uses = AIUse.allCases.map { "\(cursor.verdict($0)!.name)/\(source.ruleID($0, cursor.ruleIndex($0)) ?? "?")" }
                 out.append("\(cursor.trackIDString) \(cursor.labelStatus.name) \(uses.joined(separator: " "))")
+            }
+            return out
+        }
+    }
+
+    /// Track id → artist (nil: none) as the cursor gives them for a run.
+    private func artists(_ db: String, run: Int64? = nil, policy: String? = nil) throws -> [String: String?] {
+        try ResultsDatabase(path: db, create: false).readVerdicts { reader in
+            let cursor = try reader.cursor(try reader.source(run: run, policy: policy))
+            var out: [String: String?] = [:]
+            while try cursor.next() {
+                #expect(cursor.withArtist { Array($0) } == cursor.artist)
+                out.updateValue(cursor.artist.isEmpty ? nil : cursor.artistString, forKey: cursor.trackIDString)
             }
             return out
         }
@@ -239,6 +259,28 @@ struct ExportTests {
         #expect(try rows(dir.db).count == 3)
     }
 
+    @Test("each run gives the artists it read: a changed artist alone begins a new period")
+    func artistsPerRun() throws {
+        let dir = try TempDir("export")
+        let first = try scanned(dir)
+        #expect(try artists(dir.db, run: first) == ExportTests.artists)
+        // Same verdicts; t-c changes artist, t-b loses its artist, t-a keeps its own.
+        let changed = try dir.write("changed.csv", """
+            track_id,label_status,genai_opt_in,ai_opt_out,artist_id
+            t-c,independent,false,false,user-2
+            t-a,major,false,false,"  Band, The	 "
+            t-b,independent,true,false,
+
+            """)
+        let policies = try ["soundcloud-2025-05", "soundcloud-2024-02", "soundcloud-opt-out"].map(BuiltInPolicies.policy)
+        let second = try scanTestScan(dir.db, inputs: [changed], policies: policies).runID
+        #expect(try rows(dir.db, run: second) == rows(dir.db, run: first).filter { ["t-c", "t-a", "t-b"].contains($0.split(separator: " ")[0]) })
+        #expect(try artists(dir.db, run: second) == ["t-c": "user-2", "t-a": "Band, The", "t-b": nil])
+        for policy in policies.map(\.id) {
+            #expect(try artists(dir.db, run: first, policy: policy) == ExportTests.artists, "run 1 keeps its artists")
+        }
+    }
+
     @Test("the rows match the verdicts_readable view")
     func matchesView() throws {
         let dir = try TempDir("export")
@@ -270,16 +312,29 @@ struct ExportTests {
             switch format {
             case .cawg, .iptc:
                 #expect(lines.count == 6)
+                var artists: [String: String?] = [:]
                 for line in lines.dropLast() {
                     let object = try #require(try JSONSerialization.jsonObject(with: Data(line.utf8)) as? [String: Any])
                     #expect(object["policy_id"] as? String == "soundcloud-2025-05")
+                    let id = try #require(object["track_id"] as? String)
+                    let artist = try #require(object["artist_id"], "\(line)")
+                    artists.updateValue(artist is NSNull ? nil : try #require(artist as? String, "\(line)"), forKey: id)
+                    // The key the first exports did not have comes last.
+                    let last = artist is NSNull ? "null" : VerdictExporter.json(artist as! String)
+                    #expect(line.hasSuffix(#","artist_id":"# + last + "}"), "\(line)")
                 }
-                let ids = try lines.dropLast().map { try JSONSerialization.jsonObject(with: Data($0.utf8)) as? [String: Any] }
-                #expect(ids.contains { $0?["track_id"] as? String == "q\"uote" })
+                #expect(artists == ExportTests.artists)
             case .csv:
                 #expect(lines.count == 1 + 5 * 4 + 1)
-                #expect(lines[0] == "track_id,policy_id,label_status,use,verdict,rule_id")
-                #expect(lines.contains("\"q\"\"uote\",soundcloud-2025-05,unknown,ai_generative_training,blocked,default-closed"))
+                #expect(lines[0] == "track_id,policy_id,label_status,use,verdict,rule_id,artist_id")
+                #expect(lines.contains("\"q\"\"uote\",soundcloud-2025-05,unknown,ai_generative_training,blocked,default-closed,"))
+                // Each track's four rows end with its artist, escaped like every CSV cell.
+                for (prefix, cell) in [("t-c,", "user-1"), ("t-a,", "\"Band, The\""), ("t-b,", "'=cmd()"),
+                                       ("\"q\"\"uote\",", ""), ("t-aa,", "\"Ünïcødé \"\"q\"\" 🎵\"")] {
+                    let rows = lines.filter { $0.hasPrefix(prefix) }
+                    #expect(rows.count == 4 && rows.allSatisfy { $0.hasSuffix("," + cell) }, "\(prefix) \(rows)")
+                    #expect(rows.allSatisfy { $0.dropLast(cell.count + 1).split(separator: ",").count == 6 }, "\(rows)")
+                }
             }
         }
         #expect(try exportTestListing(dir) == ["c.csv", "out.txt"], "no temporary file is left")

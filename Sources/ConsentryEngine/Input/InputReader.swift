@@ -33,9 +33,14 @@ final class InputReader {
         self.options = options
     }
 
-    var isGzip: Bool { reader?.isGzip ?? false }
-    var rawBytes: Int { reader?.rawBytesRead ?? 0 }
-    var sha256: String { reader?.sha256Hex ?? "" }
+    /// What the finished input's reader said of it (``release()``).
+    private var finishedIsGzip = false
+    private var finishedRawBytes = 0
+    private var finishedSHA256 = ""
+
+    var isGzip: Bool { reader?.isGzip ?? finishedIsGzip }
+    var rawBytes: Int { reader?.rawBytesRead ?? finishedRawBytes }
+    var sha256: String { reader?.sha256Hex ?? finishedSHA256 }
 
     /// A decoder for a chunk that starts at a record boundary at `offset`.
     func makeDecoder(offset: Int) -> RecordDecoder {
@@ -79,11 +84,27 @@ final class InputReader {
             // Without a line break the whole buffer goes: the decoder carries the line over.
         } else {
             finished = true
+            release()
         }
         let chunk = RawChunk(input: index, sequence: sequence, buffer: buffer, offset: nextOffset, isLast: atEnd)
         sequence += 1
         nextOffset += buffer.count
         return chunk
+    }
+
+    /// Closes the finished input and frees its buffers, keeping what the run records of it.
+    ///
+    /// A scan keeps a reader per input until it ends, and a directory of DDEX deliveries is
+    /// thousands of small files: an open descriptor each would pass the usual limit of 1,024
+    /// (`Too many open files`), and a read buffer each would make memory grow with the number
+    /// of inputs.
+    private func release() {
+        guard let reader else { return }
+        finishedIsGzip = reader.isGzip
+        finishedRawBytes = reader.rawBytesRead
+        finishedSHA256 = reader.sha256Hex
+        self.reader = nil
+        pending = []
     }
 
     /// Reads up to `count` more decompressed bytes onto `into`; false at the end of input.
