@@ -7,7 +7,9 @@ public enum TrackRenderer {
     static func describe(_ state: TrackHistory.State?) -> String {
         guard let state else { return "not in the run" }
         let uses = AIUse.allCases.map { "\($0.name) \(state.verdicts[$0.rawValue].name) (\(state.rules[$0.rawValue]))" }
-        return "\(state.labelStatus.name); " + uses.joined(separator: ", ")
+        // The artist is part of the state: a new artist is a change of its own.
+        let artist = state.artist.isEmpty ? "no artist" : "artist \"\(state.artist)\""
+        return "\(state.labelStatus.name), \(artist); " + uses.joined(separator: ", ")
     }
 
     public static func text(_ histories: [TrackHistory]) -> String {
@@ -44,6 +46,7 @@ public enum TrackRenderer {
             guard let s else { return w.null() }
             w.object {
                 w.key("label_status"); w.string(s.labelStatus.name)
+                w.key("artist_id"); s.artist.isEmpty ? w.null() : w.string(s.artist)
                 w.key("any_training_exposed"); w.bool(s.trainingExposed)
                 w.key("uses")
                 w.object {

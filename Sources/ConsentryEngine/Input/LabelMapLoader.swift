@@ -18,7 +18,8 @@ public enum LabelMapLoader {
                               remedy: "check the path and its permissions", file: path, underlying: error)
         }
         guard var text = String(data: data, encoding: .utf8) else {
-            throw PolicyError(.invalidLabelMap, "the label map is not UTF-8 text", remedy: "save it as UTF-8", file: path)
+            throw PolicyError(.invalidLabelMap, "the label map is not UTF-8 text", remedy: "save it as UTF-8", file: path,
+                              line: firstInvalidUTF8Line(data))
         }
         if text.hasPrefix("\u{FEFF}") { text.removeFirst() }
         let digest = SHA256.hash(data: data).map { String(format: "%02x", $0) }.joined()
@@ -49,6 +50,20 @@ public enum LabelMapLoader {
         return map
     }
 
+    /// The line of the first byte that is not UTF-8.
+    private static func firstInvalidUTF8Line(_ data: Data) -> Int {
+        var iterator = data.makeIterator()
+        var decoder = UTF8()
+        var valid = 0
+        decoding: while true {
+            switch decoder.decode(&iterator) {
+            case .scalarValue(let scalar): valid += UTF8.width(scalar)
+            case .emptyInput, .error: break decoding
+            }
+        }
+        return 1 + data.prefix(valid).reduce(0) { $0 + ($1 == 0x0A ? 1 : 0) }
+    }
+
     private static func isCSV(path: String, text: String) -> Bool {
         let name = path.lowercased()
         if name.hasSuffix(".csv") { return true }
@@ -65,7 +80,8 @@ public enum LabelMapLoader {
     private static func readCSV(_ text: String, path: String) throws -> [Entry] {
         var entries: [Entry] = []
         var header: (label: Int, status: Int, count: Int)?
-        for (index, raw) in text.split(separator: "\n", omittingEmptySubsequences: false).enumerated() {
+        // "\r\n" is one Character, not equal to "\n": split on both.
+        for (index, raw) in text.split(omittingEmptySubsequences: false, whereSeparator: { $0 == "\n" || $0 == "\r\n" }).enumerated() {
             let line = index + 1
             var content = String(raw)
             if content.hasSuffix("\r") { content.removeLast() }
@@ -145,15 +161,76 @@ public enum LabelMapLoader {
     private static func readYAML(_ text: String, path: String) throws -> [Entry] {
         let root: Node?
         do {
-            root = try PolicyLoader.compose(text, origin: path)
-        } catch let error as PolicyError {
-            throw PolicyError(.invalidLabelMap, error.message, remedy: error.remedy, file: path, line: error.line,
-                              underlying: error.underlying)
+            root = try compose(text, path: path)
+        } catch YamlError.duplicatedKeysInMapping {
+            // Yams refuses a label written twice in the same spelling. Read each top-level
+            // entry on its own instead, so that, as in CSV, a repeat with the same status is
+            // accepted and one with another status is an error at its own line.
+            var entries: [Entry] = []
+            for chunk in topLevelEntries(text) {
+                let node: Node?
+                do {
+                    node = try compose(chunk, path: path)
+                } catch let error as YamlError {
+                    // A key repeated within one entry (a flow mapping).
+                    let converted = PolicyLoader.yamlError(error, origin: path)
+                    throw PolicyError(.invalidLabelMap, converted.message, remedy: converted.remedy, file: path, line: converted.line)
+                }
+                guard let node else { continue }
+                entries += try mappingEntries(node, path: path)
+            }
+            return entries
         }
         guard let root else {
             throw PolicyError(.invalidLabelMap, "the label map is empty", remedy: "write one 'label: status' line per label",
                               file: path, line: 1)
         }
+        return try mappingEntries(root, path: path)
+    }
+
+    /// The YAML's nodes; errors become label-map errors at their line, except a repeated key,
+    /// which is rethrown as it is.
+    private static func compose(_ text: String, path: String) throws -> Node? {
+        do {
+            return try Yams.compose(yaml: text)
+        } catch let error as YamlError {
+            if case .duplicatedKeysInMapping = error { throw error }
+            let converted = PolicyLoader.yamlError(error, origin: path)
+            var line = converted.line
+            // An unclosed quote or bracket is noticed where the text ends or the next entry
+            // starts; the entry is on the line where it opened.
+            switch error {
+            case .scanner(let context?, _, _, _), .parser(let context?, _, _, _):
+                if context.text.hasPrefix("while scanning a quoted scalar") || context.text.hasPrefix("while parsing a flow") {
+                    line = context.mark.line
+                }
+            default:
+                break
+            }
+            throw PolicyError(.invalidLabelMap, converted.message, remedy: converted.remedy, file: path, line: line,
+                              underlying: converted.underlying)
+        } catch {
+            throw PolicyError(.invalidLabelMap, "not valid YAML: \(error)", file: path, underlying: error)
+        }
+    }
+
+    /// The text split before each line that starts a top-level entry (anything but
+    /// indentation, a comment or a blank line at its start), each part padded with empty lines
+    /// so that it keeps the file's line numbers.
+    private static func topLevelEntries(_ text: String) -> [String] {
+        let lines = text.split(omittingEmptySubsequences: false, whereSeparator: { $0 == "\n" || $0 == "\r\n" })
+        var chunks: [String] = []
+        var start = 0
+        for index in lines.indices.dropFirst() {
+            guard let first = lines[index].first, first != " ", first != "\t", first != "#", first != "\r" else { continue }
+            chunks.append(String(repeating: "\n", count: start) + lines[start..<index].joined(separator: "\n"))
+            start = index
+        }
+        chunks.append(String(repeating: "\n", count: start) + lines[start...].joined(separator: "\n"))
+        return chunks
+    }
+
+    private static func mappingEntries(_ root: Node, path: String) throws -> [Entry] {
         guard let mapping = root.mapping else {
             throw PolicyError(.invalidLabelMap, "a YAML label map must be a mapping from label to status",
                               remedy: "write one 'label: status' line per label, or use CSV with the header label,label_status",

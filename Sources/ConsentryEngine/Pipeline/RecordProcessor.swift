@@ -318,8 +318,18 @@ final class RecordProcessor {
         let labelLength = appendText(record, .label, into: result)
         let artistLength = appendText(record, .artistID, into: result)
         if !labelGiven, labelLength > 0, let labelMap {
-            label = mappedStatus(UnsafeBufferPointer(start: result.ids.base + idStart + idLength, count: labelLength),
-                                 labelMap)
+            if labelLength + 4 > TrackRecordLayout.maxTextBytes {
+                // The label may have been cut for storage; the map is matched with all of it.
+                label = withValue(record, .label) { value in
+                    switch value {
+                    case .text(let t), .integer(let t), .number(let t): return mappedStatus(t, labelMap)
+                    case .empty, .bool, .container, .undecodable: return .unknown
+                    }
+                }
+            } else {
+                label = mappedStatus(UnsafeBufferPointer(start: result.ids.base + idStart + idLength, count: labelLength),
+                                     labelMap)
+            }
         }
 
         let facts = TrackFacts(labelStatus: label, genaiOptIn: genai, aiOptOut: optOut, noAITag: noAI,

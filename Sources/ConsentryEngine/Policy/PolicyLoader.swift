@@ -178,7 +178,7 @@ public enum PolicyLoader {
         }
     }
 
-    private static func yamlError(_ error: YamlError, origin: String) -> PolicyError {
+    static func yamlError(_ error: YamlError, origin: String) -> PolicyError {
         switch error {
         case .scanner(_, let problem, let mark, _), .parser(_, let problem, let mark, _),
              .composer(_, let problem, let mark, _):

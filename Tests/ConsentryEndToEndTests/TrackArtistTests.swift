@@ -1,0 +1,52 @@
+import Foundation
+import Testing
+import TestSupport
+
+extension EndToEnd {
+    /// `consentry track` (contract §4.1): a track's artist is part of its history.
+    @Suite struct TrackArtists {
+        @Test func aChangedArtistIsAChangeThatTrackShows() throws {
+            let tmp = try TempDir()
+            let night1 = try tmp.write("n1.csv", "track_id,label_status,artist_id\nt1,independent,Ann Arbor\nt2,major,bob\n")
+            let night2 = try tmp.write("n2.csv", "track_id,label_status,artist_id\nt1,independent,Cat Power\nt2,major,bob\n")
+            for night in [night1, night2] {
+                let r = try consentry(["scan", night, "--db", tmp.db])
+                #expect(r.exitCode == 0, "\(r)")
+            }
+            // Same verdicts both nights: only the artist changed, and that is a new period.
+            #expect(try SQLite(tmp.db, readOnly: true).lines("SELECT track_id FROM history_ends WHERE to_run = 2") == ["t1"])
+
+            let text = try consentry(["track", "t1", "t2", "--db", tmp.db])
+            #expect(text.exitCode == 0, "\(text)")
+            let changes = text.stdout.split(separator: "\n").filter { $0.contains("→") }
+            let t1 = changes.filter { $0.contains("artist \"Ann Arbor\"") || $0.contains("artist \"Cat Power\"") }
+            #expect(t1.count == 2, "t1 appears in run 1 and changes in run 2: \(text.stdout)")
+            #expect(t1.last?.contains("run 2 ") == true && t1.last.map { line in
+                line.range(of: "Ann Arbor")!.lowerBound < line.range(of: "→")!.lowerBound
+                    && line.range(of: "Cat Power")!.lowerBound > line.range(of: "→")!.lowerBound
+            } == true, "the run-2 change reads Ann Arbor → Cat Power: \(text.stdout)")
+            #expect(changes.filter { $0.contains("artist \"bob\"") }.count == 1, "t2 never changed: \(text.stdout)")
+
+            let json = try consentry(["track", "t1", "--db", tmp.db, "--format", "json"])
+            #expect(json.exitCode == 0, "\(json)")
+            let doc = try JSON.parse(json.stdoutData)
+            let policy = try #require(doc["tracks"]?.array?.first?["policies"]?.array?.first)
+            let runs = policy["changes"]?.array ?? []
+            #expect(runs.map { $0["run_id"]?.int } == [1, 2])
+            #expect(runs.last?["before"]?["artist_id"]?.string == "Ann Arbor")
+            #expect(runs.last?["after"]?["artist_id"]?.string == "Cat Power")
+            #expect(runs.last?["before"]?["uses"] == runs.last?["after"]?["uses"])
+            #expect(policy["latest"]?["artist_id"]?.string == "Cat Power")
+        }
+
+        @Test func aTrackWithoutAnArtistSaysSo() throws {
+            let tmp = try TempDir()
+            let night = try tmp.write("n.csv", "track_id,label_status\nt1,independent\n")
+            #expect(try consentry(["scan", night, "--db", tmp.db]).exitCode == 0)
+            let text = try consentry(["track", "t1", "--db", tmp.db])
+            #expect(text.stdout.contains("no artist"), "\(text.stdout)")
+            let json = try JSON.parse(try consentry(["track", "t1", "--db", tmp.db, "--format", "json"]).stdoutData)
+            #expect(json["tracks"]?.array?.first?["policies"]?.array?.first?["latest"]?["artist_id"]?.isNull == true)
+        }
+    }
+}

@@ -1,0 +1,52 @@
+import Foundation
+import Testing
+@testable import ConsentryModel
+
+/// Looks `label` up in `map` the way the decoders do: by the bytes of the record's value.
+private func lookUp(_ map: LabelMap, _ label: String) -> LabelStatus? {
+    Array(label.utf8).withUnsafeBufferPointer { map.status(of: $0) }
+}
+
+@Suite("LabelMap: label names matched ignoring case and surrounding spaces (contract §1.3)")
+struct LabelMapTests {
+    @Test("the lookup key trims spaces and tabs around the name, not inside it, and folds ASCII case")
+    func asciiNormalization() {
+        #expect(LabelMap.normalized(Array(" Sony Music\t".utf8)) == "sony music")
+        #expect(LabelMap.normalized(Array("\t \tSONY MUSIC  ".utf8)) == "sony music")
+        #expect(LabelMap.normalized(Array("Sony\tMusic".utf8)) == "sony\tmusic")
+        #expect(LabelMap.normalized(Array("Sony  Music".utf8)) != LabelMap.normalized(Array("Sony Music".utf8)))
+        #expect(LabelMap.normalized(Array("   ".utf8)) == "")
+        #expect(LabelMap.normalized([UInt8]()) == "")
+        // Every ASCII letter, and nothing else, folds.
+        #expect(LabelMap.normalized(Array("ABCDEFGHIJKLMNOPQRSTUVWXYZ@[`{0-9_".utf8)) == "abcdefghijklmnopqrstuvwxyz@[`{0-9_")
+    }
+
+    @Test("non-ASCII names fold as Unicode lowercases them")
+    func unicodeNormalization() {
+        #expect(LabelMap.normalized(Array("BUREAU Ω".utf8)) == "bureau ω")
+        #expect(LabelMap.normalized(Array("Bureau ω".utf8)) == "bureau ω")
+        #expect(LabelMap.normalized(Array(" ÉDITIONS Mégalo ".utf8)) == "éditions mégalo")
+        #expect(LabelMap.normalized(Array("ПОЛЯНА".utf8)) == LabelMap.normalized(Array("поляна".utf8)))
+        #expect(LabelMap.normalized(Array("東京レコード".utf8)) == "東京レコード")
+    }
+
+    @Test("set and status(of:) match any spelling of a name; set returns the status the map had")
+    func setAndLookUp() {
+        var map = LabelMap(source: "labels.csv", sha256: "abc")
+        #expect(map.set("Sony Music", .major) == nil)
+        #expect(map.set("Bureau Ω", .licensed) == nil)
+        #expect(map.set("tiny", .independent) == nil)
+        #expect(map.count == 3)
+        #expect(lookUp(map, "sony music") == .major)
+        #expect(lookUp(map, "\tSONY MUSIC ") == .major)
+        #expect(lookUp(map, "BUREAU ω") == .licensed)
+        #expect(lookUp(map, "TINY") == .independent)
+        #expect(lookUp(map, "Sony") == nil)
+        #expect(lookUp(map, "") == nil)
+        // Another spelling of a name already there replaces its status and says what it was.
+        #expect(map.set("  SONY music", .licensed) == .major)
+        #expect(map.count == 3)
+        #expect(lookUp(map, "Sony Music") == .licensed)
+        #expect(map.source == "labels.csv" && map.sha256 == "abc")
+    }
+}
