@@ -55,8 +55,24 @@ public enum ConsentryCLI {
             if let cause = error.underlying {
                 text += "consentry: caused by: \(cause)\n"
             }
+            if let file = error.file, !file.hasPrefix("/"), file != "-", let problem = workingDirectoryProblem() {
+                text += "consentry: note: \(file) is relative to the working directory, but \(problem); "
+                    + "cd to a directory this user can read, or give absolute paths\n"
+            }
         }
         FileHandle.standardError.write(Data(text.utf8))
+    }
+
+    /// Why relative paths cannot be resolved from the working directory (a cron job or
+    /// `su` left in a directory this user may not search, or one that was removed), or nil.
+    static func workingDirectoryProblem() -> String? {
+        var buffer = [CChar](repeating: 0, count: Int(PATH_MAX) + 1)
+        guard getcwd(&buffer, buffer.count) != nil else {
+            return "the working directory cannot be found (\(String(cString: strerror(errno))); was it removed?)"
+        }
+        let cwd = String(decoding: buffer.prefix { $0 != 0 }.map { UInt8(bitPattern: $0) }, as: UTF8.self)
+        guard access(".", X_OK) != 0 else { return nil }
+        return "this user may not search the working directory \(cwd) (\(String(cString: strerror(errno))))"
     }
 }
 
