@@ -13,6 +13,14 @@ import ConsentryReports
 public enum ConsentryCLI {
     /// Runs the command `arguments` name (nil: the process's own arguments) and exits.
     public static func main(_ arguments: [String]? = nil) -> Never {
+        if arguments == nil && CommandLine.argc == 0 {
+            // The Swift runtime reads a statically linked program's arguments from /proc/self;
+            // without /proc (a bare chroot or sandbox) it finds none, and parsing nothing would
+            // print the help and exit 0 as if the job had run.
+            report(UsageError("no_command_line", "cannot read the command line: /proc is not mounted here",
+                              remedy: "run consentry where /proc is mounted (every container runtime mounts it)"))
+            exit(2)
+        }
         let command: ParsableCommand
         do {
             command = try Consentry.parseAsRoot(arguments)
