@@ -92,9 +92,12 @@ let package = Package(
                 "ConsentryReports",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 .product(name: "Logging", package: "swift-log"),
-            ]
+            ],
+            // BuildCommit.swift: the git commit for `consentry --version` (Scripts/build-commit).
+            plugins: ["BuildCommit"]
         ),
         .executableTarget(name: "consentry", dependencies: ["ConsentryCLI"]),
+        .plugin(name: "BuildCommit", capability: .buildTool()),
 
         // Helpers every test target shares: temporary directories, child processes, the
         // sqlite3 tool, a JSON parser that keeps key order and number text.

@@ -10,7 +10,7 @@ struct Consentry: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "consentry",
         abstract: "Scan music-catalogue exports for AI-training exposure under a platform's terms.",
-        version: ConsentryVersion.current,
+        version: VersionText.line,
         subcommands: [ScanCommand.self, ReportCommand.self, RunsCommand.self, TrendCommand.self, DiffCommand.self,
                       ExportCommand.self, RejectsCommand.self, TrackCommand.self, MergeCommand.self, PruneCommand.self,
                       PolicyCommand.self])

@@ -13,6 +13,14 @@ import ConsentryReports
 public enum ConsentryCLI {
     /// Runs the command `arguments` name (nil: the process's own arguments) and exits.
     public static func main(_ arguments: [String]? = nil) -> Never {
+        if arguments == nil && CommandLine.argc == 0 {
+            // The Swift runtime reads a statically linked program's arguments from /proc/self;
+            // without /proc (a bare chroot or sandbox) it finds none, and parsing nothing would
+            // print the help and exit 0 as if the job had run.
+            report(UsageError("no_command_line", "cannot read the command line: /proc is not mounted here",
+                              remedy: "run consentry where /proc is mounted (every container runtime mounts it)"))
+            exit(2)
+        }
         let command: ParsableCommand
         do {
             command = try Consentry.parseAsRoot(arguments)
@@ -55,8 +63,24 @@ public enum ConsentryCLI {
             if let cause = error.underlying {
                 text += "consentry: caused by: \(cause)\n"
             }
+            if let file = error.file, !file.hasPrefix("/"), file != "-", let problem = workingDirectoryProblem() {
+                text += "consentry: note: \(file) is relative to the working directory, but \(problem); "
+                    + "cd to a directory this user can read, or give absolute paths\n"
+            }
         }
         FileHandle.standardError.write(Data(text.utf8))
+    }
+
+    /// Why relative paths cannot be resolved from the working directory (a cron job or
+    /// `su` left in a directory this user may not search, or one that was removed), or nil.
+    static func workingDirectoryProblem() -> String? {
+        var buffer = [CChar](repeating: 0, count: Int(PATH_MAX) + 1)
+        guard getcwd(&buffer, buffer.count) != nil else {
+            return "the working directory cannot be found (\(String(cString: strerror(errno))); was it removed?)"
+        }
+        let cwd = String(decoding: buffer.prefix { $0 != 0 }.map { UInt8(bitPattern: $0) }, as: UTF8.self)
+        guard access(".", X_OK) != 0 else { return nil }
+        return "this user may not search the working directory \(cwd) (\(String(cString: strerror(errno))))"
     }
 }
 

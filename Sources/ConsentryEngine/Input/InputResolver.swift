@@ -34,6 +34,11 @@ public enum InputResolver {
                 if (try? FileManager.default.destinationOfSymbolicLink(atPath: argument)) != nil {
                     throw InputError(.notFound, "a symbolic link that leads nowhere (broken, or a link loop)", remedy: "fix the link or name the file it should point to", file: argument)
                 }
+                // A directory on the way that this user may not search is no missing file.
+                var status = stat()
+                if stat(argument, &status) != 0 && errno == EACCES {
+                    throw InputError(.unreadable, "a directory on the path cannot be searched by this user (Permission denied)", remedy: "give this user access to the directories on the path, or copy the file to one it can read", file: argument)
+                }
                 throw InputError(.notFound, "no such file or directory", remedy: "check the path", file: argument)
             }
             guard isDirectory.boolValue else {
