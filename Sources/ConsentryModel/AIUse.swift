@@ -1,4 +1,4 @@
-/// The four AI uses of the CAWG training-and-data-mining assertion (SPEC §2).
+/// The four AI uses of the CAWG training-and-data-mining assertion (contract §2).
 public enum AIUse: Int, CaseIterable, Sendable {
     case aiGenerativeTraining = 0, aiTraining, aiInference, dataMining
 

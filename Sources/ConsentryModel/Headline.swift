@@ -1,4 +1,4 @@
-/// The three headline figures of one policy (SPEC §3).
+/// The three headline figures of one policy (contract §3).
 public struct Headline: Sendable, Equatable {
     public var independent: Double?
     public var labelled: Double?

@@ -1,4 +1,4 @@
-/// A track's label relationship (SPEC §1.3); `unsigned` in the data means `independent`.
+/// A track's label relationship (contract §1.3); `unsigned` in the data means `independent`.
 public enum LabelStatus: UInt8, CaseIterable, Sendable, BitwiseCopyable {
     case major = 0, licensed, independent, unknown
 

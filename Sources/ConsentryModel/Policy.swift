@@ -1,4 +1,4 @@
-/// A platform's terms of service as rules per AI use (SPEC §2).
+/// A platform's terms of service as rules per AI use (contract §2).
 public struct Policy: Sendable {
     public var id: String
     public var title: String

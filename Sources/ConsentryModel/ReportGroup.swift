@@ -1,4 +1,4 @@
-/// The groups statistics are reported for (SPEC §3): each label status, and `all`.
+/// The groups statistics are reported for (contract §3): each label status, and `all`.
 public enum ReportGroup: String, CaseIterable, Sendable {
     case major, licensed, independent, unknown, all
 

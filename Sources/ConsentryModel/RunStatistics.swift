@@ -1,4 +1,4 @@
-/// Verdict counts of one run per policy, label-status group and use (SPEC §3), and the
+/// Verdict counts of one run per policy, label-status group and use (contract §3), and the
 /// transitions between every pair of policies (what-if).
 ///
 /// A flat array so that workers can count without allocating and the merge can add and

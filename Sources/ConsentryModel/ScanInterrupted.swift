@@ -1,6 +1,6 @@
 import Foundation
 
-/// A command stopped by a signal (SPEC §6: exit 130 or 143).
+/// A command stopped by a signal (contract §6: exit 130 or 143).
 public struct ScanInterrupted: ConsentryError {
     public let signal: Int32
     /// What the interruption left, for the message: a scan's run is marked failed, an

@@ -1,4 +1,4 @@
-/// What a policy allows for one track and use (SPEC §2).
+/// What a policy allows for one track and use (contract §2).
 public enum Verdict: UInt8, CaseIterable, Sendable {
     case exposed = 0, consented, blocked
 

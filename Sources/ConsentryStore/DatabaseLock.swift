@@ -3,7 +3,7 @@ import Glibc
 import ConsentryModel
 import ConsentryEngine
 
-/// The one-scan-at-a-time lock of a results database (SPEC §4): `flock` on `<db>.lock`.
+/// The one-scan-at-a-time lock of a results database (contract §4): `flock` on `<db>.lock`.
 ///
 /// The kernel drops the lock when the process dies, however it dies, so a killed scan never
 /// leaves a stale lock behind. The holder's PID is written into the file for messages.

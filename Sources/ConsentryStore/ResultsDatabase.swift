@@ -4,7 +4,7 @@ import GRDBSQLite
 import ConsentryModel
 import ConsentryEngine
 
-/// How many verdict rows a scan keeps (SPEC §5 `--store`).
+/// How many verdict rows a scan keeps (contract §5 `--store`).
 public enum StoreMode: String, Sendable, CaseIterable {
     case all, exposed, none
 }
@@ -28,7 +28,7 @@ public struct RunInfo: Sendable, Equatable {
     public var rejectsNotKept = 0
 }
 
-/// The SQLite results database: schema, run lifecycle and queries (SPEC §4).
+/// The SQLite results database: schema, run lifecycle and queries (contract §4).
 ///
 /// Every row a run writes (verdicts, rejects, statistics) is committed in one transaction
 /// together with the run's change to `completed`. A crash or kill before that commit leaves

@@ -2,7 +2,7 @@ import GRDB
 import ConsentryModel
 import ConsentryEngine
 
-/// The results database's schema, created and upgraded by migrations (SPEC §4).
+/// The results database's schema, created and upgraded by migrations (contract §4).
 ///
 /// Each migration is append-only: a released migration never changes, so a database can be
 /// upgraded in place from any earlier version, and one written by a newer consentry is

@@ -3,7 +3,7 @@ import Testing
 import TestSupport
 
 extension EndToEnd {
-    /// Test 11: `runs`, `policy list|show|check`, `report`, and where the database lives.
+    /// `runs`, `policy list|show|check`, `report`, and where the database lives.
     @Suite struct Commands {
         @Test func runsListsEveryRun() throws {
             let tmp = try TempDir()

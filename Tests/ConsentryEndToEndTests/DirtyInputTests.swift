@@ -119,7 +119,7 @@ extension EndToEnd {
                     "verdicts differ:\nmissing: \(Set(referenceVerdicts).subtracting(verdicts).sorted().prefix(10))\nunexpected: \(Set(verdicts).subtracting(referenceVerdicts).sorted().prefix(10))")
         }
 
-        /// Test 3: `--jobs` and the hidden `--chunk-bytes` change nothing in the results.
+        /// `--jobs` and the hidden `--chunk-bytes` change nothing in the results.
         @Test func resultsDoNotDependOnJobsOrChunking() throws {
             let tmp = try TempDir()
             var generated = generatedCSV(count: 1500, prefix: "p", quotedTitles: true)

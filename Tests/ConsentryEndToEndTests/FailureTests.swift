@@ -30,7 +30,7 @@ let invalidPolicyYAML = """
 let invalidPolicyLine = 16
 
 extension EndToEnd {
-    /// Test 6: fatal errors (exit 2) and usage errors (exit 64).
+    /// fatal errors (exit 2) and usage errors (exit 64).
     @Suite struct FatalErrors {
         /// A catalogue with rejects and scanned rows all through it, so a failure mid-way
         /// would leave partial rows if the run were not rolled back.
@@ -204,7 +204,7 @@ extension EndToEnd {
         }
     }
 
-    /// Test 7: thresholds turn a completed run into exit 1.
+    /// thresholds turn a completed run into exit 1.
     @Suite struct Thresholds {
         @Test func aRejectRateAboveTheLimitExits1AndTheRunIsCompleted() throws {
             let tmp = try TempDir()
@@ -246,7 +246,7 @@ extension EndToEnd {
         }
     }
 
-    /// Test 12: databases consentry must not write.
+    /// databases consentry must not write.
     @Suite struct ForeignDatabases {
         @Test func aDatabaseFromANewerVersionIsRefused() throws {
             let tmp = try TempDir()

@@ -156,7 +156,7 @@ extension EndToEnd {
             ].sorted())
         }
 
-        // MARK: Test 5: gzip by content
+        // MARK: gzip by content
 
         static let catalogue = generatedCSV(count: 300, prefix: "z")
 

@@ -3,8 +3,8 @@ import Testing
 import TestSupport
 
 extension EndToEnd {
-    /// Test 1: the generated nightly sample, against the SPEC §5 shape, the Python oracle and
-    /// the database tables of SPEC §4.
+    /// the generated nightly sample, against the contract §5 shape, the Python oracle and
+    /// the database tables of contract §4.
     @Suite struct SampleScan {
         static let sample = Paths.sample("nightly-2026-11-20.csv.gz")
         static let tracks = 25000

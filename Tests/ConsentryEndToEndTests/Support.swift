@@ -96,7 +96,7 @@ func position(of prefix: String, in text: String, occurrence: Int = 1) -> (line:
     return nil
 }
 
-// MARK: - The SPEC §5 report shape
+// MARK: - The contract §5 report shape
 
 enum Spec {
     static let builtInPolicies = ["soundcloud-2024-02", "soundcloud-2025-05", "soundcloud-opt-out"]
@@ -115,7 +115,7 @@ enum Spec {
 
     static func share(_ a: Int, _ b: Int) -> Double? { b == 0 ? nil : Double(a) / Double(b) }
 
-    /// Records an issue for every way `json` departs from the SPEC §5 shape and its arithmetic.
+    /// Records an issue for every way `json` departs from the contract §5 shape and its arithmetic.
     static func checkReportShape(_ json: JSON, policies: [String], sourceLocation: SourceLocation = #_sourceLocation) {
         func check(_ ok: Bool, _ what: @autoclosure () -> String) {
             if !ok { Issue.record("report shape: \(what())", sourceLocation: sourceLocation) }

@@ -12,7 +12,7 @@ private func packDecisions(_ verdicts: [Verdict], rules: [Int] = [0, 0, 0, 0]) -
     return packed
 }
 
-@Suite("RunStatistics and Headline (SPEC §3)")
+@Suite("RunStatistics and Headline (contract §3)")
 struct RunStatisticsTests {
     let openAll = packDecisions([.exposed, .exposed, .exposed, .exposed])
     let closedAll = packDecisions([.blocked, .blocked, .blocked, .blocked])

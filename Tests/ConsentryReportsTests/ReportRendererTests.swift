@@ -10,7 +10,7 @@ import TestSupport
 /// An integer read by JSONSerialization.
 private func foundationInt(_ any: Any?) -> Int? { (any as? NSNumber)?.intValue }
 
-@Suite("ReportRenderer: JSON (SPEC §5) and text")
+@Suite("ReportRenderer: JSON (contract §5) and text")
 struct ReportRendererTests {
     static let groupOrder = ["independent", "major", "licensed", "unknown", "all"]
     static let useOrder = ["ai_generative_training", "ai_training", "ai_inference", "data_mining"]
@@ -33,7 +33,7 @@ struct ReportRendererTests {
         return try scanTestScan(dir.db, inputs: [path], policies: try policies.map(BuiltInPolicies.policy))
     }
 
-    @Test("json parses, has exactly the SPEC §5 keys in the SPEC's order, every group, null shares for empty groups, unrounded shares")
+    @Test("json parses, has exactly the contract §5 keys in the contract's order, every group, null shares for empty groups, unrounded shares")
     func jsonShape() throws {
         let dir = try TempDir("report")
         let report = try Self.storedReport(dir)
@@ -58,7 +58,7 @@ struct ReportRendererTests {
             let policy = try #require(ordered["policies"]?[policyID])
             #expect(policy.orderedKeys == ["independent_exposed_share", "labelled_exposed_share", "exposure_gap", "groups"])
             let groups = try #require(policy["groups"])
-            #expect(groups.orderedKeys == Self.groupOrder, "every group appears, in the SPEC's order")
+            #expect(groups.orderedKeys == Self.groupOrder, "every group appears, in the contract's order")
             for group in Self.groupOrder {
                 let g = try #require(groups[group])
                 #expect(g.orderedKeys == ["tracks", "any_training_exposed", "exposed_share", "uses"], "\(group)")

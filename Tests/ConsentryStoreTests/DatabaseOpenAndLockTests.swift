@@ -7,7 +7,7 @@ import ConsentryEngine
 import ScanTestSupport
 import TestSupport
 
-@Suite("DatabaseLock: one scan at a time per database (SPEC §4)")
+@Suite("DatabaseLock: one scan at a time per database (contract §4)")
 struct DatabaseLockTests {
     @Test("a second lock on the same database throws .locked naming the holder's pid")
     func secondLockThrows() throws {
@@ -78,7 +78,7 @@ struct DatabaseLockTests {
     }
 }
 
-@Suite("ResultsDatabase: opening refuses what it cannot use (SPEC §4, §6)")
+@Suite("ResultsDatabase: opening refuses what it cannot use (contract §4, §6)")
 struct ResultsDatabaseOpenTests {
     @Test("a database with a migration this version does not know is refused with .newerSchema")
     func newerSchema() throws {
@@ -228,7 +228,7 @@ struct ResultsDatabaseOpenTests {
         #expect(!FileManager.default.fileExists(atPath: dir.db))
     }
 
-    @Test("create: true makes a fresh database with the SPEC §4 tables and the verdicts_readable view")
+    @Test("create: true makes a fresh database with the contract §4 tables and the verdicts_readable view")
     func creates() throws {
         let dir = try TempDir("db")
         do { _ = try ResultsDatabase(path: dir.db, create: true) }

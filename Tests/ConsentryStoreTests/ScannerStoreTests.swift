@@ -7,7 +7,7 @@ import PipelineTestSupport
 import ScanTestSupport
 import TestSupport
 
-@Suite("Scanner + ResultsDatabase: run lifecycle and stored rows (SPEC §4)")
+@Suite("Scanner + ResultsDatabase: run lifecycle and stored rows (contract §4)")
 struct ScannerStoreTests {
     static let csv = """
         track_id,label_status,genai_opt_in,ai_opt_out,no_ai_tag,title

@@ -6,7 +6,7 @@ import ConsentryEngine
 import ScanTestSupport
 import TestSupport
 
-@Suite("verdicts_readable decodes the packed verdicts (SPEC §4)")
+@Suite("verdicts_readable decodes the packed verdicts (contract §4)")
 struct VerdictsViewTests {
     static let csv = """
         track_id,label_status,genai_opt_in,ai_opt_out,no_ai_tag

@@ -441,7 +441,7 @@ public final class CSVDecoder {
                 }
                 if acc >= 0x80 { nonASCII = true }
                 if tooLong {
-                    // Reading resumes after this line break (SPEC §1.4).
+                    // Reading resumes after this line break (contract §1.4).
                     state = .recordStart
                     i = j + 1
                     let stop = buf[j - 1] == CSVDecoder.cr ? j - 1 : j

@@ -6,7 +6,7 @@ import Darwin
 import CLibXML2
 
 /// Decodes one DDEX ERN `NewReleaseMessage` (ERN 3.8 to 4.3.2), fed in chunks of any size,
-/// into one ``ERNTrack`` per `SoundRecording` (SPEC §1.5).
+/// into one ``ERNTrack`` per `SoundRecording` (contract §1.5).
 ///
 /// The XML is parsed by libxml2's SAX2 push parser, which parses the input as it arrives
 /// and checks well-formedness; ``ERNMessageCollector`` maps the elements to fields. Events come
@@ -68,11 +68,11 @@ public final class ERNDecoder {
 
     /// libxml2 is handed input in blocks ending at multiples of this (and at the end).
     let blockBytes: Int
-    /// Excerpts hold at most this many bytes (as `rejects.excerpt`, SPEC §4).
+    /// Excerpts hold at most this many bytes (as `rejects.excerpt`, contract §4).
     public static let excerptBytes = 200
     /// Bytes before an error's position that its excerpt may start at.
     private static let errorContext = 100
-    /// The ERN versions SPEC §1.5 covers, as `major * 100 + minor * 10 + patch`.
+    /// The ERN versions contract §1.5 covers, as `major * 100 + minor * 10 + patch`.
     private static let versions = 380...432
     private static let namespacePrefix = "http://ddex.net/xml/ern/"
 

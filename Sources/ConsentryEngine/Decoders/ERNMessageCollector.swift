@@ -1,5 +1,5 @@
 /// Turns the element events of one ERN message into its tracks: which element feeds which
-/// field in ERN 3.8 to 4.3.2, and how a recording's label is found (SPEC §1.5).
+/// field in ERN 3.8 to 4.3.2, and how a recording's label is found (contract §1.5).
 ///
 /// It knows nothing of XML parsing: ``ERNDecoder`` hands it local names (namespaces vary
 /// between versions, so only local names are matched), two attribute facts and the text of

@@ -1,6 +1,6 @@
 import ConsentryModel
 
-/// Byte-level interpretation of field values (SPEC §1.3), without making `String`s.
+/// Byte-level interpretation of field values (contract §1.3), without making `String`s.
 public enum FieldText {
     /// Narrows `start..<end` of `b` to exclude surrounding spaces and tabs.
     @inline(__always)
@@ -201,7 +201,7 @@ public enum FieldText {
         n >= 8 ? UInt64.max : (1 << (8 * UInt64(truncatingIfNeeded: n))) &- 1
     }
 
-    /// Interprets a boolean (SPEC §1.3); empty is false; nil when not a boolean.
+    /// Interprets a boolean (contract §1.3); empty is false; nil when not a boolean.
     @inline(__always)
     public static func parseBool(_ b: UnsafeBufferPointer<UInt8>, _ start: Int, _ end: Int) -> Bool? {
         let n = end - start
@@ -240,7 +240,7 @@ public enum FieldText {
         }
     }
 
-    /// Interprets a label status (SPEC §1.3); empty is `unknown`; nil when invalid.
+    /// Interprets a label status (contract §1.3); empty is `unknown`; nil when invalid.
     @inline(__always)
     public static func parseLabelStatus(_ b: UnsafeBufferPointer<UInt8>, _ start: Int, _ end: Int) -> LabelStatus? {
         let n = end - start
@@ -324,7 +324,7 @@ public enum FieldText {
         return Int(hi) * 10 + Int(lo)
     }
 
-    /// Interprets an ISO 8601 timestamp (SPEC §1.3) as whole seconds since 1970 UTC.
+    /// Interprets an ISO 8601 timestamp (contract §1.3) as whole seconds since 1970 UTC.
     ///
     /// `YYYY-MM-DD`, or that followed by `T` or a space, `hh:mm:ss`, an optional fraction
     /// and an optional `Z` or `±hh:mm`. Returns nil for anything else or a date or time that

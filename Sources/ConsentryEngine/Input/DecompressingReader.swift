@@ -3,7 +3,7 @@ import ConsentryModel
 
 /// Reads an input's bytes, gunzipping them when the content starts with the gzip magic.
 ///
-/// Compression is decided by content, never by name (SPEC §1). It also counts and hashes the
+/// Compression is decided by content, never by name (contract §1). It also counts and hashes the
 /// raw bytes for `run_inputs`.
 public final class DecompressingReader {
     public let path: String

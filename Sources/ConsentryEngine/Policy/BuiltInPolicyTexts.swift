@@ -4,7 +4,7 @@
 enum BuiltInPolicyTexts {
     static let files: [String: String] = [
         "soundcloud-2024-02.test.yaml": #"""
-# Shipped test of the built-in policy soundcloud-2024-02 (SPEC §2). Run it with
+# Shipped test of the built-in policy soundcloud-2024-02 (contract §2). Run it with
 # `consentry policy test --built-in`. Every rule of every use decides at least one case.
 policy: soundcloud-2024-02
 cases:
@@ -87,7 +87,7 @@ uses:
 
 """#,
         "soundcloud-2025-05.test.yaml": #"""
-# Shipped test of the built-in policy soundcloud-2025-05 (SPEC §2). Run it with
+# Shipped test of the built-in policy soundcloud-2025-05 (contract §2). Run it with
 # `consentry policy test --built-in`. Every rule of every use decides at least one case.
 policy: soundcloud-2025-05
 cases:
@@ -178,7 +178,7 @@ uses:
 
 """#,
         "soundcloud-opt-out.test.yaml": #"""
-# Shipped test of the built-in policy soundcloud-opt-out (SPEC §2). Run it with
+# Shipped test of the built-in policy soundcloud-opt-out (contract §2). Run it with
 # `consentry policy test --built-in`. Every rule of every use decides at least one case.
 policy: soundcloud-opt-out
 cases:

@@ -3,7 +3,7 @@ import Foundation
 import Yams
 import ConsentryModel
 
-/// Reads and validates policy YAML (SPEC §2), naming the file and line of every problem.
+/// Reads and validates policy YAML (contract §2), naming the file and line of every problem.
 public enum PolicyLoader {
     private static let rootKeys: Set<String> = ["id", "title", "source", "uses"]
     private static let ruleKeys: Set<String> = ["id", "when", "verdict", "description"]

@@ -14,7 +14,7 @@ import ConsentryModel
 ///       ai_training: { verdict: exposed, rule: default-open }
 /// ```
 ///
-/// Track values are read as `scan` reads a CSV cell (SPEC §1.3), so a test says what a
+/// Track values are read as `scan` reads a CSV cell (contract §1.3), so a test says what a
 /// catalogue export would say.
 public struct PolicyTestSuite: Sendable {
     /// One track and what some of its uses must decide.
@@ -130,7 +130,7 @@ public struct PolicyTestSuite: Sendable {
     private static let rootKeys: Set<String> = ["policy", "cases"]
     private static let caseKeys: Set<String> = ["name", "track", "expect"]
     private static let expectKeys: Set<String> = ["verdict", "rule"]
-    /// SPEC §1.3's fields: those policies decide on, and those a test may give for realism.
+    /// contract §1.3's fields: those policies decide on, and those a test may give for realism.
     private static let trackKeys: Set<String> = [
         "label_status", "genai_opt_in", "ai_opt_out", "no_ai_tag", "uploaded_at",
         "consent_updated_at", "artist_id", "title", "track_id",

@@ -374,7 +374,7 @@ struct CSVDecoderTests {
         #expect(json.isAtRecordBoundary)
     }
 
-    /// SPEC §4: the excerpt is "at most 200 bytes of the raw record". After a too-long record
+    /// contract §4: the excerpt is "at most 200 bytes of the raw record". After a too-long record
     /// the decoder resumes at the next line break and decodes what follows as new records, so
     /// those bytes are not part of the too-long record and must not appear in its excerpt.
     @Test("a too-long record's excerpt does not run into the records after it")

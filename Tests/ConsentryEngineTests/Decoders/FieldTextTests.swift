@@ -323,7 +323,7 @@ struct FieldTextTests {
         #expect(String(validating: utf8, as: UTF8.self) != nil)
     }
 
-    /// SPEC §4: the excerpt is "at most 200 bytes of the raw record, as valid UTF-8". For a
+    /// contract §4: the excerpt is "at most 200 bytes of the raw record, as valid UTF-8". For a
     /// record that is valid UTF-8 that means a prefix of its bytes: a character cut by the
     /// limit is dropped, not replaced by U+FFFD (which is not in the record).
     @Test("the excerpt of valid UTF-8 is a prefix of it, cut at a character boundary",

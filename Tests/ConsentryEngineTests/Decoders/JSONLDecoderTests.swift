@@ -408,7 +408,7 @@ struct JSONLDecoderTests {
                 }
             }
             guard !Self.excludedFromDifferential(line) else { continue }
-            // A blank line is not a record (SPEC §1.4): there is no verdict to compare.
+            // A blank line is not a record (contract §1.4): there is no verdict to compare.
             guard case .some(let error) = kitJSONVerdict(line) else { continue }
             let ours: Bool
             switch error {

@@ -36,7 +36,7 @@ struct InputResolverTests {
         #expect(try InputResolver.expand([dir.path + "/"]) == order.map { dir.path + "/" + $0 })
     }
 
-    /// SPEC §1: a directory stands for "every file in it ... whose name ends in .csv ...".
+    /// contract §1: a directory stands for "every file in it ... whose name ends in .csv ...".
     /// A subdirectory is not a file, whatever its name; taking it would fail the whole scan
     /// later ("input is a directory where a file was expected").
     @Test("a subdirectory whose name looks like an input is not an input")

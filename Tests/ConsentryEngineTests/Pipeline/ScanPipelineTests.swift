@@ -78,7 +78,7 @@ enum ScanTestInputs {
     }
 }
 
-@Suite("ScanPipeline: results do not depend on jobs or chunking (SPEC §1.4)")
+@Suite("ScanPipeline: results do not depend on jobs or chunking (contract §1.4)")
 struct ScanPipelineTests {
     let policyIDs = ["soundcloud-2025-05", "soundcloud-opt-out"]
 

@@ -11,7 +11,7 @@ private let allTracks: [TrackFacts] = LabelStatus.allCases.flatMap { status in
     }
 }
 
-/// SPEC §2's table of built-in policies, written out independently of the YAML files.
+/// contract §2's table of built-in policies, written out independently of the YAML files.
 private func specVerdict(_ policy: String, _ use: AIUse, _ t: TrackFacts) -> Verdict {
     // "`unknown` label status is not licensed": only major and licensed are protected.
     let labelled = t.labelStatus == .major || t.labelStatus == .licensed
@@ -109,7 +109,7 @@ private let midnight2025May = Int64(1_746_057_600)   // 2025-05-01T00:00:00Z
 
 @Suite("Policy evaluation")
 struct PolicyEvaluationTests {
-    @Test("built-in policies give SPEC §2's verdicts for every label status and flag combination",
+    @Test("built-in policies give contract §2's verdicts for every label status and flag combination",
           arguments: BuiltInPolicies.ids)
     func builtInTable(_ id: String) throws {
         let policy = try BuiltInPolicies.policy(id)

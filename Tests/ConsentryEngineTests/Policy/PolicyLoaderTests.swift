@@ -172,7 +172,7 @@ struct PolicyLoaderTests {
         try Self.checkRefused(c)
     }
 
-    /// SPEC §2: a refused policy's message names "the file, the line where possible, and the
+    /// contract §2: a refused policy's message names "the file, the line where possible, and the
     /// problem". Yams reports where the duplicate key is, so the line is possible here.
     @Test("a duplicate mapping key is refused, naming the file and the line", arguments: duplicateKeyCases)
     func duplicateKeys(_ c: KitPolicyErrorCase) throws {
