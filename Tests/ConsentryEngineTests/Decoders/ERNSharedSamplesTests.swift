@@ -48,7 +48,7 @@ struct ERNSharedSamplesTests {
         let output = try runTool("/usr/bin/env", ["python3", Paths.inRepository("Scripts/ddex-check"), "--tracks-json",
                                                   ernSharedDirectory], timeout: 600)
         let document = try JSON.parse(output)
-        let files = try #require(document["files"]?.array?.compactMap(\.string))
+        let files = try #require(document["files"]?.array).compactMap { $0.string }
         let expectedInvalid = Set(try #require(document["invalid"]?.array).compactMap { $0["file"]?.string })
         let expected: [ERNSharedRecording] = try #require(document["recordings"]?.array).map { r in
             ERNSharedRecording(file: r["file"]?.string ?? "?", trackID: r["track_id"]?.string, title: r["title"]?.string,
