@@ -27,7 +27,7 @@ struct ContainsAIStatsTests {
         // The same scan through the engine alone.
         var options = InputOptions()
         options.labelMap = try LabelMapLoader.load(file: map)
-        let outcome = try scanTestRunPipeline([Self.ddex], policies: [policy], jobs: 1, options: options)
+        let outcome = try scanTestRunPipeline(InputResolver.expand([Self.ddex]), policies: [policy], jobs: 1, options: options)
         for group in ReportGroup.allCases {
             var sum = 0
             for declared in [nil] + ContainsAI.allCases.map(Optional.some) {
