@@ -8,6 +8,10 @@ public struct InputOptions: Sendable {
     public var maxRecordBytes = 1 << 20
     /// `--label-map`: statuses for tracks whose record gives none.
     public var labelMap: LabelMap?
+    /// Whether each track's `artist_id` is carried to the resolver: only history keeps
+    /// artists, so a scan that stores none (`--store none`) skips copying and sorting them.
+    /// A shard keeps them, since its merge decides what is stored.
+    public var keepsArtists = true
     /// Size of the chunks of whole records handed to workers.
     public var chunkBytes = 1 << 20
 

@@ -19,8 +19,10 @@ public enum Scanner {
                     throw emptyInput(path)
                 }
             }
+            var options = request.input
+            options.keepsArtists = request.store != .none
             let scan = CatalogueScan(
-                paths: paths, policies: request.policies, options: request.input, jobs: request.jobs,
+                paths: paths, policies: request.policies, options: options, jobs: request.jobs,
                 keepRejects: request.keepRejects, workDirectory: work, cancellation: cancellation, progress: progress)
             return (scan, { try scan.read(rejects: $0) })
         }

@@ -16,7 +16,7 @@ final class ChunkMerger {
     /// Each reader's input number in the whole scan: what positions and rejects carry.
     private let inputNumbers: [Int]
     private let evaluator: PolicyEvaluator
-    private let labelMap: LabelMap?
+    private let options: InputOptions
     private let policyCount: Int
     private let sink: RejectSink
     private let spill: TrackSpill
@@ -30,12 +30,12 @@ final class ChunkMerger {
     private var openDecoder: RecordDecoder?
     private var processors: [InputFormat: RecordProcessor] = [:]
 
-    init(readers: [InputReader], inputNumbers: [Int], evaluator: PolicyEvaluator, labelMap: LabelMap?, sink: RejectSink,
+    init(readers: [InputReader], inputNumbers: [Int], evaluator: PolicyEvaluator, options: InputOptions, sink: RejectSink,
          spill: TrackSpill, keepRejects: Int?, progress: ScanProgress?) {
         self.readers = readers
         self.inputNumbers = inputNumbers
         self.evaluator = evaluator
-        self.labelMap = labelMap
+        self.options = options
         policyCount = evaluator.policies.count
         self.sink = sink
         self.spill = spill
@@ -60,7 +60,7 @@ final class ChunkMerger {
                                  policyCount: policyCount)
             result.buffer = speculative.buffer
             result.linesAbsolute = true
-            let processor = processors[reader.format] ?? RecordProcessor(isJSON: reader.format == .jsonl, evaluator: evaluator, labelMap: labelMap)
+            let processor = processors[reader.format] ?? RecordProcessor(isJSON: reader.format == .jsonl, evaluator: evaluator, options: options)
             processors[reader.format] = processor
             processor.run(decoder, speculative.buffer!.bytes, isLast: speculative.isLast, into: result)
         }

@@ -8,6 +8,7 @@ final class RecordProcessor {
     private let evaluator: PolicyEvaluator
     private let policyCount: Int
     private let labelMap: LabelMap?
+    private let keepsArtists: Bool
     @exclusivity(unchecked) private var scratch: [UInt8] = []
     /// Label statuses looked up in the map, by the label's exact bytes: a catalogue repeats a
     /// few labels millions of times, and the map's key needs folding and an allocation.
@@ -15,11 +16,12 @@ final class RecordProcessor {
 
     static let maxTrackIDBytes = TrackRecordLayout.maxIDBytes
 
-    init(isJSON: Bool, evaluator: PolicyEvaluator, labelMap: LabelMap?) {
+    init(isJSON: Bool, evaluator: PolicyEvaluator, options: InputOptions) {
         self.isJSON = isJSON
         self.evaluator = evaluator
         self.policyCount = evaluator.policies.count
-        self.labelMap = labelMap
+        self.labelMap = options.labelMap
+        self.keepsArtists = options.keepsArtists
         scratch.reserveCapacity(4096)
     }
 
@@ -316,7 +318,7 @@ final class RecordProcessor {
 
         // label and artist_id follow the id in `ids`.
         let labelLength = appendText(record, .label, into: result)
-        let artistLength = appendText(record, .artistID, into: result)
+        let artistLength = keepsArtists ? appendText(record, .artistID, into: result) : 0
         if !labelGiven, labelLength > 0, let labelMap {
             if labelLength + 4 > TrackRecordLayout.maxTextBytes {
                 // The label may have been cut for storage; the map is matched with all of it.

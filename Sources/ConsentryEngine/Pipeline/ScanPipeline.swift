@@ -61,7 +61,7 @@ final class ScanPipeline: @unchecked Sendable {
     /// rejects go to `sink`, scanned tracks to `spill`.
     func run(sink: RejectSink, spill: TrackSpill, keepRejects: Int?) throws -> (ScanOutcome, RejectKeeper) {
         let merger = ChunkMerger(readers: readers, inputNumbers: inputNumbers, evaluator: evaluator,
-                                 labelMap: options.labelMap, sink: sink, spill: spill, keepRejects: keepRejects,
+                                 options: options, sink: sink, spill: spill, keepRejects: keepRejects,
                                  progress: progress)
         self.merger = merger
         let observer = cancellation.onCancel { [self] in
@@ -151,7 +151,7 @@ final class ScanPipeline: @unchecked Sendable {
                 condition.unlock()
                 let reader = readers[input]
                 result.buffer = chunk.buffer
-                let processor = processors[reader.format] ?? RecordProcessor(isJSON: reader.format == .jsonl, evaluator: evaluator, labelMap: options.labelMap)
+                let processor = processors[reader.format] ?? RecordProcessor(isJSON: reader.format == .jsonl, evaluator: evaluator, options: options)
                 processors[reader.format] = processor
                 processor.run(reader.makeDecoder(offset: chunk.offset), chunk.buffer.bytes, isLast: chunk.isLast, into: result)
                 condition.lock()
