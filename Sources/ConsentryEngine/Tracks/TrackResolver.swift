@@ -223,7 +223,10 @@ struct PartitionWork {
 }
 
 /// Merges one partition's distinct tracks with its previous state.
-struct PartitionHistory {
+///
+/// A class: the resolver calls it once per track, and a struct with this many references
+/// held in an optional was copied (retained and released field by field) on every call.
+final class PartitionHistory {
     let plan: HistoryPlan
     private let previous: TrackStateReader?
     private var current: TrackStateRef?
@@ -251,7 +254,7 @@ struct PartitionHistory {
         return SortedTracks.compareIDs(s.id, r.id)
     }
 
-    mutating func track(_ record: TrackRecordRef, work: inout PartitionWork) throws {
+    func track(_ record: TrackRecordRef, work: inout PartitionWork) throws {
         while let s = current, PartitionHistory.compare(s, record) < 0 {
             try absent(s, work: &work)
             current = try previous!.next()
@@ -274,7 +277,7 @@ struct PartitionHistory {
         }
     }
 
-    mutating func finish(work: inout PartitionWork) throws {
+    func finish(work: inout PartitionWork) throws {
         while let s = current {
             try absent(s, work: &work)
             current = try previous!.next()
@@ -283,7 +286,7 @@ struct PartitionHistory {
         try output.close()
     }
 
-    private mutating func absent(_ s: TrackStateRef, work: inout PartitionWork) throws {
+    private func absent(_ s: TrackStateRef, work: inout PartitionWork) throws {
         try settle(s, next: removal(from: s.combo, work: &work), artist: s.artist, work: &work)
     }
 
@@ -316,7 +319,7 @@ struct PartitionHistory {
     }
 
     /// The combination after tonight's scan found the track with `record`'s decisions.
-    private mutating func transition(from previous: UInt32, _ record: TrackRecordRef, work: inout PartitionWork) -> UInt32 {
+    private func transition(from previous: UInt32, _ record: TrackRecordRef, work: inout PartitionWork) -> UInt32 {
         for p in verdicts.indices { verdicts[p] = record.verdict(p) }
         let key = PartitionWork.Transition(previous: previous, label: record.label.rawValue, verdicts: verdicts)
         if let next = work.transitions[key] { return next }
