@@ -46,6 +46,23 @@ public struct Breakdown: Sendable, Equatable {
         counts[key]![2 * policy + 1] += exposed
     }
 
+    /// Adds a whole row (per policy: tracks, then training-exposed tracks) to `key`, with one
+    /// lookup: a by-artist breakdown adds a million keys.
+    public mutating func add(key: String, row: [Int]) {
+        precondition(row.count == 2 * policyCount)
+        if var mine = counts.removeValue(forKey: key) {
+            for i in mine.indices { mine[i] += row[i] }
+            counts[key] = mine
+        } else {
+            counts[key] = row
+        }
+    }
+
+    /// Makes room for `keys` groups.
+    public mutating func reserveCapacity(_ keys: Int) {
+        counts.reserveCapacity(keys)
+    }
+
     public mutating func merge(_ other: Breakdown) {
         precondition(other.policyCount == policyCount)
         for (key, row) in other.counts {
@@ -84,6 +101,12 @@ public struct Breakdown: Sendable, Equatable {
         case largest
         /// Most exposed tracks first, then most tracks.
         case mostExposed
+    }
+
+    /// How many keys have a track under policy `policy`: the rows ``rows(policy:order:top:)``
+    /// gives without `top`, counted without sorting a million artists.
+    public func rowCount(policy: Int) -> Int {
+        counts.values.reduce(0) { $0 + ($1[2 * policy] == 0 ? 0 : 1) }
     }
 
     /// Policy `policy`'s rows in `order` (ties by key), at most `top` of them. Keys with no

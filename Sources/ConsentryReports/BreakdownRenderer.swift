@@ -14,7 +14,7 @@ public enum BreakdownRenderer {
     static func noun(_ field: Breakdown.Field) -> String { field == .label ? "label" : "artist" }
 
     static func heading(_ b: RunBreakdown, top: Int?, policy: Int) -> String {
-        let total = b.breakdown.rows(policy: policy).count
+        let total = b.breakdown.rowCount(policy: policy)
         let shown = top.map { min($0, total) } ?? total
         let count = shown < total ? "the \(ReportRenderer.grouped(shown)) largest of \(ReportRenderer.grouped(total))"
             : "\(ReportRenderer.grouped(total))"
@@ -57,7 +57,7 @@ public enum BreakdownRenderer {
                 for (p, policy) in b.policyIDs.enumerated() {
                     w.key(policy)
                     w.object {
-                        w.key("groups_total"); w.int(b.breakdown.rows(policy: p).count)
+                        w.key("groups_total"); w.int(b.breakdown.rowCount(policy: p))
                         w.key("groups")
                         w.array {
                             for row in b.breakdown.rows(policy: p, top: top) {

@@ -9,8 +9,10 @@ import Glibc
 /// `Dictionary` up) would cost an allocation each.
 public struct KeyedCounts: Sendable {
     public let policyCount: Int
-    /// Entry number + 1 per slot; 0 is empty. The slot count is a power of two.
-    private var slots: [Int32]
+    /// Per slot: the key hash's top 32 bits, then entry number + 1 in the low 32 bits; 0 is
+    /// empty. The slot count is a power of two. The hash bits let a probe skip other keys
+    /// without reading their entries: with a million artists every read is a cache miss.
+    private var slots: [UInt64]
     private var hashes: [UInt64] = []
     private var keyEnds: [Int] = []
     private var keyBytes: [UInt8] = []
@@ -61,13 +63,14 @@ public struct KeyedCounts: Sendable {
 
     private mutating func lookUp(_ key: UnsafeRawBufferPointer) -> Int {
         let hash = TrackHash.of(key.assumingMemoryBound(to: UInt8.self))
+        let tag = hash & 0xFFFF_FFFF_0000_0000
         let mask = slots.count - 1
         var slot = Int(truncatingIfNeeded: hash) & mask
         while true {
-            let taken = Int(slots[slot])
+            let taken = slots[slot]
             if taken == 0 { break }
-            let entry = taken - 1
-            if hashes[entry] == hash && keyMatches(entry, key) { return entry }
+            let entry = Int(taken & 0xFFFF_FFFF) - 1
+            if taken & 0xFFFF_FFFF_0000_0000 == tag && hashes[entry] == hash && keyMatches(entry, key) { return entry }
             slot = (slot + 1) & mask
         }
         let entry = hashes.count
@@ -75,7 +78,7 @@ public struct KeyedCounts: Sendable {
         keyBytes.append(contentsOf: key)
         keyEnds.append(keyBytes.count)
         counts.append(contentsOf: repeatElement(0, count: 2 * policyCount))
-        slots[slot] = Int32(entry + 1)
+        slots[slot] = tag | UInt64(entry + 1)
         if hashes.count * 2 > slots.count { grow() }
         return entry
     }
@@ -95,21 +98,21 @@ public struct KeyedCounts: Sendable {
         for (entry, hash) in hashes.enumerated() {
             var slot = Int(truncatingIfNeeded: hash) & mask
             while slots[slot] != 0 { slot = (slot + 1) & mask }
-            slots[slot] = Int32(entry + 1)
+            slots[slot] = (hash & 0xFFFF_FFFF_0000_0000) | UInt64(entry + 1)
         }
     }
 
     /// The counts as a breakdown by key text.
     public func breakdown() -> Breakdown {
         var result = Breakdown(policyCount: policyCount)
+        result.reserveCapacity(hashes.count)
         let stride = 2 * policyCount
         for entry in hashes.indices {
+            let row = Array(counts[(entry * stride)..<((entry + 1) * stride)])
+            guard row.contains(where: { $0 != 0 }) else { continue }
             let start = entry == 0 ? 0 : keyEnds[entry - 1]
-            let key = String(decoding: keyBytes[start..<keyEnds[entry]], as: UTF8.self)
-            for p in 0..<policyCount {
-                let tracks = counts[entry * stride + 2 * p], exposed = counts[entry * stride + 2 * p + 1]
-                if tracks > 0 { result.add(key: key, policy: p, tracks: tracks, exposed: exposed) }
-            }
+            // Two byte strings can decode to one String (invalid UTF-8 is repaired): add, not set.
+            result.add(key: String(decoding: keyBytes[start..<keyEnds[entry]], as: UTF8.self), row: row)
         }
         return result
     }

@@ -88,7 +88,15 @@ enum HistoryPack {
         }
         func string() throws -> [UInt8] {
             try expect(UInt8(ascii: "\""))
-            var value: [UInt8] = []
+            // Ids and artists rarely hold an escape: take the plain run in one copy.
+            let start = i
+            while i < n, text[i] != UInt8(ascii: "\""), text[i] != UInt8(ascii: "\\") { i += 1 }
+            guard i < n else { throw fail() }
+            if text[i] == UInt8(ascii: "\"") {
+                i += 1
+                return Array(text[start..<(i - 1)])
+            }
+            var value = Array(text[start..<i])
             while true {
                 guard i < n else { throw fail() }
                 let c = text[i]
