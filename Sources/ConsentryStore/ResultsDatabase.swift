@@ -356,10 +356,17 @@ public final class ResultsDatabase {
         for (code, count) in outcome.rejectsByCode {
             try db.execute(sql: "INSERT INTO run_reject_counts VALUES (?, ?, ?)", arguments: [runID, code.rawValue, count])
         }
-        let labelRow = try db.makeStatement(sql: "INSERT INTO label_stats VALUES (?, ?, ?, ?, ?)")
+        // Labels are numbered once, across runs; a run stores numbers.
+        let newLabel = try db.makeStatement(sql: "INSERT INTO labels (label) VALUES (?) ON CONFLICT (label) DO NOTHING")
+        let labelID = try db.makeStatement(sql: "SELECT id FROM labels WHERE label = ?")
+        let labelRow = try db.makeStatement(sql: "INSERT INTO label_counts VALUES (?, ?, ?, ?, ?)")
         for (label, row) in outcome.labels.counts {
-            for (index, policy) in policies.enumerated() where row[2 * index] > 0 {
-                try labelRow.execute(arguments: [runID, policy.id, label, row[2 * index], row[2 * index + 1]])
+            try newLabel.execute(arguments: [label])
+            guard let id = try Int64.fetchOne(labelID, arguments: [label]) else {
+                throw StoreError(.other, "the label \"\(label)\" was not numbered", remedy: "run the scan again", file: path)
+            }
+            for index in policies.indices where row[2 * index] > 0 {
+                try labelRow.execute(arguments: [runID, index, id, row[2 * index], row[2 * index + 1]])
             }
         }
         if outcome.containsAI.anyDeclared {

@@ -333,6 +333,14 @@ enum Schema {
                 \(verdictsReadableView)
                 """)
         }
+        /// The by-label breakdown with its texts, as the v5 table had it.
+        let labelStatsView = """
+            CREATE VIEW label_stats AS
+                SELECT c.run_id, p.policy_id, l.label, c.tracks, c.any_training_exposed
+                FROM label_counts c
+                JOIN run_policies p ON p.run_id = c.run_id AND p.policy_index = c.policy_index
+                JOIN labels l ON l.id = c.label_id;
+            """
         migrator.registerMigration("v5") { db in
             try db.execute(sql: """
                 -- The by-label breakdown (contract §3): per run, policy and label (as the export
@@ -363,6 +371,35 @@ enum Schema {
                 -- The scan's work folder (under --temp-dir, maybe), so that the next scan removes
                 -- it if the run was killed, whatever --temp-dir that scan is given.
                 ALTER TABLE runs ADD COLUMN work_dir TEXT;
+                """)
+        }
+        migrator.registerMigration("v6") { db in
+            try db.execute(sql: """
+                -- label_stats repeated each label's text and each policy's id in every run's rows:
+                -- with 20,000 labels that made the statistics the larger part of a night's growth.
+                -- Labels are now numbered once (labels) and a run's rows hold numbers
+                -- (label_counts, with the policy's index in run_policies); label_stats is a view
+                -- with the columns it had, so queries on it keep working.
+                CREATE TABLE labels (
+                    id INTEGER PRIMARY KEY,
+                    label TEXT NOT NULL UNIQUE
+                );
+                CREATE TABLE label_counts (
+                    run_id INTEGER NOT NULL REFERENCES runs(id) ON DELETE CASCADE,
+                    policy_index INTEGER NOT NULL,
+                    label_id INTEGER NOT NULL REFERENCES labels(id),
+                    tracks INTEGER NOT NULL,
+                    any_training_exposed INTEGER NOT NULL,
+                    PRIMARY KEY (run_id, policy_index, label_id)
+                ) WITHOUT ROWID;
+                INSERT INTO labels (label) SELECT DISTINCT label FROM label_stats ORDER BY label;
+                INSERT INTO label_counts
+                    SELECT s.run_id, p.policy_index, l.id, s.tracks, s.any_training_exposed
+                    FROM label_stats s
+                    JOIN run_policies p ON p.run_id = s.run_id AND p.policy_id = s.policy_id
+                    JOIN labels l ON l.label = s.label;
+                DROP TABLE label_stats;
+                \(labelStatsView)
                 """)
         }
         return migrator

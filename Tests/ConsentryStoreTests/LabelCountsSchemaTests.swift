@@ -1,0 +1,39 @@
+import Foundation
+import GRDB
+import Testing
+@testable import ConsentryStore
+import TestSupport
+
+@Suite("Schema v6: labels numbered once, label_stats a view (contract §4)")
+struct LabelCountsSchemaTests {
+    @Test("v5 label_stats rows upgrade to label_counts and read back unchanged through the label_stats view")
+    func upgradeKeepsEveryRow() throws {
+        let dir = try TempDir("dbv6")
+        do {
+            let queue = try DatabaseQueue(path: dir.db)
+            try Schema.migrator(databasePath: dir.db).migrate(queue, upTo: "v5")
+        }
+        let rows = """
+            INSERT INTO runs (id, started_at, finished_at, status, rows_read, rows_scanned, rows_rejected, tool_version, store_mode, command_line)
+                VALUES (1, '2026-01-01T00:00:00Z', '2026-01-01T00:00:01Z', 'completed', 3, 3, 0, '0.1.0', 'all', 'consentry scan'),
+                       (2, '2026-01-02T00:00:00Z', '2026-01-02T00:00:01Z', 'completed', 3, 3, 0, '0.1.0', 'all', 'consentry scan');
+            INSERT INTO run_policies VALUES (1, 0, 'p', 'sha', 'yaml', 'P', 'p.yaml', 1.0, NULL, NULL),
+                (1, 1, 'q', 'sha', 'yaml', 'Q', 'q.yaml', 1.0, NULL, NULL),
+                (2, 0, 'q', 'sha', 'yaml', 'Q', 'q.yaml', 1.0, NULL, NULL);
+            INSERT INTO label_stats VALUES (1, 'p', 'Tiny', 2, 1), (1, 'p', '', 1, 1), (1, 'q', 'Tiny', 2, 0),
+                (2, 'q', 'Tiny', 1, 1), (2, 'q', 'Big, Inc.', 2, 0);
+            """
+        try SQLite(dir.db).execute(rows)
+        let query = "SELECT run_id, policy_id, label, tracks, any_training_exposed FROM label_stats ORDER BY 1, 2, 3"
+        let before = try SQLite(dir.db, readOnly: true).lines(query)
+        #expect(before.count == 5)
+
+        _ = try ResultsDatabase(path: dir.db, create: false)
+        let sqlite = try SQLite(dir.db, readOnly: true)
+        #expect(try sqlite.lines(query) == before)
+        // Each label's text once, whatever the runs and policies that counted it.
+        #expect(try sqlite.lines("SELECT quote(label) FROM labels ORDER BY label") == ["''", "'Big, Inc.'", "'Tiny'"])
+        #expect(try sqlite.int("SELECT count(*) FROM label_counts") == 5)
+        #expect(try sqlite.lines("SELECT type FROM sqlite_schema WHERE name = 'label_stats'") == ["view"])
+    }
+}
