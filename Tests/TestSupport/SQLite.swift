@@ -15,7 +15,9 @@ package struct SQLite {
 
     private func sqlite3(_ options: [String], _ sql: String) throws -> ProcessResult {
         let tool = try #require(Paths.sqlite3, "the sqlite3 command-line tool is needed")
-        let r = try runProgram(tool, ["-bail"] + (readOnly ? ["-readonly"] : []) + options + [path, sql])
+        // A hang guard, not a time limit: a recount over every history pack of a test
+        // catalogue takes seconds alone, and minutes on a machine busy with other work.
+        let r = try runProgram(tool, ["-bail"] + (readOnly ? ["-readonly"] : []) + options + [path, sql], timeout: 600)
         guard r.exitCode == 0 else { throw TestFailure("sqlite3 \(path) \(sql) failed: \(r)") }
         return r
     }

@@ -27,6 +27,7 @@ package func sha256sum(_ path: String) throws -> String {
 
 /// Runs Scripts/reference-scan (the Python oracle) and parses its JSON.
 package func referenceScan(_ arguments: [String]) throws -> JSON {
-    let out = try runTool("/usr/bin/env", ["python3", Paths.referenceScan] + arguments, timeout: 120)
+    // A hang guard: the oracle reads in python3, minutes on a busy machine.
+    let out = try runTool("/usr/bin/env", ["python3", Paths.referenceScan] + arguments, timeout: 600)
     return try JSON.parse(out)
 }
