@@ -8,17 +8,16 @@ import TestSupport
 // Every name here starts with `ernShared` / `ERNShared` so that it cannot collide with
 // helpers of other test files in the module.
 
-/// The directory of sample messages: `$CONSENTRY_ERN_SAMPLES` when set (to check the decoder
-/// on other deliveries, e.g. `Scripts/generate-catalogue --format ddex` output), else
-/// `../shared/ddex` beside the repository, as CI provides it.
-private let ernSharedDirectory: String = {
-    if let path = ProcessInfo.processInfo.environment["CONSENTRY_ERN_SAMPLES"], !path.isEmpty { return path }
-    return Paths.repository.deletingLastPathComponent().appendingPathComponent("shared/ddex").path
-}()
+/// The directory of DDEX's published sample messages, from `$CONSENTRY_ERN_SAMPLES`: they
+/// are not in the repository (they may not be copied into it), so CI names where it keeps
+/// them; it may also name other deliveries, e.g. `Scripts/generate-catalogue --format ddex`
+/// output. Empty when unset.
+private let ernSharedDirectory: String = ProcessInfo.processInfo.environment["CONSENTRY_ERN_SAMPLES"] ?? ""
 
 private let ernSharedDirectoryExists: Bool = {
     var isDirectory: ObjCBool = false
-    return FileManager.default.fileExists(atPath: ernSharedDirectory, isDirectory: &isDirectory) && isDirectory.boolValue
+    return !ernSharedDirectory.isEmpty
+        && FileManager.default.fileExists(atPath: ernSharedDirectory, isDirectory: &isDirectory) && isDirectory.boolValue
 }()
 
 /// What both readings say about one recording.
@@ -39,11 +38,11 @@ private struct ERNSharedRecording: Equatable, CustomStringConvertible {
 
 @Suite("ERNDecoder on the shared DDEX sample messages")
 struct ERNSharedSamplesTests {
-    // Enabled only where the directory exists: CI provides it beside the repository, a bare
-    // checkout does not. Without it the test is reported as skipped (not passed), so a run
+    // Enabled only where the directory is given and exists: CI gives it, a bare checkout
+    // does not. Without it the test is reported as skipped (not passed), so a run
     // that never read the samples cannot be mistaken for one that did.
     @Test("every recording decodes as Scripts/ddex-check --tracks-json reads it with xml.etree",
-          .enabled(if: ernSharedDirectoryExists, "no sample directory at \(ernSharedDirectory) (CI provides ../shared/ddex)"))
+          .enabled(if: ernSharedDirectoryExists, "CONSENTRY_ERN_SAMPLES names no directory of DDEX sample messages"))
     func decoderAgreesWithElementTree() throws {
         let output = try runTool("/usr/bin/env", ["python3", Paths.inRepository("Scripts/ddex-check"), "--tracks-json",
                                                   ernSharedDirectory], timeout: 600)
