@@ -35,6 +35,8 @@ let package = Package(
             providers: [.apt(["libisal-dev"])]
         ),
         .systemLibrary(name: "CFileIO", path: "Sources/CFileIO"),
+        // A cache prefetch hint, which Swift does not expose.
+        .systemLibrary(name: "CMemory", path: "Sources/CMemory"),
         // libxml2's SAX2 push parser reads DDEX ERN deliveries.
         .systemLibrary(
             name: "CLibXML2",
@@ -55,6 +57,7 @@ let package = Package(
                 "ConsentryModel",
                 "CISAL",
                 "CLibXML2",
+                "CMemory",
                 .product(name: "Yams", package: "Yams"),
                 .product(name: "Crypto", package: "swift-crypto"),
             ],

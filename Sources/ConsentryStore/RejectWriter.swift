@@ -5,10 +5,10 @@ import GRDB
 /// Writes a run's kept rejects into `rejects` as the scan hands them over, inside the run's
 /// transaction.
 final class RejectWriter: RejectSink {
-    private let insert: PreparedInsert
+    private let insert: PreparedStatement
 
     init(db: Database, path: String, runID: Int64) throws {
-        insert = try PreparedInsert(db, sql: """
+        insert = try PreparedStatement(db, sql: """
             INSERT INTO rejects (run_id, input, line, byte_offset, code, "column", message, excerpt, input_index)
             VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)
             """, path: path)

@@ -97,17 +97,27 @@ public enum Scanner {
                 let history = try request.store == .none ? nil : HistoryRecorder(
                     db: db, path: request.databasePath, runID: runID, policies: scan.policies,
                     exposedOnly: request.store == .exposed, state: state, work: work.path, logger: logger)
+                // Each stage's wall time, for telling where a slow night went.
+                var stageStart = Date()
+                func stageDone(_ stage: String) {
+                    logger.debug("\(stage) done", metadata: ["seconds": "\(String(format: "%.3f", Date().timeIntervalSince(stageStart)))"])
+                    stageStart = Date()
+                }
                 try scan.resolve(plan: history?.plan)
+                stageDone("resolving")
                 if let history {
                     try history.commit(db)
                     wroteHistory = true
+                    stageDone("history")
                 }
                 try scan.emitDuplicates(to: rejects)
+                stageDone("duplicates")
                 if let reason = cancellation.error { throw reason }
                 try database.saveOutcome(db, runID: runID, policies: scan.policies, outcome: scan.outcome,
                                          rejectsNotKept: scan.rejectsNotKept,
                                          history: history == nil ? nil : scan.historyChanges,
                                          labelMap: labelMap)
+                stageDone("statistics")
                 return scan.outcome
             }
             if wroteHistory {

@@ -1,3 +1,4 @@
+import CMemory
 import ConsentryModel
 import Glibc
 
@@ -13,106 +14,184 @@ public struct KeyedCounts: Sendable {
     /// empty. The slot count is a power of two. The hash bits let a probe skip other keys
     /// without reading their entries: with a million artists every read is a cache miss.
     private var slots: [UInt64]
+    /// Per entry, `stride` values: where its key is in `keyBytes` (start << 24 | length),
+    /// then per policy its tracks and exposed tracks. A lookup that finds its key reads one
+    /// slot, one row and the key's bytes: three cache misses in a table larger than the
+    /// caches, where separate arrays of hashes, key ends and counts cost six.
+    private var rows: [Int] = []
+    private let stride: Int
+    /// The keys' hashes, read only when the slots grow.
     private var hashes: [UInt64] = []
-    private var keyEnds: [Int] = []
     private var keyBytes: [UInt8] = []
-    /// Per entry and policy: tracks, then exposed tracks.
-    private var counts: [Int] = []
     /// The entry of the empty key, once it has one.
     private var emptyEntry = -1
 
     public init(policyCount: Int) {
         self.policyCount = policyCount
+        stride = 1 + 2 * policyCount
         slots = Array(repeating: 0, count: 1024)
     }
 
     /// Distinct keys so far.
-    public var keyCount: Int { hashes.count }
+    public var keyCount: Int {
+        mutating get {
+            flush()
+            return hashes.count
+        }
+    }
 
     /// How one policy decided a track, for ``add(key:decided:)``.
-    public enum Decided {
+    public enum Decided: UInt8, Sendable {
         case notDecided, unexposed, exposed
     }
+
+    /// Tracks added but not yet counted: their keys' bytes, where each key ends, and
+    /// `policyCount` decisions each. Lookups are made a batch at a time, so that the cache
+    /// misses of one batch overlap (``flush()``).
+    private var pendingBytes: [UInt8] = []
+    private var pendingEnds: [Int] = []
+    private var pendingDecided: [Decided] = []
+    private var pendingHashes: [UInt64] = []
+    private static let batch = 32
 
     /// Counts one track under `key`; `decided(p)` says whether policy `p` decided it and left
     /// it exposed to AI training.
     @inline(__always)
     public mutating func add(key: UnsafeRawBufferPointer, decided: (Int) -> Decided) {
-        let base = entry(for: key) * 2 * policyCount
-        for p in 0..<policyCount {
-            switch decided(p) {
-            case .notDecided: break
-            case .unexposed: counts[base + 2 * p] += 1
-            case .exposed:
-                counts[base + 2 * p] += 1
-                counts[base + 2 * p + 1] += 1
+        pendingBytes.append(contentsOf: key)
+        pendingEnds.append(pendingBytes.count)
+        for p in 0..<policyCount { pendingDecided.append(decided(p)) }
+        if pendingEnds.count == KeyedCounts.batch { flush() }
+    }
+
+    /// Counts the pending tracks. First every key's slot is prefetched, then the entry each
+    /// slot names, then each track is counted: three dependent misses per key, overlapped
+    /// across the batch instead of taken one after the other.
+    private mutating func flush() {
+        let n = pendingEnds.count
+        guard n > 0 else { return }
+        pendingHashes.removeAll(keepingCapacity: true)
+        let mask = slots.count - 1
+        pendingBytes.withUnsafeBytes { bytes in
+            slots.withUnsafeBufferPointer { slots in
+                var start = 0
+                for end in pendingEnds {
+                    let hash = TrackHash.of(UnsafeRawBufferPointer(rebasing: bytes[start..<end]).assumingMemoryBound(to: UInt8.self))
+                    pendingHashes.append(hash)
+                    consentry_prefetch(slots.baseAddress! + (Int(truncatingIfNeeded: hash) & mask))
+                    start = end
+                }
+                rows.withUnsafeBufferPointer { rows in
+                    for hash in pendingHashes {
+                        let taken = slots[Int(truncatingIfNeeded: hash) & mask]
+                        if taken != 0 { consentry_prefetch(rows.baseAddress! + (Int(taken & 0xFFFF_FFFF) - 1) * stride) }
+                    }
+                    keyBytes.withUnsafeBytes { keys in
+                        guard let base = keys.baseAddress else { return }
+                        for hash in pendingHashes {
+                            let taken = slots[Int(truncatingIfNeeded: hash) & mask]
+                            if taken != 0 { consentry_prefetch(base + (rows[(Int(taken & 0xFFFF_FFFF) - 1) * stride] >> 24)) }
+                        }
+                    }
+                }
             }
         }
+        // A local reference to the keys (no copy), as counting mutates `self`.
+        let keys = pendingBytes
+        keys.withUnsafeBytes { keys in
+            var start = 0
+            for i in 0..<n {
+                let end = pendingEnds[i]
+                let base = entry(for: UnsafeRawBufferPointer(rebasing: keys[start..<end]), hash: pendingHashes[i]) * stride + 1
+                rows.withUnsafeMutableBufferPointer { row in
+                    for p in 0..<policyCount {
+                        switch pendingDecided[i * policyCount + p] {
+                        case .notDecided: break
+                        case .unexposed: row[base + 2 * p] += 1
+                        case .exposed:
+                            row[base + 2 * p] += 1
+                            row[base + 2 * p + 1] += 1
+                        }
+                    }
+                }
+                start = end
+            }
+        }
+        pendingBytes.removeAll(keepingCapacity: true)
+        pendingEnds.removeAll(keepingCapacity: true)
+        pendingDecided.removeAll(keepingCapacity: true)
     }
 
-    /// The entry of `key`, added when new.
+    /// The entry of `key` (whose hash is `hash`), added when new.
     @inline(__always)
-    private mutating func entry(for key: UnsafeRawBufferPointer) -> Int {
+    private mutating func entry(for key: UnsafeRawBufferPointer, hash: UInt64) -> Int {
         // Most tracks of many catalogues have no label: the empty key skips the table.
         if key.count == 0 {
-            if emptyEntry < 0 { emptyEntry = lookUp(key) }
+            if emptyEntry < 0 { emptyEntry = lookUp(key, hash: hash) }
             return emptyEntry
         }
-        return lookUp(key)
+        return lookUp(key, hash: hash)
     }
 
-    private mutating func lookUp(_ key: UnsafeRawBufferPointer) -> Int {
-        let hash = TrackHash.of(key.assumingMemoryBound(to: UInt8.self))
+    private mutating func lookUp(_ key: UnsafeRawBufferPointer, hash: UInt64) -> Int {
         let tag = hash & 0xFFFF_FFFF_0000_0000
-        let mask = slots.count - 1
-        var slot = Int(truncatingIfNeeded: hash) & mask
-        while true {
-            let taken = slots[slot]
-            if taken == 0 { break }
-            let entry = Int(taken & 0xFFFF_FFFF) - 1
-            if taken & 0xFFFF_FFFF_0000_0000 == tag && hashes[entry] == hash && keyMatches(entry, key) { return entry }
-            slot = (slot + 1) & mask
+        let found: Int? = slots.withUnsafeBufferPointer { slots in
+            rows.withUnsafeBufferPointer { rows in
+                keyBytes.withUnsafeBytes { bytes in
+                    let mask = slots.count - 1
+                    var slot = Int(truncatingIfNeeded: hash) & mask
+                    while true {
+                        let taken = slots[slot]
+                        if taken == 0 { return nil }
+                        if taken & 0xFFFF_FFFF_0000_0000 == tag {
+                            let entry = Int(taken & 0xFFFF_FFFF) - 1
+                            let place = rows[entry * stride]
+                            if place & 0xFF_FFFF == key.count
+                                && (key.count == 0 || memcmp(bytes.baseAddress! + (place >> 24), key.baseAddress!, key.count) == 0) {
+                                return entry
+                            }
+                        }
+                        slot = (slot + 1) & mask
+                    }
+                }
+            }
         }
+        if let found { return found }
         let entry = hashes.count
         hashes.append(hash)
+        precondition(key.count <= 0xFF_FFFF, "a breakdown key is longer than 16 MiB")
+        rows.append(keyBytes.count << 24 | key.count)
+        rows.append(contentsOf: repeatElement(0, count: stride - 1))
         keyBytes.append(contentsOf: key)
-        keyEnds.append(keyBytes.count)
-        counts.append(contentsOf: repeatElement(0, count: 2 * policyCount))
-        slots[slot] = tag | UInt64(entry + 1)
-        if hashes.count * 2 > slots.count { grow() }
+        insert(entry, hash: hash)
+        if hashes.count * 2 > slots.count {
+            slots = Array(repeating: 0, count: slots.count * 2)
+            for (entry, hash) in hashes.enumerated() { insert(entry, hash: hash) }
+        }
         return entry
     }
 
-    @inline(__always)
-    private func keyMatches(_ entry: Int, _ key: UnsafeRawBufferPointer) -> Bool {
-        let start = entry == 0 ? 0 : keyEnds[entry - 1]
-        guard keyEnds[entry] - start == key.count else { return false }
-        return keyBytes.withUnsafeBytes { bytes in
-            key.count == 0 || memcmp(bytes.baseAddress! + start, key.baseAddress!, key.count) == 0
-        }
-    }
-
-    private mutating func grow() {
-        slots = Array(repeating: 0, count: slots.count * 2)
+    /// Puts `entry` in the first free slot of its probe sequence.
+    private mutating func insert(_ entry: Int, hash: UInt64) {
         let mask = slots.count - 1
-        for (entry, hash) in hashes.enumerated() {
-            var slot = Int(truncatingIfNeeded: hash) & mask
-            while slots[slot] != 0 { slot = (slot + 1) & mask }
-            slots[slot] = (hash & 0xFFFF_FFFF_0000_0000) | UInt64(entry + 1)
-        }
+        var slot = Int(truncatingIfNeeded: hash) & mask
+        while slots[slot] != 0 { slot = (slot + 1) & mask }
+        slots[slot] = (hash & 0xFFFF_FFFF_0000_0000) | UInt64(entry + 1)
     }
 
     /// The counts as a breakdown by key text.
-    public func breakdown() -> Breakdown {
+    public mutating func breakdown() -> Breakdown {
+        flush()
         var result = Breakdown(policyCount: policyCount)
         result.reserveCapacity(hashes.count)
-        let stride = 2 * policyCount
         for entry in hashes.indices {
-            let row = Array(counts[(entry * stride)..<((entry + 1) * stride)])
+            let row = Array(rows[(entry * stride + 1)..<((entry + 1) * stride)])
             guard row.contains(where: { $0 != 0 }) else { continue }
-            let start = entry == 0 ? 0 : keyEnds[entry - 1]
+            let start = rows[entry * stride] >> 24
+            let end = start + (rows[entry * stride] & 0xFF_FFFF)
             // Two byte strings can decode to one String (invalid UTF-8 is repaired): add, not set.
-            result.add(key: String(decoding: keyBytes[start..<keyEnds[entry]], as: UTF8.self), row: row)
+            result.add(key: String(decoding: keyBytes[start..<end], as: UTF8.self),
+                       row: row)
         }
         return result
     }

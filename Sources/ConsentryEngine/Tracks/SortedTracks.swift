@@ -1,3 +1,4 @@
+import CMemory
 import ConsentryModel
 import Glibc
 
@@ -27,6 +28,9 @@ final class SortedTracks {
     private var heap: [Int] = []
     private var current: [TrackRecordRef?] = []
     private var lastTaken: Int?
+
+    /// How many records ahead ``next()`` prefetches: about the records a miss takes to read.
+    static let prefetchDistance = 8
 
     struct SortEntry {
         /// The radix key: the hash or the position.
@@ -123,7 +127,14 @@ final class SortedTracks {
             defer { cursor += 1 }
             // `bytes` is not changed again, so its storage stays where the record points.
             let offset = sorted[cursor].offset
-            return bytes.withUnsafeBytes { TrackRecordRef(base: $0.baseAddress! + offset, layout: layout) }
+            // The records lie in input order and are read in hash order: each is a cache miss.
+            // Asking for one a few records ahead overlaps the misses.
+            let ahead = cursor + SortedTracks.prefetchDistance < sorted.count
+                ? sorted[cursor + SortedTracks.prefetchDistance].offset : nil
+            return bytes.withUnsafeBytes { buffer in
+                if let ahead { consentry_prefetch(buffer.baseAddress! + ahead) }
+                return TrackRecordRef(base: buffer.baseAddress! + offset, layout: layout)
+            }
         }
         if let taken = lastTaken {
             runs[taken].consume(current[taken]!.size)

@@ -166,6 +166,12 @@ struct PartitionWork {
     var transitions: [Transition: UInt32] = [:]
     /// Previous combination → the combination without tonight's policies (absent tracks).
     var removals: [UInt32: UInt32] = [:]
+    /// The latest transitions of runs with up to four policies, by a cheap hash of the move:
+    /// per slot the previous combination, the label status, four decisions and the next
+    /// combination + 1 (0: empty). Nearly every track repeats one of a few moves, and
+    /// `transitions` costs a full `Hasher` round per track.
+    var recentMoves: [UInt32] = Array(repeating: 0, count: PartitionWork.recentSlots * 7)
+    static let recentSlots = 256
 
     /// A track's move: its previous combination and tonight's label and decisions. Up to
     /// four policies are held inline, so that a lookup allocates nothing.
@@ -229,10 +235,11 @@ struct PartitionWork {
 final class PartitionHistory {
     let plan: HistoryPlan
     private let previous: TrackStateReader?
-    private var current: TrackStateRef?
+    // Accessed by this partition's thread only: no dynamic exclusivity checks per track.
+    @exclusivity(unchecked) private var current: TrackStateRef?
     private let state: WorkFileWriter
     private let output: any HistoryPartitionWriter
-    private var verdicts: [UInt32]
+    @exclusivity(unchecked) private var verdicts: [UInt32]
 
     init(plan: HistoryPlan, partition p: Int) throws {
         self.plan = plan
@@ -321,6 +328,36 @@ final class PartitionHistory {
     /// The combination after tonight's scan found the track with `record`'s decisions.
     private func transition(from previous: UInt32, _ record: TrackRecordRef, work: inout PartitionWork) -> UInt32 {
         for p in verdicts.indices { verdicts[p] = record.verdict(p) }
+        let label = UInt32(record.label.rawValue)
+        var slot = -1
+        if verdicts.count <= 4 {
+            let v = (verdicts.count > 0 ? verdicts[0] : 0, verdicts.count > 1 ? verdicts[1] : 0,
+                     verdicts.count > 2 ? verdicts[2] : 0, verdicts.count > 3 ? verdicts[3] : 0)
+            var h = UInt64(previous) &* 0x9E37_79B9_7F4A_7C15 ^ UInt64(label)
+            h = (h ^ UInt64(v.0) ^ UInt64(v.1) << 32) &* 0xBF58_476D_1CE4_E5B9
+            h = (h ^ UInt64(v.2) ^ UInt64(v.3) << 32) &* 0x94D0_49BB_1331_11EB
+            slot = Int(truncatingIfNeeded: h >> 56) * 7
+            let hit: UInt32? = work.recentMoves.withUnsafeBufferPointer { m in
+                m[slot + 6] != 0 && m[slot] == previous && m[slot + 1] == label && m[slot + 2] == v.0
+                    && m[slot + 3] == v.1 && m[slot + 4] == v.2 && m[slot + 5] == v.3 ? m[slot + 6] - 1 : nil
+            }
+            if let hit { return hit }
+        }
+        let next = slowTransition(from: previous, record, work: &work)
+        if slot >= 0 {
+            work.recentMoves.withUnsafeMutableBufferPointer { m in
+                m[slot] = previous
+                m[slot + 1] = label
+                for p in 0..<4 { m[slot + 2 + p] = p < verdicts.count ? verdicts[p] : 0 }
+                m[slot + 6] = next + 1
+            }
+        }
+        return next
+    }
+
+    /// ``transition(from:_:work:)`` through the table of every move seen, numbering the
+    /// combination when it is new.
+    private func slowTransition(from previous: UInt32, _ record: TrackRecordRef, work: inout PartitionWork) -> UInt32 {
         let key = PartitionWork.Transition(previous: previous, label: record.label.rawValue, verdicts: verdicts)
         if let next = work.transitions[key] { return next }
         var entries = plan.combos.entries(previous).filter { !plan.policyNumbers.contains($0.policy) }

@@ -23,52 +23,110 @@ enum HistoryPack {
 
     /// Appends `["id",combo]` or `["id",combo,"artist"]` (with a leading comma unless first)
     /// to `text`.
+    ///
+    /// A first night appends millions of entries: each is written on the stack through one
+    /// pointer and appended in one copy, not byte by byte into the array.
     static func append(id: UnsafeRawBufferPointer, combo: UInt32, artist: UnsafeRawBufferPointer, first: Bool,
                        to text: inout [UInt8]) {
-        if !first { text.append(UInt8(ascii: ",")) }
-        text.append(UInt8(ascii: "["))
-        appendString(id, to: &text)
-        text.append(UInt8(ascii: ","))
-        appendDecimal(combo, to: &text)
-        if artist.count > 0 {
-            text.append(UInt8(ascii: ","))
-            appendString(artist, to: &text)
+        // Escaped, a byte takes at most 6 (`\u00XX`); the punctuation and the combination 16.
+        let most = 16 + 6 * (id.count + artist.count)
+        withUnsafeTemporaryAllocation(byteCount: most, alignment: 8) { buffer in
+            let out = buffer.baseAddress!
+            var at = 0
+            @inline(__always) func put(_ byte: UInt8) {
+                out.storeBytes(of: byte, toByteOffset: at, as: UInt8.self)
+                at += 1
+            }
+            if !first { put(UInt8(ascii: ",")) }
+            put(UInt8(ascii: "["))
+            at += writeString(id, to: out + at)
+            put(UInt8(ascii: ","))
+            at += writeDecimal(combo, to: out + at)
+            if artist.count > 0 {
+                put(UInt8(ascii: ","))
+                at += writeString(artist, to: out + at)
+            }
+            put(UInt8(ascii: "]"))
+            text.append(contentsOf: UnsafeRawBufferPointer(rebasing: buffer[0..<at]))
         }
-        text.append(UInt8(ascii: "]"))
     }
 
-    /// Appends valid UTF-8 `bytes` as a JSON string.
-    private static func appendString(_ bytes: UnsafeRawBufferPointer, to text: inout [UInt8]) {
-        text.append(UInt8(ascii: "\""))
-        for byte in bytes {
+    /// Writes valid UTF-8 `bytes` as a JSON string at `out`, which has room for 2 + 6 ×
+    /// `bytes.count` bytes; returns the bytes written.
+    @inline(__always)
+    private static func writeString(_ bytes: UnsafeRawBufferPointer, to out: UnsafeMutableRawPointer) -> Int {
+        out.storeBytes(of: UInt8(ascii: "\""), as: UInt8.self)
+        var at = 1
+        // Ids and artists rarely need an escape: copy each plain run whole.
+        var run = 0
+        while true {
+            let i = firstEscaped(bytes, from: run)
+            guard i < bytes.count else { break }
+            let byte = bytes[i]
+            if i > run { (out + at).copyMemory(from: bytes.baseAddress! + run, byteCount: i - run) }
+            at += i - run
+            run = i + 1
             if byte == UInt8(ascii: "\"") || byte == UInt8(ascii: "\\") {
-                text.append(UInt8(ascii: "\\"))
-                text.append(byte)
-            } else if byte < 0x20 || byte == 0x7F {
-                // Track ids have no control characters (they are rejected); artists may.
-                let hex = Array("0123456789abcdef".utf8)
-                text.append(contentsOf: [UInt8(ascii: "\\"), UInt8(ascii: "u"), UInt8(ascii: "0"), UInt8(ascii: "0"),
-                                         hex[Int(byte >> 4)], hex[Int(byte & 15)]])
+                out.storeBytes(of: UInt8(ascii: "\\"), toByteOffset: at, as: UInt8.self)
+                out.storeBytes(of: byte, toByteOffset: at + 1, as: UInt8.self)
+                at += 2
             } else {
-                text.append(byte)
+                // Track ids have no control characters (they are rejected); artists may.
+                let hex: StaticString = "0123456789abcdef"
+                for (k, c) in [UInt8(ascii: "\\"), UInt8(ascii: "u"), UInt8(ascii: "0"), UInt8(ascii: "0"),
+                               hex.utf8Start[Int(byte >> 4)], hex.utf8Start[Int(byte & 15)]].enumerated() {
+                    out.storeBytes(of: c, toByteOffset: at + k, as: UInt8.self)
+                }
+                at += 6
             }
         }
-        text.append(UInt8(ascii: "\""))
+        if bytes.count > run { (out + at).copyMemory(from: bytes.baseAddress! + run, byteCount: bytes.count - run) }
+        at += bytes.count - run
+        out.storeBytes(of: UInt8(ascii: "\""), toByteOffset: at, as: UInt8.self)
+        return at + 1
     }
 
+    /// The index of the first byte at or after `from` that JSON must escape (`"`, `\`, a
+    /// control character or DEL), or `bytes.count`. Eight bytes at a time: a word with none
+    /// is skipped whole, and in one with any the lowest flagged byte is exact (borrows only
+    /// run upwards).
     @inline(__always)
-    static func appendDecimal(_ value: UInt32, to text: inout [UInt8]) {
-        var digits: (UInt8, UInt8, UInt8, UInt8, UInt8, UInt8, UInt8, UInt8, UInt8, UInt8) = (0, 0, 0, 0, 0, 0, 0, 0, 0, 0)
-        var n = value
-        var count = 0
-        withUnsafeMutableBytes(of: &digits) { d in
-            repeat {
-                d[count] = UInt8(ascii: "0") + UInt8(n % 10)
-                n /= 10
-                count += 1
-            } while n > 0
-            for k in stride(from: count - 1, through: 0, by: -1) { text.append(d[k]) }
+    static func firstEscaped(_ bytes: UnsafeRawBufferPointer, from: Int) -> Int {
+        let ones: UInt64 = 0x0101_0101_0101_0101
+        let high: UInt64 = 0x8080_8080_8080_8080
+        @inline(__always) func zeroBytes(_ x: UInt64) -> UInt64 { (x &- ones) & ~x & high }
+        var i = from
+        while i + 8 <= bytes.count {
+            let w = UInt64(littleEndian: bytes.loadUnaligned(fromByteOffset: i, as: UInt64.self))
+            // Bytes below 0x20 (a byte with bit 7 set is never one), and bytes equal to a flagged value.
+            let flagged = ((w &- ones &* 0x20) & ~w & high) | zeroBytes(w ^ (ones &* 0x22)) | zeroBytes(w ^ (ones &* 0x5C))
+                | zeroBytes(w ^ (ones &* 0x7F))
+            if flagged != 0 { return i + (flagged.trailingZeroBitCount >> 3) }
+            i += 8
         }
+        while i < bytes.count {
+            let b = bytes[i]
+            if b < 0x20 || b == 0x22 || b == 0x5C || b == 0x7F { return i }
+            i += 1
+        }
+        return bytes.count
+    }
+
+    /// Writes `value` in decimal at `out` (room for 10 digits); returns the digits written.
+    @inline(__always)
+    private static func writeDecimal(_ value: UInt32, to out: UnsafeMutableRawPointer) -> Int {
+        var count = 1
+        var rest = value / 10
+        while rest > 0 {
+            count += 1
+            rest /= 10
+        }
+        var n = value
+        for k in stride(from: count - 1, through: 0, by: -1) {
+            out.storeBytes(of: UInt8(ascii: "0") + UInt8(n % 10), toByteOffset: k, as: UInt8.self)
+            n /= 10
+        }
+        return count
     }
 
     /// The entries of a pack's text; throws on text this format never has.

@@ -82,10 +82,10 @@ enum HistoryTables {
 
     /// Inserts the packs and ends `files` hold, partition by partition (hash order).
     static func insert(_ files: HistoryFiles, runID: Int64, _ db: Database, path: String) throws -> (packs: Int, tracks: Int) {
-        let packs = try PreparedInsert(db, sql: """
+        let packs = try PreparedStatement(db, sql: """
             INSERT INTO history_packs (from_run, first_hash, last_hash, tracks, entries) VALUES (?, ?, ?, ?, ?)
             """, path: path)
-        let ends = try PreparedInsert(db, sql: """
+        let ends = try PreparedStatement(db, sql: """
             INSERT INTO history_ends (to_run, from_run, hash, track_id, combo) VALUES (?, ?, ?, ?, ?)
             """, path: path)
         defer {

@@ -1,12 +1,12 @@
 import GRDB
 import GRDBSQLite
 
-/// One prepared INSERT, bound through SQLite's C API: GRDB's argument binding costs about
-/// twice as much per row in a bulk insert, and runs insert millions of values.
+/// One prepared statement, bound and stepped through SQLite's C API: GRDB's argument binding
+/// costs about twice as much per row in a bulk insert, and runs insert millions of values.
 ///
 /// Text and blobs are bound transiently (SQLite copies them), so no pointer outlives the
 /// call that binds it.
-final class PreparedInsert {
+final class PreparedStatement {
     private let db: Database
     private let statement: Statement
     private let path: String
@@ -32,7 +32,7 @@ final class PreparedInsert {
     func bindText(_ index: Int32, _ bytes: [UInt8]) {
         bytes.withUnsafeBytes { raw in
             let base = raw.baseAddress ?? UnsafeRawPointer(("" as StaticString).utf8Start)
-            sqlite3_bind_text(handle, index, base.assumingMemoryBound(to: CChar.self), Int32(raw.count), PreparedInsert.transient)
+            sqlite3_bind_text(handle, index, base.assumingMemoryBound(to: CChar.self), Int32(raw.count), PreparedStatement.transient)
         }
     }
 
@@ -40,7 +40,7 @@ final class PreparedInsert {
         var text = text
         text.withUTF8 { bytes in
             let base = bytes.baseAddress.map(UnsafeRawPointer.init) ?? UnsafeRawPointer(("" as StaticString).utf8Start)
-            sqlite3_bind_text(handle, index, base.assumingMemoryBound(to: CChar.self), Int32(bytes.count), PreparedInsert.transient)
+            sqlite3_bind_text(handle, index, base.assumingMemoryBound(to: CChar.self), Int32(bytes.count), PreparedStatement.transient)
         }
     }
 
@@ -52,6 +52,19 @@ final class PreparedInsert {
             let message = String(cString: sqlite3_errmsg(db.sqliteConnection))
             throw ResultsDatabase.translate(DatabaseError(resultCode: ResultCode(rawValue: rc), message: message), path: path)
         }
+    }
+
+    /// Runs the statement with what is bound and returns its first row's first column, nil
+    /// when it gives no row; then resets it.
+    func firstInt64() throws -> Int64? {
+        let rc = sqlite3_step(handle)
+        let value = rc == SQLITE_ROW ? sqlite3_column_int64(handle, 0) : nil
+        sqlite3_reset(handle)
+        guard rc == SQLITE_ROW || rc == SQLITE_DONE else {
+            let message = String(cString: sqlite3_errmsg(db.sqliteConnection))
+            throw ResultsDatabase.translate(DatabaseError(resultCode: ResultCode(rawValue: rc), message: message), path: path)
+        }
+        return value
     }
 
     func close() {
