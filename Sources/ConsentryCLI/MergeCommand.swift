@@ -55,16 +55,8 @@ struct MergeCommand: ParsableCommand {
         request.commandLine = CommandLine.arguments.joined(separator: " ")
         request.logger = logging.makeLogger()
         let cancellation = Cancellation()
-        let signals = SignalTrap(cancellation: cancellation)
-        let started = Date()
-        let report: RunReport
-        do {
-            report = try Scanner.merge(set, request: request, cancellation: cancellation)
-        } catch {
-            output.failed(database: database.path, started: started)
-            throw error
+        try output.record(database: database.path, cancellation: cancellation) {
+            try Scanner.merge(set, request: request, cancellation: cancellation)
         }
-        withExtendedLifetime(signals) {}
-        try output.finish(report, database: database.path, started: started)
     }
 }

@@ -38,13 +38,32 @@ struct RunOutputOptions: ParsableArguments {
         return ProgressDisplay(progress: counters, onTerminal: onTerminal)
     }
 
+    /// Runs `body` (a scan or a merge into `database`) with signals turned into cancellation,
+    /// then reports its run, or records the failure in the metrics file and rethrows.
+    func record(database: String, cancellation: Cancellation, progress: ScanProgress? = nil,
+                _ body: () throws -> RunReport) throws {
+        let signals = SignalTrap(cancellation: cancellation)
+        let started = Date()
+        let display = progress.flatMap(progressDisplay)
+        let report: RunReport
+        do {
+            defer { display?.stop() }
+            report = try body()
+        } catch {
+            failed(database: database, started: started)
+            throw error
+        }
+        withExtendedLifetime(signals) {}
+        try finish(report, database: database, started: started)
+    }
+
     /// Records a failed run in the metrics file, if there is one.
-    func failed(database: String, started: Date) {
+    private func failed(database: String, started: Date) {
         if let metricsFile { try? Metrics.writeFailure(to: metricsFile, database: database, started: started) }
     }
 
     /// Writes the metrics file, prints the summary, and throws when a threshold was crossed.
-    func finish(_ report: RunReport, database: String, started: Date) throws {
+    private func finish(_ report: RunReport, database: String, started: Date) throws {
         var exceeded: [String] = []
         if let limit = maxRejectRate, report.rejectRate > limit {
             exceeded.append("reject rate \(report.rejectRate) exceeds --max-reject-rate \(limit)")

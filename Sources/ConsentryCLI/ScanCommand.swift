@@ -148,19 +148,9 @@ struct ScanCommand: ParsableCommand {
             try runShard(selection, directory: shardDir, request: request, cancellation: cancellation, progress: progressCounters)
             return
         }
-        let signals = SignalTrap(cancellation: cancellation)
-        let started = Date()
-        let display = output.progressDisplay(progressCounters)
-        let report: RunReport
-        do {
-            defer { display?.stop() }
-            report = try Scanner.run(request, cancellation: cancellation, progress: progressCounters)
-        } catch {
-            output.failed(database: database.path, started: started)
-            throw error
+        try output.record(database: database.path, cancellation: cancellation, progress: progressCounters) {
+            try Scanner.run(request, cancellation: cancellation, progress: progressCounters)
         }
-        withExtendedLifetime(signals) {}
-        try output.finish(report, database: database.path, started: started)
     }
 
     /// Scans one shard into the shard folder: no database, no lock.

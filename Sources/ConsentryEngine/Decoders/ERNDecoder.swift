@@ -336,19 +336,7 @@ public final class ERNDecoder {
                 guard p < end else { break }
                 let lead = base[p]
                 if lead < 0x80 { p += 1; continue }
-                var need = 0
-                var low: UInt8 = 0x80
-                var high: UInt8 = 0xBF
-                switch lead {
-                case 0xC2...0xDF: need = 1
-                case 0xE0: need = 2; low = 0xA0
-                case 0xE1...0xEC, 0xEE...0xEF: need = 2
-                case 0xED: need = 2; high = 0x9F
-                case 0xF0: need = 3; low = 0x90
-                case 0xF1...0xF3: need = 3
-                case 0xF4: need = 3; high = 0x8F
-                default: break
-                }
+                let (need, low, high) = FieldText.utf8Sequence(lead: lead) ?? (0, 0x80, 0xBF)
                 var k = 1
                 var valid = need > 0
                 while valid && k <= need && p + k < end {

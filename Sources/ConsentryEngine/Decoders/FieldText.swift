@@ -109,6 +109,24 @@ public enum FieldText {
         return true
     }
 
+    /// What a UTF-8 lead byte starts (RFC 3629: no overlong forms, surrogates or values past
+    /// U+10FFFF): how many continuation bytes follow it, and the range the first of them
+    /// must be in (the others are 0x80...0xBF); nil for a byte that starts no multi-byte
+    /// character.
+    @inline(__always)
+    static func utf8Sequence(lead: UInt8) -> (continuations: Int, low: UInt8, high: UInt8)? {
+        switch lead {
+        case 0xC2...0xDF: return (1, 0x80, 0xBF)
+        case 0xE0: return (2, 0xA0, 0xBF)
+        case 0xE1...0xEC, 0xEE...0xEF: return (2, 0x80, 0xBF)
+        case 0xED: return (2, 0x80, 0x9F)
+        case 0xF0: return (3, 0x90, 0xBF)
+        case 0xF1...0xF3: return (3, 0x80, 0xBF)
+        case 0xF4: return (3, 0x80, 0x8F)
+        default: return nil
+        }
+    }
+
     /// Whether the bytes are well-formed UTF-8 (no overlongs, surrogates or values past U+10FFFF).
     public static func isValidUTF8(_ b: UnsafeBufferPointer<UInt8>) -> Bool {
         var i = 0
@@ -116,19 +134,7 @@ public enum FieldText {
         while i < n {
             let c = b[i]
             if c < 0x80 { i += 1; continue }
-            var need = 0
-            var lo: UInt8 = 0x80
-            var hi: UInt8 = 0xBF
-            switch c {
-            case 0xC2...0xDF: need = 1
-            case 0xE0: need = 2; lo = 0xA0
-            case 0xE1...0xEC, 0xEE...0xEF: need = 2
-            case 0xED: need = 2; hi = 0x9F
-            case 0xF0: need = 3; lo = 0x90
-            case 0xF1...0xF3: need = 3
-            case 0xF4: need = 3; hi = 0x8F
-            default: return false
-            }
+            guard let (need, lo, hi) = utf8Sequence(lead: c) else { return false }
             guard i + need < n else { return false }
             let second = b[i + 1]
             if second < lo || second > hi { return false }
