@@ -224,5 +224,18 @@ extension EndToEnd {
             #expect(lines.last?.contains("run 2 completed") == true && lines.last?.contains("scanned=25004") == true)
             #expect(try consentry(["scan", Paths.sample("dirty.csv"), "--db", tmp.db, "--log-level", "loud"]).exitCode == 64)
         }
+
+        @Test func logLevelDebugTimesEachStageAfterReading() throws {
+            let tmp = try TempDir()
+            let debug = try consentry(["scan", Paths.sample("nightly-2026-11-20.csv.gz"), "--db", tmp.db, "--quiet",
+                                       "--log-level", "debug"])
+            #expect(debug.exitCode == 0, "\(debug)")
+            let stages = debug.stderr.split(separator: "\n").compactMap { line -> String? in
+                guard let match = line.firstMatch(of: #/consentry debug: (\w+) done seconds=\d+\.\d{3}$/#) else { return nil }
+                return String(match.1)
+            }
+            // A --store all scan (the default) goes through every stage, in this order.
+            #expect(stages == ["resolving", "history", "duplicates", "statistics"], "\(debug.stderr)")
+        }
     }
 }
