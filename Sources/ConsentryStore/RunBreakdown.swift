@@ -80,10 +80,9 @@ extension ResultsDatabase {
             db, sql: "SELECT from_run FROM history_segments WHERE from_run <= ? ORDER BY from_run", arguments: [run])
         for fromRun in segments {
             let segment = try LiveTracks.Segment(db: db, path: path, fromRun: fromRun, endedBy: run)
-            while let entry = segment.current {
-                let policies = try decisions(entry.combo)
-                entry.artist.withUnsafeBytes { artist in counts.add(key: artist) { policies[$0] } }
-                try segment.advance()
+            try segment.forEachRemaining { _, combo, artist in
+                let policies = try decisions(combo)
+                counts.add(key: artist) { policies[$0] }
             }
         }
         return counts.breakdown()

@@ -132,6 +132,20 @@ enum HistoryPack {
     /// The entries of a pack's text; throws on text this format never has.
     static func decode(_ text: [UInt8], path: String) throws -> [Entry] {
         var entries: [Entry] = []
+        try text.withUnsafeBytes { text in
+            try forEach(text, path: path) { id, combo, artist in
+                entries.append(Entry(id: Array(id), combo: combo, artist: Array(artist)))
+            }
+        }
+        return entries
+    }
+
+    /// Calls `body` with each entry of a pack's text — its id, combination and artist (empty
+    /// when it has none), valid during the call — without copying them: an unescaped string
+    /// (nearly all) is handed over where it lies in `text`. Throws on text this format never
+    /// has.
+    static func forEach(_ text: UnsafeRawBufferPointer, path: String,
+                        _ body: (UnsafeRawBufferPointer, UInt32, UnsafeRawBufferPointer) throws -> Void) throws {
         var i = 0
         let n = text.count
         func fail() -> StoreError {
@@ -144,22 +158,24 @@ enum HistoryPack {
             guard i < n, text[i] == c else { throw fail() }
             i += 1
         }
-        func string() throws -> [UInt8] {
+        /// Reads a string: its bounds in `text` when it has no escape, else nil with its
+        /// value in `value`.
+        func string(_ value: inout [UInt8]) throws -> Range<Int>? {
             try expect(UInt8(ascii: "\""))
-            // Ids and artists rarely hold an escape: take the plain run in one copy.
             let start = i
             while i < n, text[i] != UInt8(ascii: "\""), text[i] != UInt8(ascii: "\\") { i += 1 }
             guard i < n else { throw fail() }
             if text[i] == UInt8(ascii: "\"") {
                 i += 1
-                return Array(text[start..<(i - 1)])
+                return start..<(i - 1)
             }
-            var value = Array(text[start..<i])
+            value.removeAll(keepingCapacity: true)
+            value.append(contentsOf: UnsafeRawBufferPointer(rebasing: text[start..<i]))
             while true {
                 guard i < n else { throw fail() }
                 let c = text[i]
                 i += 1
-                if c == UInt8(ascii: "\"") { return value }
+                if c == UInt8(ascii: "\"") { return nil }
                 if c != UInt8(ascii: "\\") {
                     value.append(c)
                     continue
@@ -175,15 +191,16 @@ enum HistoryPack {
                 case UInt8(ascii: "r"): value.append(13)
                 case UInt8(ascii: "t"): value.append(9)
                 case UInt8(ascii: "u"):
-                    guard i + 4 <= n, let unit = UInt16(String(decoding: text[i..<(i + 4)], as: UTF8.self), radix: 16) else {
-                        throw fail()
+                    func unit(at k: Int) -> UInt16? {
+                        k + 4 <= n ? UInt16(String(decoding: UnsafeRawBufferPointer(rebasing: text[k..<(k + 4)]), as: UTF8.self),
+                                            radix: 16) : nil
                     }
+                    guard let high = unit(at: i) else { throw fail() }
                     i += 4
-                    var scalar = UInt32(unit)
-                    if (0xD800..<0xDC00).contains(unit), i + 6 <= n, text[i] == UInt8(ascii: "\\"), text[i + 1] == UInt8(ascii: "u"),
-                       let low = UInt16(String(decoding: text[(i + 2)..<(i + 6)], as: UTF8.self), radix: 16),
-                       (0xDC00..<0xE000).contains(low) {
-                        scalar = 0x10000 + (UInt32(unit - 0xD800) << 10) + UInt32(low - 0xDC00)
+                    var scalar = UInt32(high)
+                    if (0xD800..<0xDC00).contains(high), i + 6 <= n, text[i] == UInt8(ascii: "\\"), text[i + 1] == UInt8(ascii: "u"),
+                       let low = unit(at: i + 2), (0xDC00..<0xE000).contains(low) {
+                        scalar = 0x10000 + (UInt32(high - 0xD800) << 10) + UInt32(low - 0xDC00)
                         i += 6
                     }
                     value.append(contentsOf: String(Unicode.Scalar(scalar).map(Character.init) ?? "\u{FFFD}").utf8)
@@ -191,12 +208,14 @@ enum HistoryPack {
                 }
             }
         }
+        var idValue: [UInt8] = []
+        var artistValue: [UInt8] = []
         try expect(UInt8(ascii: "["))
         skipSpace()
-        if i < n, text[i] == UInt8(ascii: "]") { return entries }
+        if i < n, text[i] == UInt8(ascii: "]") { return }
         while true {
             try expect(UInt8(ascii: "["))
-            let id = try string()
+            let id = try string(&idValue)
             try expect(UInt8(ascii: ","))
             skipSpace()
             var combo: UInt32 = 0
@@ -210,18 +229,22 @@ enum HistoryPack {
             }
             guard digits > 0 else { throw fail() }
             skipSpace()
-            var artist: [UInt8] = []
+            var artist: Range<Int>? = i..<i
             if i < n, text[i] == UInt8(ascii: ",") {
                 i += 1
-                artist = try string()
+                artist = try string(&artistValue)
             }
             try expect(UInt8(ascii: "]"))
-            entries.append(Entry(id: id, combo: combo, artist: artist))
+            try idValue.withUnsafeBytes { idValue in
+                try artistValue.withUnsafeBytes { artistValue in
+                    try body(id.map { UnsafeRawBufferPointer(rebasing: text[$0]) } ?? idValue, combo,
+                             artist.map { UnsafeRawBufferPointer(rebasing: text[$0]) } ?? artistValue)
+                }
+            }
             skipSpace()
             guard i < n else { throw fail() }
             if text[i] == UInt8(ascii: "]") { break }
             try expect(UInt8(ascii: ","))
         }
-        return entries
     }
 }

@@ -131,14 +131,56 @@ final class LiveTracks {
                 let id = entry.id
                 index += 1
                 let hash = TrackHash.of(id)
-                while let e = end, LiveTracks.compare(e.hash, e.id, hash, id) < 0 { try nextEnd() }
-                if let e = end, LiveTracks.compare(e.hash, e.id, hash, id) == 0 {
-                    try nextEnd()
-                    continue
-                }
+                if try id.withUnsafeBytes({ try isEnded(hash: hash, id: $0) }) { continue }
                 current = Entry(hash: hash, id: id, combo: entry.combo, fromRun: fromRun, artist: entry.artist)
                 return
             }
+        }
+
+        /// Calls `body` with the current entry and every live entry after it, in order; the
+        /// packs after the current one are read without copying their ids and artists (a
+        /// by-artist breakdown reads millions). The segment is at its end afterwards.
+        func forEachRemaining(
+            _ body: (_ id: UnsafeRawBufferPointer, _ combo: UInt32, _ artist: UnsafeRawBufferPointer) throws -> Void
+        ) throws {
+            func live(_ id: UnsafeRawBufferPointer) throws -> Bool {
+                // A segment no run has ended periods of needs no hashes.
+                try end == nil || !isEnded(hash: TrackHash.of(id.assumingMemoryBound(to: UInt8.self)), id: id)
+            }
+            if let entry = current {
+                try entry.id.withUnsafeBytes { id in try entry.artist.withUnsafeBytes { try body(id, entry.combo, $0) } }
+            }
+            while index < entries.count {
+                let entry = entries[index]
+                index += 1
+                try entry.id.withUnsafeBytes { id in
+                    if try live(id) { try entry.artist.withUnsafeBytes { try body(id, entry.combo, $0) } }
+                }
+            }
+            while let row = try packs.next() {
+                var text: String = row[0]
+                try text.withUTF8 { text in
+                    try HistoryPack.forEach(UnsafeRawBufferPointer(text), path: path) { id, combo, artist in
+                        if try live(id) { try body(id, combo, artist) }
+                    }
+                }
+            }
+            entries = []
+            index = 0
+            current = nil
+        }
+
+        /// Whether the run asked about ended the period of the entry (`hash`, `id`): the ends
+        /// come in the entries' order, so those before it are passed for good.
+        private func isEnded(hash: UInt64, id: UnsafeRawBufferPointer) throws -> Bool {
+            func order(_ e: (hash: UInt64, id: [UInt8])) -> Int {
+                if e.hash != hash { return e.hash < hash ? -1 : 1 }
+                return e.id.withUnsafeBytes { TrackOrder.compareIDs($0, id) }
+            }
+            while let e = end, order(e) < 0 { try nextEnd() }
+            guard let e = end, order(e) == 0 else { return false }
+            try nextEnd()
+            return true
         }
     }
 }
