@@ -357,8 +357,9 @@ public final class ResultsDatabase {
             try db.execute(sql: "INSERT INTO run_reject_counts VALUES (?, ?, ?)", arguments: [runID, code.rawValue, count])
         }
         // Labels are numbered once, across runs; a run stores numbers. A run holds tens of
-        // thousands of labels: bound through the C API, and looked up and inserted in key
-        // order (B-tree pages in turn, not at random), they cost a tenth of GRDB's rows.
+        // thousands of labels: they are bound through the C API (``PreparedStatement``), and
+        // looked up and inserted in key order, so that SQLite visits B-tree pages in turn
+        // rather than at random.
         let labelID = try PreparedStatement(db, sql: "SELECT id FROM labels WHERE label = ?", path: path)
         let newLabel = try PreparedStatement(db, sql: "INSERT INTO labels (label) VALUES (?)", path: path)
         let labelRow = try PreparedStatement(db, sql: "INSERT INTO label_counts VALUES (?, ?, ?, ?, ?)", path: path)

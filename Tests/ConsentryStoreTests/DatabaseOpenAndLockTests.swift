@@ -103,10 +103,7 @@ struct ResultsDatabaseOpenTests {
     @Test("a v1 database is upgraded in place to history: its verdicts read the same, runs keep their figures")
     func upgradeFromV1() throws {
         let dir = try TempDir("dbv1")
-        do {
-            let queue = try DatabaseQueue(path: dir.db)
-            try Schema.migrator(databasePath: dir.db).migrate(queue, upTo: "v1")
-        }
+        try scanTestDatabase(dir, schema: "v1")
         try SQLite(dir.db).execute("""
             INSERT INTO runs (id, started_at, finished_at, status, rows_read, rows_scanned, rows_rejected, tool_version, store_mode, command_line)
                 VALUES (1, '2026-01-01T00:00:00Z', '2026-01-01T00:00:01Z', 'completed', 2, 2, 0, '0.1.0', 'all', 'consentry scan');
@@ -140,10 +137,7 @@ struct ResultsDatabaseOpenTests {
     @Test("a v2 database is upgraded in place to history: verdicts_readable and the cursors read the same")
     func upgradeFromV2() throws {
         let dir = try TempDir("dbv2")
-        do {
-            let queue = try DatabaseQueue(path: dir.db)
-            try Schema.migrator(databasePath: dir.db).migrate(queue, upTo: "v2")
-        }
+        try scanTestDatabase(dir, schema: "v2")
         // Two policies; every label status; rule index 63 on data_mining (bit 31 set).
         let topRule: UInt32 = 63 << 26 | 2 << 24
         try SQLite(dir.db).execute("""

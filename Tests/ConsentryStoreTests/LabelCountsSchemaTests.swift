@@ -1,5 +1,4 @@
 import Foundation
-import GRDB
 import Testing
 @testable import ConsentryStore
 import TestSupport
@@ -9,10 +8,7 @@ struct LabelCountsSchemaTests {
     @Test("v5 label_stats rows upgrade to label_counts and read back unchanged through the label_stats view")
     func upgradeKeepsEveryRow() throws {
         let dir = try TempDir("dbv6")
-        do {
-            let queue = try DatabaseQueue(path: dir.db)
-            try Schema.migrator(databasePath: dir.db).migrate(queue, upTo: "v5")
-        }
+        try scanTestDatabase(dir, schema: "v5")
         let rows = """
             INSERT INTO runs (id, started_at, finished_at, status, rows_read, rows_scanned, rows_rejected, tool_version, store_mode, command_line)
                 VALUES (1, '2026-01-01T00:00:00Z', '2026-01-01T00:00:01Z', 'completed', 3, 3, 0, '0.1.0', 'all', 'consentry scan'),

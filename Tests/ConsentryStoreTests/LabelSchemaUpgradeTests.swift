@@ -1,5 +1,4 @@
 import Foundation
-import GRDB
 import Testing
 import ConsentryModel
 import ConsentryEngine
@@ -32,10 +31,7 @@ struct LabelSchemaUpgradeTests {
     @Test("a v1 run upgraded through history to v5 has no labels and every track under no artist; the next scan's artists begin periods")
     func upgradeThenScanWithArtists() throws {
         let dir = try TempDir("dbv5")
-        do {
-            let queue = try DatabaseQueue(path: dir.db)
-            try Schema.migrator(databasePath: dir.db).migrate(queue, upTo: "v1")
-        }
+        try scanTestDatabase(dir, schema: "v1")
         try SQLite(dir.db).execute("""
             INSERT INTO runs (id, started_at, finished_at, status, rows_read, rows_scanned, rows_rejected, tool_version, store_mode, command_line)
                 VALUES (1, '2026-01-01T00:00:00Z', '2026-01-01T00:00:01Z', 'completed', 2, 2, 0, '0.1.0', 'all', 'consentry scan');

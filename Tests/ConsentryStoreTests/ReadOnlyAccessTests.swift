@@ -1,5 +1,4 @@
 import Foundation
-import GRDB
 import Testing
 import ConsentryModel
 import ConsentryEngine
@@ -80,10 +79,7 @@ struct ReadOnlyAccessTests {
     @Test("an old schema needs write access to upgrade; a newer one is refused as from a writer")
     func schemas() throws {
         let dir = try TempDir("ro")
-        do {
-            let queue = try DatabaseQueue(path: dir.db)
-            try Schema.migrator(databasePath: dir.db).migrate(queue, upTo: "v2")
-        }
+        try scanTestDatabase(dir, schema: "v2")
         let old = thrownError { try ResultsDatabase(readOnly: dir.db) } as? StoreError
         #expect(old?.kind == .readOnly)
         #expect(old?.message.contains("needs an upgrade, which needs write access") == true, "\(String(describing: old))")

@@ -1,5 +1,6 @@
 import ConsentryModel
 import Foundation
+import GRDB
 import Testing
 import TestSupport
 @testable import ConsentryStore
@@ -24,4 +25,11 @@ final class ScanTestLockBox: @unchecked Sendable {
 /// A row as `column=value` text with its columns in name order.
 func scanTestRowText(_ row: JSON) -> String {
     row.orderedKeys.sorted().map { "\($0)=\(row[$0]?.text ?? "nil")" }.joined(separator: " ")
+}
+
+/// Creates the database `dir.db` with the schema as migration `version` left it — what an
+/// older consentry wrote — for the upgrade tests to fill and open.
+func scanTestDatabase(_ dir: TempDir, schema version: String) throws {
+    let queue = try DatabaseQueue(path: dir.db)
+    try Schema.migrator(databasePath: dir.db).migrate(queue, upTo: version)
 }

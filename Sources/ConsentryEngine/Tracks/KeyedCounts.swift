@@ -58,6 +58,12 @@ public struct KeyedCounts: Sendable {
     /// it exposed to AI training.
     @inline(__always)
     public mutating func add(key: UnsafeRawBufferPointer, decided: (Int) -> Decided) {
+        // Most tracks of many catalogues have no label: once the empty key has its row, it
+        // needs no lookup to batch.
+        if key.count == 0 && emptyEntry >= 0 {
+            tally(emptyEntry, decided)
+            return
+        }
         pendingBytes.append(contentsOf: key)
         pendingEnds.append(pendingBytes.count)
         for p in 0..<policyCount { pendingDecided.append(decided(p)) }
@@ -96,25 +102,20 @@ public struct KeyedCounts: Sendable {
                 }
             }
         }
-        // A local reference to the keys (no copy), as counting mutates `self`.
-        let keys = pendingBytes
-        keys.withUnsafeBytes { keys in
-            var start = 0
-            for i in 0..<n {
-                let end = pendingEnds[i]
-                let base = entry(for: UnsafeRawBufferPointer(rebasing: keys[start..<end]), hash: pendingHashes[i]) * stride + 1
-                rows.withUnsafeMutableBufferPointer { row in
-                    for p in 0..<policyCount {
-                        switch pendingDecided[i * policyCount + p] {
-                        case .notDecided: break
-                        case .unexposed: row[base + 2 * p] += 1
-                        case .exposed:
-                            row[base + 2 * p] += 1
-                            row[base + 2 * p + 1] += 1
-                        }
-                    }
+        do {
+            // Local references to the keys and decisions (no copies, gone before the buffers
+            // are emptied), as counting mutates `self`.
+            let keys = pendingBytes
+            let decisions = pendingDecided
+            let policies = policyCount
+            keys.withUnsafeBytes { keys in
+                var start = 0
+                for i in 0..<n {
+                    let end = pendingEnds[i]
+                    let entry = entry(for: UnsafeRawBufferPointer(rebasing: keys[start..<end]), hash: pendingHashes[i])
+                    tally(entry) { decisions[i * policies + $0] }
+                    start = end
                 }
-                start = end
             }
         }
         pendingBytes.removeAll(keepingCapacity: true)
@@ -122,10 +123,26 @@ public struct KeyedCounts: Sendable {
         pendingDecided.removeAll(keepingCapacity: true)
     }
 
+    /// Counts one track in `entry`'s row.
+    @inline(__always)
+    private mutating func tally(_ entry: Int, _ decided: (Int) -> Decided) {
+        let base = entry * stride + 1
+        rows.withUnsafeMutableBufferPointer { row in
+            for p in 0..<policyCount {
+                switch decided(p) {
+                case .notDecided: break
+                case .unexposed: row[base + 2 * p] += 1
+                case .exposed:
+                    row[base + 2 * p] += 1
+                    row[base + 2 * p + 1] += 1
+                }
+            }
+        }
+    }
+
     /// The entry of `key` (whose hash is `hash`), added when new.
     @inline(__always)
     private mutating func entry(for key: UnsafeRawBufferPointer, hash: UInt64) -> Int {
-        // Most tracks of many catalogues have no label: the empty key skips the table.
         if key.count == 0 {
             if emptyEntry < 0 { emptyEntry = lookUp(key, hash: hash) }
             return emptyEntry
