@@ -356,37 +356,7 @@ public final class ResultsDatabase {
         for (code, count) in outcome.rejectsByCode {
             try db.execute(sql: "INSERT INTO run_reject_counts VALUES (?, ?, ?)", arguments: [runID, code.rawValue, count])
         }
-        // Labels are numbered once, across runs; a run stores numbers. A run holds tens of
-        // thousands of labels: they are bound through the C API (``PreparedStatement``), and
-        // looked up and inserted in key order, so that SQLite visits B-tree pages in turn
-        // rather than at random.
-        let labelID = try PreparedStatement(db, sql: "SELECT id FROM labels WHERE label = ?", path: path)
-        let newLabel = try PreparedStatement(db, sql: "INSERT INTO labels (label) VALUES (?)", path: path)
-        let labelRow = try PreparedStatement(db, sql: "INSERT INTO label_counts VALUES (?, ?, ?, ?, ?)", path: path)
-        defer { [labelID, newLabel, labelRow].forEach { $0.close() } }
-        var numbered: [(id: Int64, row: [Int])] = []
-        numbered.reserveCapacity(outcome.labels.count)
-        for (label, row) in outcome.labels.counts.sorted(by: { $0.key.utf8.lexicographicallyPrecedes($1.key.utf8) }) {
-            labelID.bindText(1, label)
-            if let id = try labelID.firstInt64() {
-                numbered.append((id, row))
-            } else {
-                newLabel.bindText(1, label)
-                try newLabel.step()
-                numbered.append((db.lastInsertedRowID, row))
-            }
-        }
-        numbered.sort { $0.id < $1.id }
-        labelRow.bind(1, runID)
-        for index in policies.indices {
-            labelRow.bind(2, Int64(index))
-            for (id, row) in numbered where row[2 * index] > 0 {
-                labelRow.bind(3, id)
-                labelRow.bind(4, Int64(row[2 * index]))
-                labelRow.bind(5, Int64(row[2 * index + 1]))
-                try labelRow.step()
-            }
-        }
+        try saveLabels(db, runID: runID, policyCount: policies.count, labels: outcome.labels)
         if outcome.containsAI.anyDeclared {
             for group in ReportGroup.allCases {
                 for declared in [nil] + ContainsAI.allCases.map(Optional.some) {
@@ -404,6 +374,43 @@ public final class ResultsDatabase {
                 """,
             arguments: [ResultsDatabase.now(), outcome.rowsRead, outcome.rowsScanned, outcome.rowsRejected,
                         rejectsNotKept, history?.began, history?.ended, labelMap?.source, labelMap?.sha256, runID])
+    }
+
+    /// Stores a run's by-label breakdown: each label's text once across runs (`labels`), and
+    /// one `label_counts` row per label of the run.
+    ///
+    /// A run holds tens of thousands of labels. The known ones are found in one query; the
+    /// new ones are inserted, and the rows written, in key order (SQLite then appends to its
+    /// B-trees rather than visiting pages at random), through the C API.
+    private func saveLabels(_ db: Database, runID: Int64, policyCount: Int, labels: Breakdown) throws {
+        guard labels.count > 0 else { return }
+        var ids: [String: Int64] = [:]
+        ids.reserveCapacity(labels.count)
+        let texts = try JSONEncoder().encode(Array(labels.counts.keys))
+        let known = try Row.fetchCursor(db, sql: "SELECT l.id, l.label FROM json_each(?) j JOIN labels l ON l.label = j.value",
+                                        arguments: [String(decoding: texts, as: UTF8.self)])
+        while let row = try known.next() { ids[row[1] as String] = row[0] as Int64 }
+        let newLabel = try PreparedStatement(db, sql: "INSERT INTO labels (label) VALUES (?)", path: path)
+        let labelRow = try PreparedStatement(db, sql: "INSERT INTO label_counts VALUES (?, ?, ?, ?)", path: path)
+        defer { [newLabel, labelRow].forEach { $0.close() } }
+        for label in labels.counts.keys.filter({ ids[$0] == nil }).sorted(by: { $0.utf8.lexicographicallyPrecedes($1.utf8) }) {
+            newLabel.bindText(1, label)
+            try newLabel.step()
+            ids[label] = db.lastInsertedRowID
+        }
+        labelRow.bind(1, runID)
+        var exposed: [Int?] = Array(repeating: nil, count: policyCount)
+        for (label, row) in labels.counts.map({ (ids[$0.key]!, $0.value) }).sorted(by: { $0.0 < $1.0 }) {
+            var tracks = 0
+            for p in 0..<policyCount {
+                tracks = max(tracks, row[2 * p])
+                exposed[p] = row[2 * p] > 0 ? row[2 * p + 1] : nil
+            }
+            labelRow.bind(2, label)
+            labelRow.bind(3, Int64(tracks))
+            labelRow.bindText(4, Schema.exposedText(exposed))
+            try labelRow.step()
+        }
     }
 
     // MARK: - Queries

@@ -8,6 +8,11 @@ import ConsentryEngine
 /// upgraded in place from any earlier version, and one written by a newer consentry is
 /// recognised by the migrations it has that this version does not know.
 enum Schema {
+    /// A label's training-exposed tracks per policy as `label_counts.exposed` stores them.
+    static func exposedText(_ exposed: [Int?]) -> String {
+        "[" + exposed.map { $0.map(String.init) ?? "null" }.joined(separator: ",") + "]"
+    }
+
     /// `verdicts_readable` (contract §4): for every completed run that stored history and is
     /// not pruned, one row per track live in that run, policy and use.
     ///
@@ -400,6 +405,61 @@ enum Schema {
                     JOIN labels l ON l.label = s.label;
                 DROP TABLE label_stats;
                 \(labelStatsView)
+                """)
+        }
+        migrator.registerMigration("v7") { db in
+            // Every policy of a run counts a label's tracks alike, so one row per run and label
+            // holds them all: the tracks once, then per policy (its index in run_policies) the
+            // training-exposed tracks, as a JSON array; null for a policy that counted none of
+            // the label's tracks (only a database older than v6 can hold one). A night writes a
+            // third of the rows, and label_stats keeps its columns and rows.
+            try db.execute(sql: """
+                DROP VIEW label_stats;
+                CREATE TABLE label_counts_v7 (
+                    run_id INTEGER NOT NULL REFERENCES runs(id) ON DELETE CASCADE,
+                    label_id INTEGER NOT NULL REFERENCES labels(id),
+                    tracks INTEGER NOT NULL,
+                    exposed TEXT NOT NULL,
+                    PRIMARY KEY (run_id, label_id)
+                ) WITHOUT ROWID;
+                """)
+            let insert = try db.makeStatement(sql: "INSERT INTO label_counts_v7 VALUES (?, ?, ?, ?)")
+            let policyCounts = try Dictionary(uniqueKeysWithValues: Row.fetchAll(
+                db, sql: "SELECT run_id, count(*) FROM run_policies GROUP BY run_id").map { ($0[0] as Int64, $0[1] as Int) })
+            var current: (run: Int64, label: Int64)? = nil
+            var tracks = 0
+            var exposed: [Int?] = []
+            func flush() throws {
+                guard let (run, label) = current else { return }
+                try insert.execute(arguments: [run, label, tracks, Schema.exposedText(exposed)])
+            }
+            let rows = try Row.fetchCursor(db, sql: """
+                SELECT run_id, label_id, policy_index, tracks, any_training_exposed FROM label_counts
+                ORDER BY run_id, label_id, policy_index
+                """)
+            while let row = try rows.next() {
+                let run: Int64 = row[0], label: Int64 = row[1], policy: Int = row[2]
+                if current?.run != run || current?.label != label {
+                    try flush()
+                    current = (run, label)
+                    tracks = 0
+                    exposed = Array(repeating: nil, count: max(policyCounts[run] ?? 0, policy + 1))
+                }
+                if policy >= exposed.count { exposed += Array(repeating: nil, count: policy + 1 - exposed.count) }
+                tracks = max(tracks, row[3] as Int)
+                exposed[policy] = row[4] as Int
+            }
+            try flush()
+            try db.execute(sql: """
+                DROP TABLE label_counts;
+                ALTER TABLE label_counts_v7 RENAME TO label_counts;
+                CREATE VIEW label_stats AS
+                    SELECT c.run_id, p.policy_id, l.label, c.tracks,
+                           json_extract(c.exposed, '$[' || p.policy_index || ']') AS any_training_exposed
+                    FROM label_counts c
+                    JOIN run_policies p ON p.run_id = c.run_id
+                    JOIN labels l ON l.id = c.label_id
+                    WHERE json_extract(c.exposed, '$[' || p.policy_index || ']') IS NOT NULL;
                 """)
         }
         return migrator

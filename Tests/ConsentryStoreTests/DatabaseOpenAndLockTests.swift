@@ -85,7 +85,7 @@ struct ResultsDatabaseOpenTests {
         let dir = try TempDir("db")
         do { _ = try ResultsDatabase(path: dir.db, create: true) }
         let known = try SQLite(dir.db, readOnly: true).rows("SELECT identifier FROM grdb_migrations").compactMap { $0["identifier"]?.string }
-        #expect(known == ["v1", "v2", "v3", "v4", "v5", "v6"])
+        #expect(known == ["v1", "v2", "v3", "v4", "v5", "v6", "v7"])
         try SQLite(dir.db).execute("INSERT INTO grdb_migrations (identifier) VALUES ('v999-from-the-future')")
         for create in [false, true] {
             let error = thrownError { try ResultsDatabase(path: dir.db, create: create) }
@@ -123,7 +123,7 @@ struct ResultsDatabaseOpenTests {
         }
         let db = try ResultsDatabase(path: dir.db, create: false)
         let known = try SQLite(dir.db, readOnly: true).rows("SELECT identifier FROM grdb_migrations").compactMap { $0["identifier"]?.string }
-        #expect(known == ["v1", "v2", "v3", "v4", "v5", "v6"])
+        #expect(known == ["v1", "v2", "v3", "v4", "v5", "v6", "v7"])
         #expect(try SQLite(dir.db, readOnly: true).rows("SELECT track_id, label_status, use, verdict, rule_id FROM verdicts_readable WHERE track_id = 't1' ORDER BY use").map(scanTestRowText) == [
             "label_status=independent rule_id=r0 track_id=t1 use=ai_generative_training verdict=exposed",
             "label_status=independent rule_id=r2 track_id=t1 use=ai_inference verdict=consented",
@@ -163,7 +163,7 @@ struct ResultsDatabaseOpenTests {
 
         let db = try ResultsDatabase(path: dir.db, create: false)
         let known = try SQLite(dir.db, readOnly: true).rows("SELECT identifier FROM grdb_migrations").compactMap { $0["identifier"]?.string }
-        #expect(known == ["v1", "v2", "v3", "v4", "v5", "v6"])
+        #expect(known == ["v1", "v2", "v3", "v4", "v5", "v6", "v7"])
         let tables = try SQLite(dir.db, readOnly: true).rows("SELECT name FROM sqlite_master WHERE type = 'table'").compactMap { $0["name"]?.string }
         #expect(!tables.contains("verdicts") && tables.contains("history_packs"))
         #expect(try SQLite(dir.db, readOnly: true).rows(viewSQL).map(scanTestRowText) == before)

@@ -3,9 +3,9 @@ import Testing
 @testable import ConsentryStore
 import TestSupport
 
-@Suite("Schema v6: labels numbered once, label_stats a view (contract §4)")
+@Suite("Schema v6 and v7: labels numbered once, a row per run and label, label_stats a view (contract §4)")
 struct LabelCountsSchemaTests {
-    @Test("v5 label_stats rows upgrade to label_counts and read back unchanged through the label_stats view")
+    @Test("v5 label_stats rows upgrade to label_counts and read back unchanged through the label_stats view, a policy that counted none of a label's tracks included")
     func upgradeKeepsEveryRow() throws {
         let dir = try TempDir("dbv6")
         try scanTestDatabase(dir, schema: "v5")
@@ -29,7 +29,10 @@ struct LabelCountsSchemaTests {
         #expect(try sqlite.lines(query) == before)
         // Each label's text once, whatever the runs and policies that counted it.
         #expect(try sqlite.lines("SELECT quote(label) FROM labels ORDER BY label") == ["''", "'Big, Inc.'", "'Tiny'"])
-        #expect(try sqlite.int("SELECT count(*) FROM label_counts") == 5)
+        // One row per run and label; run 1's policy q counted no track without a label.
+        #expect(try sqlite.lines("""
+            SELECT c.run_id, l.label, c.tracks, c.exposed FROM label_counts c JOIN labels l ON l.id = c.label_id ORDER BY 1, 2
+            """) == ["1\t\t1\t[1,null]", "1\tTiny\t2\t[1,0]", "2\tBig, Inc.\t2\t[0]", "2\tTiny\t1\t[1]"])
         #expect(try sqlite.lines("SELECT type FROM sqlite_schema WHERE name = 'label_stats'") == ["view"])
     }
 }

@@ -43,7 +43,7 @@ struct LabelSchemaUpgradeTests {
             """)
         let database = try ResultsDatabase(path: dir.db, create: false)
         let known = try SQLite(dir.db, readOnly: true).lines("SELECT identifier FROM grdb_migrations")
-        #expect(known == ["v1", "v2", "v3", "v4", "v5", "v6"])
+        #expect(known == ["v1", "v2", "v3", "v4", "v5", "v6", "v7"])
         let columns = try SQLite(dir.db, readOnly: true).lines("SELECT name FROM pragma_table_info('runs')")
         #expect(Set(["label_map", "label_map_sha256", "work_dir"]).isSubset(of: Set(columns)))
 

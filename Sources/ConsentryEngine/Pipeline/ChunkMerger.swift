@@ -21,6 +21,7 @@ final class ChunkMerger {
     private let sink: RejectSink
     private let spill: TrackSpill
     private let progress: ScanProgress?
+    private let labelNumbers: LabelNumbers
 
     private(set) var outcome: ScanOutcome
     private(set) var keeper: RejectKeeper
@@ -31,7 +32,7 @@ final class ChunkMerger {
     private var processors: [InputFormat: RecordProcessor] = [:]
 
     init(readers: [InputReader], inputNumbers: [Int], evaluator: PolicyEvaluator, options: InputOptions, sink: RejectSink,
-         spill: TrackSpill, keepRejects: Int?, progress: ScanProgress?) {
+         spill: TrackSpill, keepRejects: Int?, progress: ScanProgress?, labelNumbers: LabelNumbers) {
         self.readers = readers
         self.inputNumbers = inputNumbers
         self.evaluator = evaluator
@@ -41,6 +42,7 @@ final class ChunkMerger {
         self.spill = spill
         keeper = RejectKeeper(limit: keepRejects)
         self.progress = progress
+        self.labelNumbers = labelNumbers
         outcome = ScanOutcome(statistics: RunStatistics(policyCount: evaluator.policies.count))
     }
 
@@ -60,7 +62,8 @@ final class ChunkMerger {
                                  policyCount: policyCount)
             result.buffer = speculative.buffer
             result.linesAbsolute = true
-            let processor = processors[reader.format] ?? RecordProcessor(isJSON: reader.format == .jsonl, evaluator: evaluator, options: options)
+            let processor = processors[reader.format] ?? RecordProcessor(
+                isJSON: reader.format == .jsonl, evaluator: evaluator, options: options, labelNumbers: labelNumbers)
             processors[reader.format] = processor
             processor.run(decoder, speculative.buffer!.bytes, isLast: speculative.isLast, into: result)
         }
@@ -97,14 +100,14 @@ final class ChunkMerger {
         let verdicts = result.verdicts.buffer
         for (k, record) in result.records.buffer.enumerated() {
             let start = Int(record.idStart)
-            let idLength = Int(record.idLength), labelLength = Int(record.labelLength)
-            let artistLength = Int(record.artistLength)
+            let idLength = Int(record.idLength), artistLength = Int(record.artistLength)
             try spill.append(
                 hash: record.hash, position: TrackRecordLayout.position(input: input, offset: record.offset),
                 flags: TrackRecordLayout.flags(label: record.label, containsAI: record.containsAI),
+                labelNumber: record.labelNumber,
                 verdicts: UnsafeBufferPointer(rebasing: verdicts[(k * policies)..<((k + 1) * policies)]),
-                text: UnsafeBufferPointer(rebasing: ids[start..<(start + idLength + labelLength + artistLength)]),
-                idLength: idLength, labelLength: labelLength, artistLength: artistLength)
+                text: UnsafeBufferPointer(rebasing: ids[start..<(start + idLength + artistLength)]),
+                idLength: idLength, artistLength: artistLength)
         }
         outcome.rejectsByCode = keeper.byCode
     }

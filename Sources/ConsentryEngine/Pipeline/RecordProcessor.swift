@@ -9,15 +9,15 @@ final class RecordProcessor {
     private let policyCount: Int
     private let labelMap: LabelMap?
     private let keepsArtists: Bool
+    private let labelNumbers: LabelNumbers
     @exclusivity(unchecked) private var scratch: [UInt8] = []
-    /// Label statuses looked up in the map, by the label's exact bytes: a catalogue repeats a
-    /// few labels millions of times, and the map's key needs folding and an allocation.
-    @exclusivity(unchecked) private var mapped: [UInt64: (label: [UInt8], status: LabelStatus)] = [:]
+    @exclusivity(unchecked) private var labels = LabelCache()
 
     static let maxTrackIDBytes = TrackRecordLayout.maxIDBytes
 
-    init(isJSON: Bool, evaluator: PolicyEvaluator, options: InputOptions) {
+    init(isJSON: Bool, evaluator: PolicyEvaluator, options: InputOptions, labelNumbers: LabelNumbers) {
         self.isJSON = isJSON
+        self.labelNumbers = labelNumbers
         self.evaluator = evaluator
         self.policyCount = evaluator.policies.count
         self.labelMap = options.labelMap
@@ -316,21 +316,36 @@ final class RecordProcessor {
         }
 
 
-        // label and artist_id follow the id in `ids`.
-        let labelLength = appendText(record, .label, into: result)
+        // artist_id follows the id in `ids`; the label travels as its number.
         let artistLength = keepsArtists ? appendText(record, .artistID, into: result) : 0
-        if !labelGiven, labelLength > 0, let labelMap {
-            if labelLength + 4 > TrackRecordLayout.maxTextBytes {
-                // The label may have been cut for storage; the map is matched with all of it.
-                label = withValue(record, .label) { value in
-                    switch value {
-                    case .text(let t), .integer(let t), .number(let t): return mappedStatus(t, labelMap)
-                    case .empty, .bool, .container, .undecodable: return .unknown
-                    }
+        var labelNumber: UInt32 = 0
+        var labelSlot: Int? = nil
+        if let plain = PlainLabel(record) {
+            if !plain.text.isEmpty {
+                if labelGiven || labelMap == nil {
+                    // The common case: only the number is wanted.
+                    labelNumber = labels.number(of: plain.text, hash: plain.hash, numbers: labelNumbers)
+                } else {
+                    labelSlot = labels.slot(of: plain.text, hash: plain.hash, numbers: labelNumbers)
                 }
-            } else {
-                label = mappedStatus(UnsafeBufferPointer(start: result.ids.base + idStart + idLength, count: labelLength),
-                                     labelMap)
+            }
+        } else {
+            labelSlot = slowLabelSlot(record)
+        }
+        if let slot = labelSlot {
+            labelNumber = labels.number(slot)
+            if !labelGiven, let labelMap {
+                if labels.length(slot) + 4 > TrackRecordLayout.maxTextBytes {
+                    // The label may have been cut for storage; the map is matched with all of it.
+                    label = withValue(record, .label) { value in
+                        switch value {
+                        case .text(let t), .integer(let t), .number(let t): return labelMap.status(of: t) ?? .unknown
+                        case .empty, .bool, .container, .undecodable: return .unknown
+                        }
+                    }
+                } else {
+                    label = labels.status(slot, in: labelMap)
+                }
             }
         }
 
@@ -348,7 +363,7 @@ final class RecordProcessor {
         let hash = TrackHash.of(UnsafeBufferPointer(start: result.ids.base + idStart, count: idLength))
         result.records.append(ScannedRecord(
             hash: hash, offset: record.offset, idStart: UInt32(idStart), idLength: UInt16(idLength),
-            labelLength: UInt16(labelLength), artistLength: UInt16(artistLength), label: label,
+            artistLength: UInt16(artistLength), labelNumber: labelNumber, label: label,
             containsAI: record.containsAI?.rawValue ?? 0))
     }
 
@@ -383,28 +398,55 @@ final class RecordProcessor {
         }
     }
 
+    /// A `label` that is plain text needing no unescaping (the common case): trimmed, cut for
+    /// storage and, unless empty, hashed.
+    private struct PlainLabel {
+        let text: UnsafeBufferPointer<UInt8>
+        let hash: UInt64
+
+        @inline(__always)
+        init?(_ record: RawRecord) {
+            guard let (start, end) = RecordProcessor.plainText(record, .label) else { return nil }
+            text = RecordProcessor.capped(UnsafeBufferPointer(rebasing: record.bytes[start..<end]))
+            hash = text.isEmpty ? 0 : LabelCache.hash(text)
+        }
+    }
+
+    /// The slot in ``labels`` of the record's trimmed `label`, cut for storage, when it is not
+    /// plain text; nil when it has none. A number keeps its text; a boolean, an object or an
+    /// array name nothing.
+    @inline(never)
+    private func slowLabelSlot(_ record: RawRecord) -> Int? {
+        withValue(record, .label) { value in
+            switch value {
+            case .empty, .bool, .container, .undecodable:
+                return nil
+            case .text(let t), .integer(let t), .number(let t):
+                let label = RecordProcessor.capped(t)
+                return labels.slot(of: label, hash: LabelCache.hash(label), numbers: labelNumbers)
+            }
+        }
+    }
+
+    /// Appends `text` cut for storage (``capped(_:)``) to `result.ids`; returns its length.
+    @inline(__always)
+    private func appendCapped(_ text: UnsafeBufferPointer<UInt8>, into result: ChunkResult) -> Int {
+        let kept = RecordProcessor.capped(text)
+        result.ids.append(contentsOf: kept)
+        return kept.count
+    }
+
     /// A `label` or `artist_id` keeps at most ``TrackRecordLayout/maxTextBytes`` (cut at a
     /// character boundary): they are grouped by and stored with every track's history, and
     /// longer values are not names.
     @inline(__always)
-    private func appendCapped(_ text: UnsafeBufferPointer<UInt8>, into result: ChunkResult) -> Int {
+    private static func capped(_ text: UnsafeBufferPointer<UInt8>) -> UnsafeBufferPointer<UInt8> {
         var n = text.count
         if n > TrackRecordLayout.maxTextBytes {
             n = TrackRecordLayout.maxTextBytes
             // Never cut inside a character.
             while n > 0 && text[n] & 0xC0 == 0x80 { n -= 1 }
         }
-        result.ids.append(contentsOf: UnsafeBufferPointer(rebasing: text[0..<n]))
-        return n
-    }
-
-    /// The map's status for `label` (`unknown` when it names none), through the cache.
-    private func mappedStatus(_ label: UnsafeBufferPointer<UInt8>, _ map: LabelMap) -> LabelStatus {
-        let hash = TrackHash.of(label)
-        if let hit = mapped[hash], hit.label.elementsEqual(label) { return hit.status }
-        let status = map.status(of: label) ?? .unknown
-        if mapped.count > 1 << 20 { mapped.removeAll(keepingCapacity: true) }
-        mapped[hash] = (Array(label), status)
-        return status
+        return UnsafeBufferPointer(rebasing: text[0..<n])
     }
 }

@@ -21,6 +21,7 @@ final class ScanPipeline: @unchecked Sendable {
     private let jobs: Int
     private let cancellation: Cancellation
     private let progress: ScanProgress?
+    private let labelNumbers: LabelNumbers
 
     /// Guards the scheduler, the failure and the pools.
     private let condition = NSCondition()
@@ -32,9 +33,12 @@ final class ScanPipeline: @unchecked Sendable {
     private var merger: ChunkMerger?
 
     /// `inputNumbers`: each path's number in the whole scan (a shard reads some of them);
-    /// `rawCopy`: where standard input's raw bytes are copied (see ``DuplicateLocator``).
+    /// `rawCopy`: where standard input's raw bytes are copied (see ``DuplicateLocator``);
+    /// `labelNumbers`: where the workers number the labels they meet.
     init(paths: [String], inputNumbers: [Int]? = nil, policies: [Policy], options: InputOptions, jobs: Int,
-         cancellation: Cancellation, progress: ScanProgress? = nil, rawCopy: String? = nil) {
+         cancellation: Cancellation, progress: ScanProgress? = nil, rawCopy: String? = nil,
+         labelNumbers: LabelNumbers) {
+        self.labelNumbers = labelNumbers
         self.inputNumbers = inputNumbers ?? Array(paths.indices)
         self.progress = progress
         if let progress {
@@ -62,7 +66,7 @@ final class ScanPipeline: @unchecked Sendable {
     func run(sink: RejectSink, spill: TrackSpill, keepRejects: Int?) throws -> (ScanOutcome, RejectKeeper) {
         let merger = ChunkMerger(readers: readers, inputNumbers: inputNumbers, evaluator: evaluator,
                                  options: options, sink: sink, spill: spill, keepRejects: keepRejects,
-                                 progress: progress)
+                                 progress: progress, labelNumbers: labelNumbers)
         self.merger = merger
         let observer = cancellation.onCancel { [self] in
             if let reason = cancellation.error { fail(reason) }
@@ -151,7 +155,8 @@ final class ScanPipeline: @unchecked Sendable {
                 condition.unlock()
                 let reader = readers[input]
                 result.buffer = chunk.buffer
-                let processor = processors[reader.format] ?? RecordProcessor(isJSON: reader.format == .jsonl, evaluator: evaluator, options: options)
+                let processor = processors[reader.format] ?? RecordProcessor(
+                    isJSON: reader.format == .jsonl, evaluator: evaluator, options: options, labelNumbers: labelNumbers)
                 processors[reader.format] = processor
                 processor.run(reader.makeDecoder(offset: chunk.offset), chunk.buffer.bytes, isLast: chunk.isLast, into: result)
                 condition.lock()

@@ -5,11 +5,12 @@ struct ScannedRecord: BitwiseCopyable {
     var hash: UInt64
     /// Byte offset of the record's first byte in the decompressed input.
     var offset: Int
-    /// The id's first byte in the chunk's `ids`; its label and artist follow it there.
+    /// The id's first byte in the chunk's `ids`; its artist follows it there.
     var idStart: UInt32
     var idLength: UInt16
-    var labelLength: UInt16
     var artistLength: UInt16
+    /// The label's number in the scan's ``LabelNumbers`` (0: none).
+    var labelNumber: UInt32
     var label: LabelStatus
     /// ``ContainsAI`` raw value, 0 when the record declares nothing.
     var containsAI: UInt8

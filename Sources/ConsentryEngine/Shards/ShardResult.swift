@@ -7,8 +7,9 @@ import Foundation
 /// A shard writes it into a hidden folder beside its final place and renames it there in one
 /// step, so the merge sees a whole result or none; a retried task replaces its own.
 public struct ShardResult: Sendable {
-    /// The format of the folder; a merge refuses another.
-    public static let formatVersion = 2
+    /// The format of the folder; a merge refuses another. (3: records carry label numbers,
+    /// the manifest their texts.)
+    public static let formatVersion = 3
 
     /// What a shard was asked to do (the same for every shard of a set) and what it read.
     public struct Manifest: Codable, Sendable, Equatable {
@@ -60,6 +61,8 @@ public struct ShardResult: Sendable {
         public var rejectsNotKept: Int
         /// ``RunStatistics/counts`` of the tracks it read, duplicates not yet taken out.
         public var statistics: [Int]
+        /// The labels its spill records carry, by number; the first is the empty label.
+        public var labels: [String]
     }
 
     public static func folderName(shard: Int, count: Int) -> String { "shard-\(shard)-of-\(count)" }
@@ -110,7 +113,8 @@ public struct ShardResult: Sendable {
         }
         return ShardReading(
             inputNumbers: manifest.read.map(\.input), outcome: outcome, rejectsNotKept: manifest.rejectsNotKept,
-            spillFiles: (0..<TrackSpill.partitionCount).map { directory + "/" + TrackSpill.fileName(partition: $0) })
+            spillFiles: (0..<TrackSpill.partitionCount).map { directory + "/" + TrackSpill.fileName(partition: $0) },
+            labels: manifest.labels)
     }
 
     /// The rejects the shard kept, in input order.

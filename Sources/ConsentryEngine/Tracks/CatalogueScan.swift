@@ -33,6 +33,8 @@ public final class CatalogueScan {
     private var keeper: RejectKeeper
     /// Spill files per partition: this scan's, or every shard's.
     private var partitionFiles: [[String]] = []
+    /// What the spill files' label numbers mean.
+    private var labels = RunLabels(texts: [])
     private var resolution: TrackResolution?
 
     /// `paths` are the inputs as expanded (``InputResolver``); `keepRejects` nil keeps all.
@@ -69,6 +71,7 @@ public final class CatalogueScan {
             keeper.absorb(byCode: shard.outcome.rejectsByCode, notKept: shard.rejectsNotKept)
             for p in 0..<TrackSpill.partitionCount { partitionFiles[p].append(shard.spillFiles[p]) }
         }
+        labels = RunLabels(shards: shards.map { ($0.inputNumbers, $0.labels) }, inputCount: paths.count)
         outcome.inputs = inputs.sorted { $0.0 < $1.0 }.map(\.1)
         outcome.rejectsByCode = keeper.byCode
     }
@@ -80,26 +83,31 @@ public final class CatalogueScan {
     public func read(rejects sink: RejectSink) throws {
         let spill = try TrackSpill(directory: workDirectory, layout: layout)
         let readPaths = readInputs.map { paths[$0] }
+        let numbers = LabelNumbers()
         let pipeline = ScanPipeline(
             paths: readPaths, inputNumbers: readInputs, policies: policies, options: options, jobs: jobs,
-            cancellation: cancellation, progress: progress, rawCopy: readPaths.contains("-") ? standardInputCopy : nil)
+            cancellation: cancellation, progress: progress, rawCopy: readPaths.contains("-") ? standardInputCopy : nil,
+            labelNumbers: numbers)
         let (scanned, keeper) = try pipeline.run(sink: sink, spill: spill, keepRejects: keepRejects)
         partitionFiles = try spill.finish().map { [$0] }
+        labels = RunLabels(texts: numbers.labels)
         outcome = scanned
         self.keeper = keeper
     }
 
-    /// What this scan read, for a shard's result: outcome, rejects not kept, spill files.
+    /// What this scan read, for a shard's result: outcome, rejects not kept, spill files and
+    /// the labels their numbers name.
     public var reading: ShardReading {
         ShardReading(inputNumbers: readInputs, outcome: outcome, rejectsNotKept: keeper.notKept,
-                     spillFiles: partitionFiles.map { $0.first ?? "" })
+                     spillFiles: partitionFiles.map { $0.first ?? "" }, labels: labels.texts)
     }
 
     /// Sorts the scanned tracks, decides duplicates, and with `plan` turns the tracks into
     /// history changes and a new state.
     public func resolve(plan: HistoryPlan?) throws {
         let resolver = TrackResolver(
-            layout: layout, partitionFiles: partitionFiles, plan: plan, jobs: jobs, budgetBytes: sortBudgetBytes,
+            layout: layout, partitionFiles: partitionFiles, labels: labels, plan: plan, jobs: jobs,
+            budgetBytes: sortBudgetBytes,
             workDirectory: workDirectory, cancellation: cancellation)
         let resolution = try resolver.run()
         // This scan's spill is read; its space is better free for what follows (a shard's

@@ -24,8 +24,8 @@ public final class TrackReplay {
         try trackID.withUnsafeBufferPointer { id in
             try verdicts.withUnsafeBufferPointer { v in
                 try spill.append(hash: TrackHash.of(id), position: position,
-                                 flags: TrackRecordLayout.flags(label: label, containsAI: 0), verdicts: v, text: id,
-                                 idLength: id.count, labelLength: 0, artistLength: 0)
+                                 flags: TrackRecordLayout.flags(label: label, containsAI: 0), labelNumber: 0,
+                                 verdicts: v, text: id, idLength: id.count, artistLength: 0)
             }
         }
         position += 1
@@ -35,7 +35,8 @@ public final class TrackReplay {
     public func resolve(plan: HistoryPlan) throws -> (began: Int, ended: Int) {
         let files = try spill.finish()
         let resolver = TrackResolver(
-            layout: layout, partitionFiles: files.map { [$0] }, plan: plan, jobs: jobs, budgetBytes: 48 << 20,
+            layout: layout, partitionFiles: files.map { [$0] }, labels: RunLabels(texts: []), plan: plan, jobs: jobs,
+            budgetBytes: 48 << 20,
             workDirectory: workDirectory, cancellation: Cancellation())
         let resolution = try resolver.run()
         for file in files + resolution.duplicateFiles { try? FileManager.default.removeItem(atPath: file) }

@@ -36,6 +36,7 @@ public struct TrackResolution: Sendable {
 final class TrackResolver: @unchecked Sendable {
     private let layout: TrackRecordLayout
     private let partitionFiles: [[String]]
+    private let labels: RunLabels
     private let plan: HistoryPlan?
     private let jobs: Int
     private let budgetBytes: Int
@@ -46,13 +47,18 @@ final class TrackResolver: @unchecked Sendable {
     private var nextPartition = 0
     private var failure: (any Error)?
     private var resolution: TrackResolution
+    /// The threads' by-label counts summed, laid out as ``PartitionWork/labelCounts``.
+    private var labelCounts: [UInt32]
 
     /// `partitionFiles[p]` are the spill files of partition `p` (from a scan, or from every
-    /// shard); `budgetBytes` is each thread's memory for sorting.
-    init(layout: TrackRecordLayout, partitionFiles: [[String]], plan: HistoryPlan?, jobs: Int, budgetBytes: Int,
-         workDirectory: String, cancellation: Cancellation) {
+    /// shard), whose label numbers `labels` reads; `budgetBytes` is each thread's memory for
+    /// sorting.
+    init(layout: TrackRecordLayout, partitionFiles: [[String]], labels: RunLabels, plan: HistoryPlan?, jobs: Int,
+         budgetBytes: Int, workDirectory: String, cancellation: Cancellation) {
         self.layout = layout
         self.partitionFiles = partitionFiles
+        self.labels = labels
+        labelCounts = Array(repeating: 0, count: labels.texts.count * (1 + layout.policyCount))
         self.plan = plan
         self.jobs = max(1, jobs)
         self.budgetBytes = budgetBytes
@@ -77,12 +83,29 @@ final class TrackResolver: @unchecked Sendable {
         group.wait()
         if let failure { throw failure }
         if let reason = cancellation.error { throw reason }
-        resolution.labels = resolution.labels.foldingCase()
+        resolution.labels = labelBreakdown().foldingCase()
         return resolution
     }
 
+    /// The counted labels as a breakdown: each policy decided every track.
+    private func labelBreakdown() -> Breakdown {
+        let policies = layout.policyCount
+        let stride = 1 + policies
+        var breakdown = Breakdown(policyCount: policies)
+        var row = Array(repeating: 0, count: 2 * policies)
+        for (index, text) in labels.texts.enumerated() where labelCounts[index * stride] > 0 {
+            let at = index * stride
+            for p in 0..<policies {
+                row[2 * p] = Int(labelCounts[at])
+                row[2 * p + 1] = Int(labelCounts[at + 1 + p])
+            }
+            breakdown.add(key: text, row: row)
+        }
+        return breakdown
+    }
+
     private func work() {
-        var local = PartitionWork(layout: layout, plan: plan)
+        var local = PartitionWork(layout: layout, labelCount: labels.texts.count, plan: plan)
         while true {
             lock.lock()
             if failure != nil || nextPartition == partitionFiles.count || cancellation.error != nil {
@@ -103,7 +126,7 @@ final class TrackResolver: @unchecked Sendable {
         }
         lock.lock()
         resolution.statistics.merge(local.statistics)
-        resolution.labels.merge(local.labels.breakdown())
+        for i in labelCounts.indices { labelCounts[i] &+= local.labelCounts[i] }
         resolution.containsAI.merge(local.containsAI)
         resolution.tracks += local.tracks
         resolution.duplicates += local.duplicates
@@ -143,7 +166,12 @@ final class TrackResolver: @unchecked Sendable {
             lastHash = record.hash
             if id.count > 0 { lastID.copyMemory(from: id.baseAddress!, byteCount: id.count) }
             lastLength = id.count
-            work.count(record)
+            guard let label = labels.index(record) else {
+                throw WorkFileError(.damaged, "a spill file holds a track whose label number its scan never gave",
+                                    remedy: "it was changed while consentry ran; run the scan (or the shard) again",
+                                    file: partitionFiles[p].joined(separator: ", "))
+            }
+            work.count(record, label: label)
             try history?.track(record, work: &work)
         }
         try history?.finish(work: &work)
@@ -159,7 +187,9 @@ struct PartitionWork {
     var duplicates = 0
     var began = 0
     var ended = 0
-    var labels: KeyedCounts
+    /// Per label (by ``RunLabels`` index): its distinct tracks, then per policy those exposed
+    /// to AI training.
+    var labelCounts: [UInt32]
     var containsAI = ContainsAICounts()
     private var verdictScratch: [UInt32]
     /// (previous combination, tonight's label and verdicts) → next combination.
@@ -204,18 +234,23 @@ struct PartitionWork {
         }
     }
 
-    init(layout: TrackRecordLayout, plan: HistoryPlan?) {
+    init(layout: TrackRecordLayout, labelCount: Int, plan: HistoryPlan?) {
         self.layout = layout
         statistics = RunStatistics(policyCount: layout.policyCount)
-        labels = KeyedCounts(policyCount: layout.policyCount)
+        labelCounts = Array(repeating: 0, count: labelCount * (1 + layout.policyCount))
         verdictScratch = Array(repeating: 0, count: layout.policyCount)
     }
 
-    /// Counts a distinct track in the breakdowns the statistics do not hold.
+    /// Counts a distinct track, whose label has index `label`, in the breakdowns the
+    /// statistics do not hold.
     @inline(__always)
-    mutating func count(_ record: TrackRecordRef) {
+    mutating func count(_ record: TrackRecordRef, label: Int) {
         tracks += 1
-        labels.add(key: record.labelText) { PackedDecisions.trainingExposed(record.verdict($0)) ? .exposed : .unexposed }
+        let at = label * (1 + layout.policyCount)
+        labelCounts[at] &+= 1
+        for p in 0..<layout.policyCount where PackedDecisions.trainingExposed(record.verdict(p)) {
+            labelCounts[at + 1 + p] &+= 1
+        }
         containsAI.add(label: record.label, declared: record.containsAI)
     }
 

@@ -59,15 +59,15 @@ final class TrackSpill {
         buffers.deallocate()
     }
 
-    /// Appends one track; `text` holds its id, label and artist (``TrackRecordLayout``).
+    /// Appends one track; `text` holds its id and artist (``TrackRecordLayout``).
     @inline(__always)
-    func append(hash: UInt64, position: UInt64, flags: UInt8, verdicts: UnsafeBufferPointer<UInt32>,
-                text: UnsafeBufferPointer<UInt8>, idLength: Int, labelLength: Int, artistLength: Int) throws {
+    func append(hash: UInt64, position: UInt64, flags: UInt8, labelNumber: UInt32, verdicts: UnsafeBufferPointer<UInt32>,
+                text: UnsafeBufferPointer<UInt8>, idLength: Int, artistLength: Int) throws {
         let p = TrackSpill.partition(of: hash)
         let size = layout.size(textBytes: text.count)
         if fill[p] + size > TrackSpill.bufferBytes { try drain(p) }
         layout.write(to: buffers + p * TrackSpill.bufferBytes + fill[p], hash: hash, position: position, flags: flags,
-                     verdicts: verdicts, text: text, idLength: idLength, labelLength: labelLength,
+                     labelNumber: labelNumber, verdicts: verdicts, text: text, idLength: idLength,
                      artistLength: artistLength)
         fill[p] += size
         counts[p] += 1

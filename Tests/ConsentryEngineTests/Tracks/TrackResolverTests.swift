@@ -59,27 +59,33 @@ import TestSupport
         var containsAI: ContainsAI? = nil
     }
 
-    /// Spills `tracks` in order (their positions) and resolves them.
+    /// Spills `tracks` in order (their positions) and resolves them; with `knownLabels`, the
+    /// resolver knows only that many of the labels numbered (the empty one first).
     static func resolve(_ tracks: [Track], in dir: TempDir, name: String, plan: HistoryPlan? = nil, budget: Int = 1 << 20,
-                        jobs: Int = 2) throws -> TrackResolution {
+                        jobs: Int = 2, knownLabels: Int? = nil) throws -> TrackResolution {
         let work = try dir.makeDirectory(name)
         let layout = TrackRecordLayout(policyCount: tracks.first?.verdicts.count ?? 1)
         let spill = try TrackSpill(directory: work, layout: layout)
+        // Labels numbered as a scan's workers would: in the order they are met, 0 for none.
+        var labelTexts = [""]
         for (position, track) in tracks.enumerated() {
-            let text = Array(track.id.utf8) + Array(track.labelName.utf8) + Array(track.artist.utf8)
+            let text = Array(track.id.utf8) + Array(track.artist.utf8)
+            if !labelTexts.contains(track.labelName) { labelTexts.append(track.labelName) }
+            let number = UInt32(labelTexts.firstIndex(of: track.labelName)!)
             try text.withUnsafeBufferPointer { text in
                 try track.verdicts.withUnsafeBufferPointer { v in
                     try spill.append(
                         hash: track.hash, position: UInt64(position),
                         flags: TrackRecordLayout.flags(label: track.label, containsAI: track.containsAI?.rawValue ?? 0),
-                        verdicts: v, text: text, idLength: track.id.utf8.count, labelLength: track.labelName.utf8.count,
+                        labelNumber: number, verdicts: v, text: text, idLength: track.id.utf8.count,
                         artistLength: track.artist.utf8.count)
                 }
             }
         }
         let files = try spill.finish()
-        let resolver = TrackResolver(layout: layout, partitionFiles: files.map { [$0] }, plan: plan, jobs: jobs,
-                                     budgetBytes: budget, workDirectory: work, cancellation: Cancellation())
+        let resolver = TrackResolver(layout: layout, partitionFiles: files.map { [$0] }, labels: RunLabels(texts: Array(labelTexts.prefix(knownLabels ?? labelTexts.count))),
+                                     plan: plan, jobs: jobs, budgetBytes: budget, workDirectory: work,
+                                     cancellation: Cancellation())
         return try resolver.run()
     }
 
@@ -104,6 +110,22 @@ import TestSupport
         let found = try Self.duplicates(resolution)
         #expect(found.map(\.0) == ["a", "b", "a"])
         #expect(found.map(\.1) == [2, 4, 5], "the later occurrences are the duplicates, in input order")
+    }
+
+    @Test("tracks count under their labels; a label number the scan never gave is a damaged spill file, not a crash")
+    func labelNumbersAreChecked() throws {
+        let dir = try TempDir("resolver")
+        let blocked = PackedDecisions.pack(.aiGenerativeTraining, verdict: .blocked, rule: 0)
+            | PackedDecisions.pack(.aiTraining, verdict: .blocked, rule: 0)
+        let tracks = [Track(id: "a", hash: 1, labelName: "A"), Track(id: "b", hash: 2, verdicts: [blocked], labelName: "B"),
+                      Track(id: "c", hash: 3, labelName: "A"), Track(id: "d", hash: 4, verdicts: [blocked])]
+        let resolution = try Self.resolve(tracks, in: dir, name: "labels")
+        #expect(resolution.labels.rows(policy: 0).map { "\($0.key)=\($0.tracks)/\($0.anyTrainingExposed)" } == ["A=2/2", "=1/0", "B=1/0"])
+        #expect {
+            try Self.resolve(tracks, in: dir, name: "unknown", knownLabels: 2)
+        } throws: { error in
+            (error as? WorkFileError)?.kind == .damaged
+        }
     }
 
     @Test("a duplicate's counts are taken back out of the statistics")

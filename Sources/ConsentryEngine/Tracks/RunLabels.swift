@@ -1,0 +1,66 @@
+import ConsentryModel
+
+/// The labels a run's tracks carry as numbers (``TrackRecordLayout``), and what each number
+/// means: the index of its text in `texts`, the run's distinct labels (0: none).
+///
+/// A scan's records carry its ``LabelNumbers`` directly. A merge's carry each shard's own
+/// numbers: every input was read by one shard, so a record's input finds its shard's
+/// translation into the merge's labels.
+struct RunLabels: Sendable {
+    /// The run's distinct labels, by index; the first is the empty label.
+    let texts: [String]
+    /// For a merge: per input, where its shard's translation starts in `translation`, and
+    /// how many numbers that shard gave.
+    private let inputStart: [Int]
+    private let numbersGiven: [Int]
+    private let translation: [UInt32]
+
+    /// A scan's labels: record numbers are indexes into `texts`.
+    init(texts: [String]) {
+        self.texts = texts.isEmpty ? [""] : texts
+        inputStart = []
+        numbersGiven = []
+        translation = []
+    }
+
+    /// A merge's labels: shard `k` read the inputs `inputs[k]` and numbered `labels[k]`;
+    /// `inputCount` is the number of inputs of the whole scan.
+    init(shards: [(inputs: [Int], labels: [String])], inputCount: Int) {
+        var index: [String: UInt32] = ["": 0]
+        var texts = [""]
+        var starts = Array(repeating: 0, count: inputCount)
+        var counts = Array(repeating: 0, count: inputCount)
+        var translation: [UInt32] = []
+        for shard in shards {
+            let start = translation.count
+            for text in shard.labels {
+                if let known = index[text] {
+                    translation.append(known)
+                } else {
+                    index[text] = UInt32(texts.count)
+                    translation.append(UInt32(texts.count))
+                    texts.append(text)
+                }
+            }
+            for input in shard.inputs where input < inputCount {
+                starts[input] = start
+                counts[input] = shard.labels.count
+            }
+        }
+        self.texts = texts
+        inputStart = starts
+        numbersGiven = counts
+        self.translation = translation
+    }
+
+    /// The index in `texts` of a record's label; nil when its number is not one its scan
+    /// gave (a damaged spill or shard file).
+    @inline(__always)
+    func index(_ record: TrackRecordRef) -> Int? {
+        let number = Int(record.labelNumber)
+        if inputStart.isEmpty { return number < texts.count ? number : nil }
+        let input = TrackRecordLayout.input(ofPosition: record.position)
+        guard input < numbersGiven.count, number < numbersGiven[input] else { return nil }
+        return Int(translation[inputStart[input] + number])
+    }
+}

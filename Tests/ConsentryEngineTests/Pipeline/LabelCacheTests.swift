@@ -1,0 +1,120 @@
+import Foundation
+import Testing
+import ConsentryModel
+@testable import ConsentryEngine
+import TestSupport
+
+@Suite("LabelCache and LabelNumbers: a worker's memo of label numbers and label-map statuses")
+struct LabelCacheTests {
+    /// Labels that differ only after their first 16 bytes, in length only, or in one byte,
+    /// short and long, ASCII and not.
+    static func pool() -> [[UInt8]] {
+        (0..<3000).map { i in
+            switch i % 6 {
+            case 0: return Array("L\(i)".utf8)
+            case 1: return Array("Sixteen bytes ok-\(i)".utf8)
+            case 2: return Array("Sixteen bytes ok".utf8) + Array(repeating: UInt8(ascii: "x"), count: i % 50)
+            case 3: return Array("Éditions \(i % 700) Ω".utf8)
+            case 4: return Array(String(repeating: "a", count: 1 + i % 24).utf8)
+            default: return Array("label \(i % 13)".utf8) + [UInt8(0x20 + i % 90)]
+            }
+        }
+    }
+
+    @Test("numbers follow the label's bytes exactly, through two workers' memos, growth, restarts and shared hashes",
+          arguments: [(1 << 20, false), (64, false), (1 << 20, true)])
+    func numbersAreExact(maxEntries: Int, sharedHash: Bool) {
+        var rng = SeededRNG(seed: 0x1ABE1)
+        // With `sharedHash` every label has the same hash: only the bytes tell them apart.
+        let pool = sharedHash ? Array(LabelCacheTests.pool().prefix(300)) : LabelCacheTests.pool()
+        func hash(_ text: UnsafeBufferPointer<UInt8>) -> UInt64 { sharedHash ? 1 << 63 | 7 : LabelCache.hash(text) }
+        let numbers = LabelNumbers()
+        var first = LabelCache(maxEntries: maxEntries)
+        var second = LabelCache(maxEntries: maxEntries, maxTailBytes: 256)
+        var seen: [[UInt8]: UInt32] = [:]
+        for step in 0..<(sharedHash ? 6_000 : 60_000) {
+            // A few labels hold most tracks, as in a real catalogue.
+            let pick = Int.random(in: 0..<10, using: &rng) < 7 ? Int.random(in: 0..<20, using: &rng) : Int.random(in: 0..<pool.count, using: &rng)
+            let label = pool[pick]
+            func look(_ cache: inout LabelCache) -> UInt32 {
+                label.withUnsafeBufferPointer { text in
+                    step % 3 == 0
+                        ? cache.number(cache.slot(of: text, hash: hash(text), numbers: numbers))
+                        : cache.number(of: text, hash: hash(text), numbers: numbers)
+                }
+            }
+            let number = step % 2 == 0 ? look(&first) : look(&second)
+            if let known = seen[label] {
+                #expect(known == number, "label \(String(decoding: label, as: UTF8.self))")
+            } else {
+                #expect(!seen.values.contains(number))
+                seen[label] = number
+            }
+        }
+        let labels = numbers.labels
+        #expect(labels.first == "")
+        #expect(labels.count == seen.count + 1)
+        for (label, number) in seen { #expect(labels[Int(number)] == String(decoding: label, as: UTF8.self)) }
+    }
+
+    @Test("a label's map status is the map's, for labels it names and labels it does not, long ones included")
+    func statusesAreTheMaps() {
+        var map = LabelMap(source: "map.csv", sha256: "")
+        let long = String(repeating: "Long Label Name ", count: 4)
+        map.set("sony music", .major)
+        map.set(long, .licensed)
+        var cache = LabelCache()
+        let numbers = LabelNumbers()
+        for _ in 0..<3 {
+            for (label, expected) in [("Sony Music", LabelStatus.major), (" SONY MUSIC", .major), (long.uppercased(), .licensed),
+                                      ("Unmapped Tapes", .unknown), (long + "!", .unknown)] {
+                let bytes = Array(label.utf8)
+                let status = bytes.withUnsafeBufferPointer { text in
+                    cache.status(cache.slot(of: text, hash: LabelCache.hash(text), numbers: numbers), in: map)
+                }
+                #expect(status == expected, "\(label)")
+            }
+        }
+    }
+}
+
+@Suite("RunLabels: what a record's label number means in a scan and in a merge")
+struct RunLabelsTests {
+    /// A record of `input` whose label number is `number`.
+    static func withRecord(input: Int, number: UInt32, _ body: (TrackRecordRef) -> Void) {
+        let layout = TrackRecordLayout(policyCount: 1)
+        let id: [UInt8] = [0x31]
+        let bytes = UnsafeMutableRawPointer.allocate(byteCount: layout.size(textBytes: 1), alignment: 8)
+        defer { bytes.deallocate() }
+        [UInt32(0)].withUnsafeBufferPointer { verdicts in
+            id.withUnsafeBufferPointer { text in
+                layout.write(to: bytes, hash: 1, position: TrackRecordLayout.position(input: input, offset: 0), flags: 0,
+                             labelNumber: number, verdicts: verdicts, text: text, idLength: 1, artistLength: 0)
+            }
+        }
+        body(TrackRecordRef(base: bytes, layout: layout))
+    }
+
+    @Test("a scan's numbers are indexes; a number its scan never gave is refused")
+    func scanNumbers() {
+        let labels = RunLabels(texts: ["", "A", "B"])
+        RunLabelsTests.withRecord(input: 0, number: 2) { #expect(labels.index($0) == 2) }
+        RunLabelsTests.withRecord(input: 5, number: 0) { #expect(labels.index($0) == 0) }
+        RunLabelsTests.withRecord(input: 0, number: 3) { #expect(labels.index($0) == nil) }
+    }
+
+    @Test("a merge translates each shard's numbers by the input its records came from; a label two shards met is one")
+    func mergeTranslates() {
+        let labels = RunLabels(shards: [(inputs: [0, 2], labels: ["", "B", "A"]), (inputs: [1], labels: ["", "A", "C"])],
+                               inputCount: 3)
+        #expect(labels.texts == ["", "B", "A", "C"])
+        let cases: [(input: Int, number: UInt32, index: Int?)] = [
+            (0, 1, 1), (2, 2, 2), (1, 1, 2), (1, 2, 3), (1, 0, 0), (0, 3, nil), (1, 3, nil), (3, 0, nil),
+        ]
+        for c in cases {
+            RunLabelsTests.withRecord(input: c.input, number: c.number) {
+                #expect(labels.index($0) == c.index, "input \(c.input) number \(c.number)")
+            }
+        }
+    }
+}
