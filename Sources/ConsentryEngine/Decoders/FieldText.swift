@@ -9,6 +9,19 @@ public enum FieldText {
         while end > start && (b[end - 1] == 0x20 || b[end - 1] == 0x09) { end -= 1 }
     }
 
+    /// The bounds of a quoted CSV field's content when it needs no unquoting (`"a, b"` →
+    /// `a, b`): no quote inside, nothing after the closing one; nil otherwise.
+    @inline(__always)
+    public static func simpleQuotedContent(_ b: UnsafeBufferPointer<UInt8>, _ start: Int, _ end: Int) -> (Int, Int)? {
+        guard end - start >= 2, b[start] == 0x22, b[end - 1] == 0x22 else { return nil }
+        var i = start + 1
+        while i < end - 1 {
+            if b[i] == 0x22 { return nil }
+            i += 1
+        }
+        return (start + 1, end - 1)
+    }
+
     /// Appends the content of a quoted CSV field (`"a""b"c` → `a"bc`).
     public static func appendCSVUnquoted(_ raw: UnsafeBufferPointer<UInt8>, to out: inout [UInt8]) {
         var i = 1

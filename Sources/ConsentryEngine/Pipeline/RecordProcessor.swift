@@ -320,7 +320,7 @@ final class RecordProcessor {
         let artistLength = keepsArtists ? appendText(record, .artistID, into: result) : 0
         var labelNumber: UInt32 = 0
         var labelSlot: Int? = nil
-        if let plain = PlainLabel(record) {
+        if let plain = PlainLabel(record, isJSON: isJSON) {
             if !plain.text.isEmpty {
                 if labelGiven || labelMap == nil {
                     // The common case: only the number is wanted.
@@ -398,15 +398,30 @@ final class RecordProcessor {
         }
     }
 
-    /// A `label` that is plain text needing no unescaping (the common case): trimmed, cut for
-    /// storage and, unless empty, hashed.
+    /// A `label` that needs no unescaping (the common case: none, plain text, or a CSV field
+    /// quoted only for a comma): trimmed, cut for storage and, unless empty, hashed.
     private struct PlainLabel {
         let text: UnsafeBufferPointer<UInt8>
         let hash: UInt64
 
         @inline(__always)
-        init?(_ record: RawRecord) {
-            guard let (start, end) = RecordProcessor.plainText(record, .label) else { return nil }
+        init?(_ record: RawRecord, isJSON: Bool) {
+            var start = 0
+            var end = 0
+            switch record.fields[RecordField.label.rawValue] {
+            case .absent, .null:
+                break
+            case .text(let s, let e, let escaped):
+                start = Int(s)
+                end = Int(e)
+                if escaped {
+                    guard !isJSON, let content = FieldText.simpleQuotedContent(record.bytes, start, end) else { return nil }
+                    (start, end) = content
+                }
+                FieldText.trim(record.bytes, &start, &end)
+            default:
+                return nil
+            }
             text = RecordProcessor.capped(UnsafeBufferPointer(rebasing: record.bytes[start..<end]))
             hash = text.isEmpty ? 0 : LabelCache.hash(text)
         }

@@ -372,6 +372,18 @@ struct FieldTextTests {
         #expect(out == Array(expected.utf8))
     }
 
+    @Test("a quoted field's content is taken as it stands exactly when unquoting would not change it", arguments: csvQuoted)
+    func simpleQuotedContentAgreesWithUnquoting(_ raw: String, _ expected: String) {
+        let bytes = Array(raw.utf8)
+        let simple = bytes.withUnsafeBufferPointer { FieldText.simpleQuotedContent($0, 0, $0.count) }
+        let inner = Array(raw.utf8.dropFirst())
+        let needsUnquoting = inner.dropLast().contains(0x22) || inner.last != 0x22
+        if let (start, end) = simple {
+            #expect(Array(bytes[start..<end]) == Array(expected.utf8))
+        }
+        #expect((simple == nil) == needsUnquoting, "\(raw)")
+    }
+
     static let jsonEscaped: [(String, [UInt8]?)] = [
         ("plain", Array("plain".utf8)),
         ("a\\\"b", Array("a\"b".utf8)),

@@ -76,6 +76,25 @@ struct ScanPipelineLabelsTests {
         #expect(!outcome.containsAI.anyDeclared, "CSV and JSONL declare no ContainsAI")
     }
 
+    @Test("a quoted label is the same label as unquoted; doubled quotes and spaces inside the quotes are read as CSV says")
+    func quotedLabels() throws {
+        let dir = try TempDir()
+        let csv = try dir.write("q.csv", """
+            track_id,label,label_status
+            a,"Big, Inc.",independent
+            b,Big Inc,independent
+            c,"Tiny Label",independent
+            d,Tiny Label,major
+            e,"Say ""Hi""\",independent
+            f," Tiny Label ",independent
+            g,"",independent
+
+            """)
+        let outcome = try matrix([csv], options: InputOptions(), policies: [try BuiltInPolicies.policy("soundcloud-2025-05")])
+        let rows = Dictionary(uniqueKeysWithValues: outcome.labels.rows(policy: 0).map { ($0.key, $0.tracks) })
+        #expect(rows == ["Big, Inc.": 1, "Big Inc": 1, "Tiny Label": 3, "Say \"Hi\"": 1, "": 1])
+    }
+
     @Test("without a label map, a CSV header must name label_status")
     func labelStatusRequiredWithoutMap() throws {
         let dir = try TempDir()
