@@ -107,8 +107,7 @@ public final class CatalogueScan {
     public func resolve(plan: HistoryPlan?) throws {
         let resolver = TrackResolver(
             layout: layout, partitionFiles: partitionFiles, labels: labels, plan: plan, jobs: jobs,
-            budgetBytes: sortBudgetBytes,
-            workDirectory: workDirectory, cancellation: cancellation)
+            budgetBytes: sortBudgetBytes, workDirectory: workDirectory, cancellation: cancellation)
         let resolution = try resolver.run()
         // This scan's spill is read; its space is better free for what follows (a shard's
         // result stays as its task wrote it).

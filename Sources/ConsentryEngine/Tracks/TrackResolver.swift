@@ -48,7 +48,7 @@ final class TrackResolver: @unchecked Sendable {
     private var failure: (any Error)?
     private var resolution: TrackResolution
     /// The threads' by-label counts summed, laid out as ``PartitionWork/labelCounts``.
-    private var labelCounts: [UInt32]
+    private var labelCounts: [Int]
 
     /// `partitionFiles[p]` are the spill files of partition `p` (from a scan, or from every
     /// shard), whose label numbers `labels` reads; `budgetBytes` is each thread's memory for
@@ -96,8 +96,8 @@ final class TrackResolver: @unchecked Sendable {
         for (index, text) in labels.texts.enumerated() where labelCounts[index * stride] > 0 {
             let at = index * stride
             for p in 0..<policies {
-                row[2 * p] = Int(labelCounts[at])
-                row[2 * p + 1] = Int(labelCounts[at + 1 + p])
+                row[2 * p] = labelCounts[at]
+                row[2 * p + 1] = labelCounts[at + 1 + p]
             }
             breakdown.add(key: text, row: row)
         }
@@ -126,7 +126,7 @@ final class TrackResolver: @unchecked Sendable {
         }
         lock.lock()
         resolution.statistics.merge(local.statistics)
-        for i in labelCounts.indices { labelCounts[i] &+= local.labelCounts[i] }
+        for i in labelCounts.indices { labelCounts[i] += local.labelCounts[i] }
         resolution.containsAI.merge(local.containsAI)
         resolution.tracks += local.tracks
         resolution.duplicates += local.duplicates
@@ -189,7 +189,7 @@ struct PartitionWork {
     var ended = 0
     /// Per label (by ``RunLabels`` index): its distinct tracks, then per policy those exposed
     /// to AI training.
-    var labelCounts: [UInt32]
+    var labelCounts: [Int]
     var containsAI = ContainsAICounts()
     private var verdictScratch: [UInt32]
     /// (previous combination, tonight's label and verdicts) → next combination.
@@ -247,9 +247,9 @@ struct PartitionWork {
     mutating func count(_ record: TrackRecordRef, label: Int) {
         tracks += 1
         let at = label * (1 + layout.policyCount)
-        labelCounts[at] &+= 1
+        labelCounts[at] += 1
         for p in 0..<layout.policyCount where PackedDecisions.trainingExposed(record.verdict(p)) {
-            labelCounts[at + 1 + p] &+= 1
+            labelCounts[at + 1 + p] += 1
         }
         containsAI.add(label: record.label, declared: record.containsAI)
     }
