@@ -60,11 +60,6 @@ public struct Breakdown: Sendable, Equatable {
         counts.reserveCapacity(keys)
     }
 
-    public mutating func merge(_ other: Breakdown) {
-        precondition(other.policyCount == policyCount)
-        for (key, row) in other.counts { add(key: key, row: row) }
-    }
-
     /// The breakdown with keys that differ only in case (and surrounding spaces, as
     /// ``LabelMap`` matches labels) made one group, named by its spelling with the most tracks
     /// (ties: the first in byte order). Exports spell one label several ways.

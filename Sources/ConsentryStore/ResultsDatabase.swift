@@ -379,34 +379,43 @@ public final class ResultsDatabase {
     /// Stores a run's by-label breakdown: each label's text once across runs (`labels`), and
     /// one `label_counts` row per label of the run.
     ///
-    /// A run holds tens of thousands of labels. The known ones are found in one query; the
-    /// new ones are inserted, and the rows written, in key order (SQLite then appends to its
-    /// B-trees rather than visiting pages at random), through the C API.
+    /// A run holds tens of thousands of labels: they are bound through the C API
+    /// (``PreparedStatement``), by length, so a label may hold any byte; they are looked up
+    /// (unless no run has numbered any yet) and numbered in key order, and the rows written
+    /// in number order, so that SQLite appends to its B-trees rather than visiting pages at
+    /// random.
     private func saveLabels(_ db: Database, runID: Int64, policyCount: Int, labels: Breakdown) throws {
         guard labels.count > 0 else { return }
-        var ids: [String: Int64] = [:]
-        ids.reserveCapacity(labels.count)
-        let texts = try JSONEncoder().encode(Array(labels.counts.keys))
-        let known = try Row.fetchCursor(db, sql: "SELECT l.id, l.label FROM json_each(?) j JOIN labels l ON l.label = j.value",
-                                        arguments: [String(decoding: texts, as: UTF8.self)])
-        while let row = try known.next() { ids[row[1] as String] = row[0] as Int64 }
+        let anyKnown = try Bool.fetchOne(db, sql: "SELECT EXISTS (SELECT 1 FROM labels)") ?? false
+        let labelID = try PreparedStatement(db, sql: "SELECT id FROM labels WHERE label = ?", path: path)
         let newLabel = try PreparedStatement(db, sql: "INSERT INTO labels (label) VALUES (?)", path: path)
         let labelRow = try PreparedStatement(db, sql: "INSERT INTO label_counts VALUES (?, ?, ?, ?)", path: path)
-        defer { [newLabel, labelRow].forEach { $0.close() } }
-        for label in labels.counts.keys.filter({ ids[$0] == nil }).sorted(by: { $0.utf8.lexicographicallyPrecedes($1.utf8) }) {
-            newLabel.bindText(1, label)
-            try newLabel.step()
-            ids[label] = db.lastInsertedRowID
+        defer { [labelID, newLabel, labelRow].forEach { $0.close() } }
+        var numbered: [(id: Int64, row: [Int])] = []
+        numbered.reserveCapacity(labels.count)
+        for (label, row) in labels.counts.sorted(by: { $0.key.utf8.lexicographicallyPrecedes($1.key.utf8) }) {
+            var id: Int64? = nil
+            if anyKnown {
+                labelID.bindText(1, label)
+                id = try labelID.firstInt64()
+            }
+            if id == nil {
+                newLabel.bindText(1, label)
+                try newLabel.step()
+                id = db.lastInsertedRowID
+            }
+            numbered.append((id!, row))
         }
+        numbered.sort { $0.id < $1.id }
         labelRow.bind(1, runID)
         var exposed: [Int?] = Array(repeating: nil, count: policyCount)
-        for (label, row) in labels.counts.map({ (ids[$0.key]!, $0.value) }).sorted(by: { $0.0 < $1.0 }) {
+        for (id, row) in numbered {
             var tracks = 0
             for p in 0..<policyCount {
                 tracks = max(tracks, row[2 * p])
                 exposed[p] = row[2 * p] > 0 ? row[2 * p + 1] : nil
             }
-            labelRow.bind(2, label)
+            labelRow.bind(2, id)
             labelRow.bind(3, Int64(tracks))
             labelRow.bindText(4, Schema.exposedText(exposed))
             try labelRow.step()

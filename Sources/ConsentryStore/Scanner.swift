@@ -37,7 +37,7 @@ public enum Scanner {
         -> RunReport {
         try record(request, cancellation: cancellation, inputs: set.directory, labelMap: set.options.labelMap) { work in
             let readings = try set.results.map { try $0.reading(policyCount: set.policies.count) }
-            let scan = CatalogueScan(
+            let scan = try CatalogueScan(
                 paths: set.paths, resuming: readings, policies: set.policies, options: set.options, jobs: request.jobs,
                 keepRejects: set.keepRejects, workDirectory: work, cancellation: cancellation)
             return (scan, { sink in

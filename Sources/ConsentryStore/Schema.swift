@@ -439,6 +439,11 @@ enum Schema {
                 """)
             while let row = try rows.next() {
                 let run: Int64 = row[0], label: Int64 = row[1], policy: Int = row[2]
+                guard (0..<4096).contains(policy) else {
+                    throw StoreError(.other, "label_counts holds a row of policy index \(policy), which no run has",
+                                     remedy: "check the file with `sqlite3 FILE 'PRAGMA integrity_check'`, or restore a backup",
+                                     file: databasePath)
+                }
                 if current?.run != run || current?.label != label {
                     try flush()
                     current = (run, label)

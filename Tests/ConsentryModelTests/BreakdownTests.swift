@@ -172,27 +172,6 @@ struct BreakdownTests {
         #expect(single.foldingCase() == single)
     }
 
-    @Test("merge adds the counts of keys both have and takes the others")
-    func merge() {
-        var a = Breakdown(policyCount: 2)
-        a.add(key: "both", policy: 0, tracks: 1, exposed: 1)
-        a.add(key: "both", policy: 1, tracks: 1, exposed: 0)
-        a.add(key: "only-a", policy: 0, tracks: 2, exposed: 0)
-        var b = Breakdown(policyCount: 2)
-        b.add(key: "both", policy: 0, tracks: 3, exposed: 2)
-        b.add(key: "only-b", policy: 1, tracks: 5, exposed: 5)
-        var merged = a
-        merged.merge(b)
-        #expect(merged.counts == ["both": [4, 3, 1, 0], "only-a": [2, 0, 0, 0], "only-b": [0, 0, 5, 5]])
-        // Merging in either order, or an empty breakdown, gives the same.
-        var other = b
-        other.merge(a)
-        #expect(other == merged)
-        var unchanged = merged
-        unchanged.merge(Breakdown(policyCount: 2))
-        #expect(unchanged == merged)
-    }
-
     @Test("the fields a breakdown groups by are the label and artist_id record fields")
     func fields() {
         #expect(Breakdown.Field.label.recordField == .label)

@@ -1,5 +1,6 @@
 import Foundation
 import Testing
+import ConsentryEngine
 @testable import ConsentryStore
 import TestSupport
 
@@ -34,5 +35,27 @@ struct LabelCountsSchemaTests {
             SELECT c.run_id, l.label, c.tracks, c.exposed FROM label_counts c JOIN labels l ON l.id = c.label_id ORDER BY 1, 2
             """) == ["1\t\t1\t[1,null]", "1\tTiny\t2\t[1,0]", "2\tBig, Inc.\t2\t[0]", "2\tTiny\t1\t[1]"])
         #expect(try sqlite.lines("SELECT type FROM sqlite_schema WHERE name = 'label_stats'") == ["view"])
+    }
+}
+
+@Suite("Stored labels: any bytes, numbered once across nights (contract §3, §4)")
+struct StoredLabelTextTests {
+    @Test("labels that hold a NUL byte, or differ only after one, are stored apart and found again on the next night")
+    func labelsWithNULBytes() throws {
+        let dir = try TempDir("labelnul")
+        let jsonl = try dir.write("n.jsonl", #"""
+            {"track_id":"1","label_status":"independent","label":"A\u0000B"}
+            {"track_id":"2","label_status":"independent","label":"A"}
+            {"track_id":"3","label_status":"independent","label":"A\u0000C"}
+            {"track_id":"4","label_status":"independent","label":"A\u0000B"}
+
+            """#)
+        let policies = [try BuiltInPolicies.policy("soundcloud-2025-05")]
+        for _ in 0..<2 { try storedBreakdownScan(dir.db, inputs: [jsonl], policies: policies, store: .none) }
+        let sqlite = try SQLite(dir.db, readOnly: true)
+        #expect(try sqlite.lines("SELECT hex(label) FROM labels ORDER BY 1") == ["41", "410042", "410043"])
+        #expect(try sqlite.lines("""
+            SELECT c.run_id, hex(l.label), c.tracks FROM label_counts c JOIN labels l ON l.id = c.label_id ORDER BY 1, 2
+            """) == ["1\t41\t1", "1\t410042\t2", "1\t410043\t1", "2\t41\t1", "2\t410042\t2", "2\t410043\t1"])
     }
 }

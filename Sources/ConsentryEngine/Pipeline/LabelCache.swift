@@ -7,9 +7,10 @@ import Glibc
 /// A catalogue repeats a few thousand labels millions of times. The memo answers with a
 /// hash and one comparison of the label's bytes, so the shared numbering (and its lock) is
 /// met once per label and worker, and the label map, which folds case and allocates, once
-/// per label. A slot holds a label's first 16 bytes, so most lookups read one cache line,
-/// and the few labels that hold most tracks are found in a small table of recent ones,
-/// which the input streaming through the caches does not push out as it does the large one.
+/// per label. A slot holds a label's first 16 bytes, so a lookup of most labels reads no
+/// memory beyond its slot, and the few labels that hold most tracks are found in a small
+/// table of recent ones, which the input streaming through the caches does not push out as
+/// it does the large one.
 struct LabelCache: ~Copyable {
     private struct Entry {
         /// The label's hash with the top bit set; 0 marks an empty slot.
@@ -42,7 +43,7 @@ struct LabelCache: ~Copyable {
     private var tails: [UInt8] = []
     private var used = 0
 
-    init(maxEntries: Int = 1 << 20, maxTailBytes: Int = 16 << 20) {
+    init(maxEntries: Int = 1 << 16, maxTailBytes: Int = 4 << 20) {
         self.maxEntries = maxEntries
         self.maxTailBytes = maxTailBytes
         capacity = 1024

@@ -320,17 +320,20 @@ final class RecordProcessor {
         let artistLength = keepsArtists ? appendText(record, .artistID, into: result) : 0
         var labelNumber: UInt32 = 0
         var labelSlot: Int? = nil
-        if let plain = PlainLabel(record, isJSON: isJSON) {
-            if !plain.text.isEmpty {
+        if let text = inPlaceText(record, .label) {
+            if !text.isEmpty {
+                let hash = LabelCache.hash(text)
                 if labelGiven || labelMap == nil {
-                    // The common case: only the number is wanted.
-                    labelNumber = labels.number(of: plain.text, hash: plain.hash, numbers: labelNumbers)
+                    // The common case: no map to ask.
+                    labelNumber = labels.number(of: text, hash: hash, numbers: labelNumbers)
                 } else {
-                    labelSlot = labels.slot(of: plain.text, hash: plain.hash, numbers: labelNumbers)
+                    labelSlot = labels.slot(of: text, hash: hash, numbers: labelNumbers)
                 }
             }
         } else {
-            labelSlot = slowLabelSlot(record)
+            labelSlot = withFreeText(record, .label) { text in
+                text.isEmpty ? nil : labels.slot(of: text, hash: LabelCache.hash(text), numbers: labelNumbers)
+            }
         }
         if let slot = labelSlot {
             labelNumber = labels.number(slot)
@@ -367,88 +370,55 @@ final class RecordProcessor {
             containsAI: record.containsAI?.rawValue ?? 0))
     }
 
-    /// Appends a free-text field's trimmed value to `result.ids` (at most ``maxTextBytes``);
-    /// returns its length, 0 when it is empty or absent.
+    /// Appends a free-text field's trimmed value to `result.ids`, cut for storage; returns
+    /// its length, 0 when it is empty or absent.
     @inline(__always)
     private func appendText(_ record: RawRecord, _ field: RecordField, into result: ChunkResult) -> Int {
-        switch record.fields[field.rawValue] {
-        case .absent, .null:
-            return 0
-        case .text(let s, let e, false):
-            var start = Int(s)
-            var end = Int(e)
-            FieldText.trim(record.bytes, &start, &end)
-            return appendCapped(UnsafeBufferPointer(rebasing: record.bytes[start..<end]), into: result)
-        default:
-            return appendTextSlow(record, field, into: result)
+        let append = { (text: UnsafeBufferPointer<UInt8>) -> Int in
+            result.ids.append(contentsOf: text)
+            return text.count
         }
+        if let text = inPlaceText(record, field) { return append(text) }
+        return withFreeText(record, field, append)
     }
 
-    /// The general case of ``appendText``: escaped text and JSON values. A number keeps its
-    /// text; a boolean, an object or an array, which name nothing, count as empty.
+    /// A free-text field's value when it can be read where it lies — absent, plain text, or a
+    /// CSV field quoted only for a comma (the common cases) — trimmed and cut for storage;
+    /// nil when it needs ``withFreeText(_:_:_:)``.
+    @inline(__always)
+    private func inPlaceText(_ record: RawRecord, _ field: RecordField) -> UnsafeBufferPointer<UInt8>? {
+        var start = 0
+        var end = 0
+        switch record.fields[field.rawValue] {
+        case .absent, .null:
+            break
+        case .text(let s, let e, let escaped):
+            start = Int(s)
+            end = Int(e)
+            if escaped {
+                guard !isJSON, let content = FieldText.simpleQuotedContent(record.bytes, start, end) else { return nil }
+                (start, end) = content
+            }
+            FieldText.trim(record.bytes, &start, &end)
+        default:
+            return nil
+        }
+        return RecordProcessor.capped(UnsafeBufferPointer(rebasing: record.bytes[start..<end]))
+    }
+
+    /// Gives `body` a free-text field's value, unescaped, trimmed and cut for storage: the
+    /// general case of ``inPlaceText(_:_:)``. A number keeps its text; a boolean, an object
+    /// or an array, which name nothing, are empty.
     @inline(never)
-    private func appendTextSlow(_ record: RawRecord, _ field: RecordField, into result: ChunkResult) -> Int {
+    private func withFreeText<R>(_ record: RawRecord, _ field: RecordField, _ body: (UnsafeBufferPointer<UInt8>) -> R) -> R {
         withValue(record, field) { value in
             switch value {
             case .empty, .bool, .container, .undecodable:
-                return 0
+                return body(UnsafeBufferPointer(start: nil, count: 0))
             case .text(let t), .integer(let t), .number(let t):
-                return appendCapped(t, into: result)
+                return body(RecordProcessor.capped(t))
             }
         }
-    }
-
-    /// A `label` that needs no unescaping (the common case: none, plain text, or a CSV field
-    /// quoted only for a comma): trimmed, cut for storage and, unless empty, hashed.
-    private struct PlainLabel {
-        let text: UnsafeBufferPointer<UInt8>
-        let hash: UInt64
-
-        @inline(__always)
-        init?(_ record: RawRecord, isJSON: Bool) {
-            var start = 0
-            var end = 0
-            switch record.fields[RecordField.label.rawValue] {
-            case .absent, .null:
-                break
-            case .text(let s, let e, let escaped):
-                start = Int(s)
-                end = Int(e)
-                if escaped {
-                    guard !isJSON, let content = FieldText.simpleQuotedContent(record.bytes, start, end) else { return nil }
-                    (start, end) = content
-                }
-                FieldText.trim(record.bytes, &start, &end)
-            default:
-                return nil
-            }
-            text = RecordProcessor.capped(UnsafeBufferPointer(rebasing: record.bytes[start..<end]))
-            hash = text.isEmpty ? 0 : LabelCache.hash(text)
-        }
-    }
-
-    /// The slot in ``labels`` of the record's trimmed `label`, cut for storage, when it is not
-    /// plain text; nil when it has none. A number keeps its text; a boolean, an object or an
-    /// array name nothing.
-    @inline(never)
-    private func slowLabelSlot(_ record: RawRecord) -> Int? {
-        withValue(record, .label) { value in
-            switch value {
-            case .empty, .bool, .container, .undecodable:
-                return nil
-            case .text(let t), .integer(let t), .number(let t):
-                let label = RecordProcessor.capped(t)
-                return labels.slot(of: label, hash: LabelCache.hash(label), numbers: labelNumbers)
-            }
-        }
-    }
-
-    /// Appends `text` cut for storage (``capped(_:)``) to `result.ids`; returns its length.
-    @inline(__always)
-    private func appendCapped(_ text: UnsafeBufferPointer<UInt8>, into result: ChunkResult) -> Int {
-        let kept = RecordProcessor.capped(text)
-        result.ids.append(contentsOf: kept)
-        return kept.count
     }
 
     /// A `label` or `artist_id` keeps at most ``TrackRecordLayout/maxTextBytes`` (cut at a

@@ -2,7 +2,7 @@ import ConsentryModel
 
 /// What one shard read: the inputs it read (by input number), their outcome before
 /// duplicates are decided, the rejects it counted but did not keep, its spill file of each
-/// partition, and the labels its spill records number.
+/// partition, and where the labels its spill records number are.
 public struct ShardReading: Sendable {
     public var inputNumbers: [Int]
     /// Its `inputs` are those of `inputNumbers`, in the same order.
@@ -10,14 +10,18 @@ public struct ShardReading: Sendable {
     public var rejectsNotKept: Int
     /// One per partition.
     public var spillFiles: [String]
-    /// The labels by the numbers its records carry; the first is the empty label.
-    public var labels: [String]
+    /// The shard result's ``ShardLabels`` file and how many labels it holds; nil for a scan
+    /// still running, whose labels ``CatalogueScan/labelTexts`` gives.
+    public var labelsFile: String?
+    public var labelCount: Int
 
-    public init(inputNumbers: [Int], outcome: ScanOutcome, rejectsNotKept: Int, spillFiles: [String], labels: [String]) {
+    public init(inputNumbers: [Int], outcome: ScanOutcome, rejectsNotKept: Int, spillFiles: [String], labelsFile: String?,
+                labelCount: Int) {
         self.inputNumbers = inputNumbers
         self.outcome = outcome
         self.rejectsNotKept = rejectsNotKept
         self.spillFiles = spillFiles
-        self.labels = labels
+        self.labelsFile = labelsFile
+        self.labelCount = labelCount
     }
 }

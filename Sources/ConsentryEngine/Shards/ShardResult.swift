@@ -2,13 +2,14 @@ import ConsentryModel
 import Foundation
 
 /// One shard's result on disk: `DIR/shard-K-of-N/` with `manifest.json`, `rejects.jsonl`
-/// (the rejects it kept, in input order) and one spill file per partition.
+/// (the rejects it kept, in input order), one spill file per partition and `labels.bin`
+/// (the labels its spill records number, ``ShardLabels``).
 ///
 /// A shard writes it into a hidden folder beside its final place and renames it there in one
 /// step, so the merge sees a whole result or none; a retried task replaces its own.
 public struct ShardResult: Sendable {
     /// The format of the folder; a merge refuses another. (3: records carry label numbers,
-    /// the manifest their texts.)
+    /// `labels.bin` their texts.)
     public static let formatVersion = 3
 
     /// What a shard was asked to do (the same for every shard of a set) and what it read.
@@ -61,8 +62,8 @@ public struct ShardResult: Sendable {
         public var rejectsNotKept: Int
         /// ``RunStatistics/counts`` of the tracks it read, duplicates not yet taken out.
         public var statistics: [Int]
-        /// The labels its spill records carry, by number; the first is the empty label.
-        public var labels: [String]
+        /// How many labels its spill records number (``ShardLabels``), the empty one included.
+        public var labelCount: Int
     }
 
     public static func folderName(shard: Int, count: Int) -> String { "shard-\(shard)-of-\(count)" }
@@ -81,16 +82,21 @@ public struct ShardResult: Sendable {
             throw InputError(.shardMissing, "the shard result has no manifest (a shard still writing, or killed before it finished)",
                              remedy: "run that shard again", file: directory)
         }
+        // The format first: another format's manifest may not decode as this one.
+        struct Format: Decodable { var format: Int }
         let manifest: Manifest
         do {
+            let format = try JSONDecoder().decode(Format.self, from: data).format
+            guard format == formatVersion else {
+                throw InputError(.shardInconsistent, "the shard result has format \(format), this consentry reads \(formatVersion)",
+                                 remedy: "run every shard and the merge with the same consentry", file: directory)
+            }
             manifest = try JSONDecoder().decode(Manifest.self, from: data)
+        } catch let error as InputError {
+            throw error
         } catch {
             throw InputError(.shardInconsistent, "the shard result's manifest cannot be read (\(error.localizedDescription))",
                              remedy: "run that shard again", file: path, underlying: error)
-        }
-        guard manifest.format == formatVersion else {
-            throw InputError(.shardInconsistent, "the shard result has format \(manifest.format), this consentry reads \(formatVersion)",
-                             remedy: "run every shard and the merge with the same consentry", file: directory)
         }
         return ShardResult(directory: directory, manifest: manifest)
     }
@@ -114,7 +120,7 @@ public struct ShardResult: Sendable {
         return ShardReading(
             inputNumbers: manifest.read.map(\.input), outcome: outcome, rejectsNotKept: manifest.rejectsNotKept,
             spillFiles: (0..<TrackSpill.partitionCount).map { directory + "/" + TrackSpill.fileName(partition: $0) },
-            labels: manifest.labels)
+            labelsFile: directory + "/" + ShardLabels.fileName, labelCount: manifest.labelCount)
     }
 
     /// The rejects the shard kept, in input order.

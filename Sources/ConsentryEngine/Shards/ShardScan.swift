@@ -72,7 +72,8 @@ public struct ShardScan: Sendable {
                 rowsRead: reading.outcome.rowsRead, rowsRejected: reading.outcome.rowsRejected,
                 rejectsByCode: Dictionary(uniqueKeysWithValues: reading.outcome.rejectsByCode.map { ($0.key.rawValue, $0.value) }),
                 rejectsNotKept: reading.rejectsNotKept, statistics: reading.outcome.statistics.counts,
-                labels: reading.labels)
+                labelCount: reading.labelCount)
+            try ShardLabels.write(scan.labelTexts, to: staging + "/" + ShardLabels.fileName)
             for file in reading.spillFiles { try ShardScan.sync(file) }
             let encoder = JSONEncoder()
             encoder.outputFormatting = [.sortedKeys]

@@ -55,10 +55,10 @@ public final class CatalogueScan {
         keeper = RejectKeeper(limit: keepRejects)
     }
 
-    /// Resumes from the readings of every shard of a scan of `paths`: their summed outcome
-    /// and spill files (``ShardReading``), ready for ``resolve(plan:)``.
+    /// Resumes from the readings of every shard of a scan of `paths`: their summed outcome,
+    /// spill files and labels (``ShardReading``), ready for ``resolve(plan:)``.
     public convenience init(paths: [String], resuming shards: [ShardReading], policies: [Policy], options: InputOptions,
-                            jobs: Int, keepRejects: Int?, workDirectory: String, cancellation: Cancellation) {
+                            jobs: Int, keepRejects: Int?, workDirectory: String, cancellation: Cancellation) throws {
         self.init(paths: paths, readingOnly: [], policies: policies, options: options, jobs: jobs, keepRejects: keepRejects,
                   workDirectory: workDirectory, cancellation: cancellation)
         var inputs: [(Int, InputSummary)] = []
@@ -71,7 +71,9 @@ public final class CatalogueScan {
             keeper.absorb(byCode: shard.outcome.rejectsByCode, notKept: shard.rejectsNotKept)
             for p in 0..<TrackSpill.partitionCount { partitionFiles[p].append(shard.spillFiles[p]) }
         }
-        labels = RunLabels(shards: shards.map { ($0.inputNumbers, $0.labels) }, inputCount: paths.count)
+        labels = try RunLabels(shards: shards.map { shard in
+            (shard.inputNumbers, { try ShardLabels.read(shard.labelsFile ?? "", count: shard.labelCount) })
+        }, inputCount: paths.count)
         outcome.inputs = inputs.sorted { $0.0 < $1.0 }.map(\.1)
         outcome.rejectsByCode = keeper.byCode
     }
@@ -96,11 +98,14 @@ public final class CatalogueScan {
     }
 
     /// What this scan read, for a shard's result: outcome, rejects not kept, spill files and
-    /// the labels their numbers name.
+    /// how many labels they number (``labelTexts``).
     public var reading: ShardReading {
         ShardReading(inputNumbers: readInputs, outcome: outcome, rejectsNotKept: keeper.notKept,
-                     spillFiles: partitionFiles.map { $0.first ?? "" }, labels: labels.texts)
+                     spillFiles: partitionFiles.map { $0.first ?? "" }, labelsFile: nil, labelCount: labels.texts.count)
     }
+
+    /// The labels this scan's spill records number, by number; the first is the empty one.
+    public var labelTexts: [String] { labels.texts }
 
     /// Sorts the scanned tracks, decides duplicates, and with `plan` turns the tracks into
     /// history changes and a new state.

@@ -2,12 +2,12 @@ import CMemory
 import ConsentryModel
 import Glibc
 
-/// Tracks, and training-exposed tracks under each policy, per key — a label's or an artist's
-/// bytes — for a ``Breakdown``.
+/// Tracks, and training-exposed tracks under each policy, per key — an artist's bytes — for
+/// the by-artist ``Breakdown`` (labels are numbered during the scan and counted by number).
 ///
 /// An open-addressing table over the keys' bytes: a breakdown adds millions of tracks to a
-/// few hundred thousand labels or a million artists, and a `String` per track (to look a
-/// `Dictionary` up) would cost an allocation each.
+/// million artists, and a `String` per track (to look a `Dictionary` up) would cost an
+/// allocation each.
 public struct KeyedCounts: Sendable {
     public let policyCount: Int
     /// Per slot: the key hash's top 32 bits, then entry number + 1 in the low 32 bits; 0 is
@@ -58,7 +58,7 @@ public struct KeyedCounts: Sendable {
     /// it exposed to AI training.
     @inline(__always)
     public mutating func add(key: UnsafeRawBufferPointer, decided: (Int) -> Decided) {
-        // Most tracks of many catalogues have no label: once the empty key has its row, it
+        // Tracks without an artist all count under the empty key: once it has its row, it
         // needs no lookup to batch.
         if key.count == 0 && emptyEntry >= 0 {
             tally(emptyEntry, decided)

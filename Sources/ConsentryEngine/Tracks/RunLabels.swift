@@ -23,9 +23,10 @@ struct RunLabels: Sendable {
         translation = []
     }
 
-    /// A merge's labels: shard `k` read the inputs `inputs[k]` and numbered `labels[k]`;
-    /// `inputCount` is the number of inputs of the whole scan.
-    init(shards: [(inputs: [Int], labels: [String])], inputCount: Int) {
+    /// A merge's labels: each shard read `inputs` and numbered the labels `labels()` loads,
+    /// which is called for one shard at a time; `inputCount` is the number of inputs of the
+    /// whole scan.
+    init(shards: [(inputs: [Int], labels: () throws -> [String])], inputCount: Int) throws {
         var index: [String: UInt32] = ["": 0]
         var texts = [""]
         var starts = Array(repeating: 0, count: inputCount)
@@ -33,7 +34,8 @@ struct RunLabels: Sendable {
         var translation: [UInt32] = []
         for shard in shards {
             let start = translation.count
-            for text in shard.labels {
+            let labels = try shard.labels()
+            for text in labels {
                 if let known = index[text] {
                     translation.append(known)
                 } else {
@@ -44,7 +46,7 @@ struct RunLabels: Sendable {
             }
             for input in shard.inputs where input < inputCount {
                 starts[input] = start
-                counts[input] = shard.labels.count
+                counts[input] = labels.count
             }
         }
         self.texts = texts

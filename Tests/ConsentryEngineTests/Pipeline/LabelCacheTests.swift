@@ -104,9 +104,9 @@ struct RunLabelsTests {
     }
 
     @Test("a merge translates each shard's numbers by the input its records came from; a label two shards met is one")
-    func mergeTranslates() {
-        let labels = RunLabels(shards: [(inputs: [0, 2], labels: ["", "B", "A"]), (inputs: [1], labels: ["", "A", "C"])],
-                               inputCount: 3)
+    func mergeTranslates() throws {
+        let labels = try RunLabels(shards: [(inputs: [0, 2], labels: { ["", "B", "A"] }), (inputs: [1], labels: { ["", "A", "C"] })],
+                                   inputCount: 3)
         #expect(labels.texts == ["", "B", "A", "C"])
         let cases: [(input: Int, number: UInt32, index: Int?)] = [
             (0, 1, 1), (2, 2, 2), (1, 1, 2), (1, 2, 3), (1, 0, 0), (0, 3, nil), (1, 3, nil), (3, 0, nil),
