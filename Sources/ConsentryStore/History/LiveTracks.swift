@@ -42,8 +42,14 @@ final class LiveTracks {
 
     @inline(__always)
     static func compare(_ hashA: UInt64, _ idA: [UInt8], _ hashB: UInt64, _ idB: [UInt8]) -> Int {
+        idB.withUnsafeBytes { compare(hashA, idA, hashB, $0) }
+    }
+
+    /// The history's order of two tracks: by hash, then id bytes.
+    @inline(__always)
+    static func compare(_ hashA: UInt64, _ idA: [UInt8], _ hashB: UInt64, _ idB: UnsafeRawBufferPointer) -> Int {
         if hashA != hashB { return hashA < hashB ? -1 : 1 }
-        return idA.withUnsafeBytes { a in idB.withUnsafeBytes { b in TrackOrder.compareIDs(a, b) } }
+        return idA.withUnsafeBytes { TrackOrder.compareIDs($0, idB) }
     }
 
     private func less(_ i: Int, _ j: Int) -> Bool {
@@ -173,12 +179,8 @@ final class LiveTracks {
         /// Whether the run asked about ended the period of the entry (`hash`, `id`): the ends
         /// come in the entries' order, so those before it are passed for good.
         private func isEnded(hash: UInt64, id: UnsafeRawBufferPointer) throws -> Bool {
-            func order(_ e: (hash: UInt64, id: [UInt8])) -> Int {
-                if e.hash != hash { return e.hash < hash ? -1 : 1 }
-                return e.id.withUnsafeBytes { TrackOrder.compareIDs($0, id) }
-            }
-            while let e = end, order(e) < 0 { try nextEnd() }
-            guard let e = end, order(e) == 0 else { return false }
+            while let e = end, LiveTracks.compare(e.hash, e.id, hash, id) < 0 { try nextEnd() }
+            guard let e = end, LiveTracks.compare(e.hash, e.id, hash, id) == 0 else { return false }
             try nextEnd()
             return true
         }
