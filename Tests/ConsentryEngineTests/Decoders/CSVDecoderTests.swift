@@ -414,4 +414,68 @@ struct CSVDecoderTests {
             }
         }
     }
+
+    @Test("long records read 64 bytes at a time decode as the state machine decodes them byte by byte",
+          arguments: [UInt8(ascii: ","), UInt8(ascii: "\t")])
+    func longInputs(delimiter: UInt8) {
+        // The whole input goes through the decoder's block path (fields found from 64-byte
+        // masks), the same input fed a byte at a time through its state machine; fields
+        // around the blocks' edges, non-ASCII bytes on either side of one, quotes, CRs and
+        // records over the limit must not tell them apart.
+        var rng = SeededRNG(seed: 0x64B)
+        let common = Array("abcdefghij0123456789 ".utf8)
+        let rare: [[UInt8]] = [[delimiter], [delimiter], [delimiter], [0x0A], [0x0A], [0x22], [0x0D, 0x0A], [0x0D],
+                               Array("é".utf8), [0xFF], [0x09, 0x20], [0x22, 0x22]]
+        for round in 0..<60 {
+            var input: [UInt8] = []
+            let length = Int.random(in: 200...3000, using: &rng)
+            let rareShare = [0.05, 0.15, 0.3][round % 3]
+            while input.count < length {
+                if Double.random(in: 0..<1, using: &rng) < rareShare {
+                    input += rare.randomElement(using: &rng)!
+                } else {
+                    input.append(common.randomElement(using: &rng)!)
+                }
+            }
+            let config = CSVDecoder.Configuration(
+                delimiter: delimiter, maxRecordBytes: [1 << 20, 70, 150][round % 3 == 1 ? round % 2 + 1 : 0],
+                columnFields: [0, -1, 1, 2, -1, 3], columnCount: round % 4 == 0 ? 6 : 0)
+            let whole = KitDecode.csv(input, configuration: config)
+            let byteByByte = KitDecode.csv(input, cuts: KitDecode.cuts(count: input.count, chunkSize: 1),
+                                           configuration: config)
+            #expect(whole.map(\.chunkingInvariant) == byteByByte.map(\.chunkingInvariant),
+                    "round \(round): \(KitText.show(input))")
+            for cuts in KitDecode.randomSplits(count: 4, length: input.count, seed: UInt64(round)) {
+                let got = KitDecode.csv(input, cuts: cuts, configuration: config)
+                #expect(got.map(\.chunkingInvariant) == whole.map(\.chunkingInvariant), "round \(round) cut at \(cuts)")
+            }
+        }
+    }
+
+    @Test("a non-ASCII byte anywhere in a record is seen, whichever 64-byte block it is in")
+    func nonASCIIAtEveryPosition() {
+        // A record of two fields: the delimiter near the start or either end of the first two
+        // blocks and a two-byte character at every other position; records after it keep the
+        // block path in use to its end.
+        let config = CSVDecoder.Configuration(columnFields: [0, 1], columnCount: 2)
+        let after = Array(String(repeating: "x,y\n", count: 40).utf8)
+        var wrong: [String] = []
+        for d in Array(1..<10) + Array(54..<75) + Array(118..<130) {
+            for k in 0..<139 where k != d && k + 1 != d {
+                var record = [UInt8](repeating: UInt8(ascii: "a"), count: 140)
+                record[d] = UInt8(ascii: ",")
+                record[k] = 0xC3
+                record[k + 1] = 0xA9
+                let first = KitDecode.csv(record + [0x0A] + after, configuration: config).first
+                let ascii = KitDecode.csv(Array(repeating: UInt8(ascii: "a"), count: d) + [UInt8(ascii: ",")]
+                                          + Array(repeating: UInt8(ascii: "b"), count: 139 - d) + [0x0A] + after,
+                                          configuration: config).first
+                if first?.hasNonASCII != true || first?.fields.prefix(2) != [.text(Array(record[..<d])), .text(Array(record[(d + 1)...]))]
+                    || ascii?.hasNonASCII != false {
+                    wrong.append("delimiter at \(d), character at \(k)")
+                }
+            }
+        }
+        #expect(wrong.isEmpty, "\(wrong.count) cases, e.g. \(wrong.prefix(5))")
+    }
 }
