@@ -19,9 +19,10 @@ final class SortedTracks {
 
     private let layout: TrackRecordLayout
     private let order: Order
-    // One in-memory run...
-    private var bytes: [UInt8] = []
-    private var sorted: [SortEntry] = []
+    // One in-memory run (constants, so that handing out a record costs no reference
+    // counting)...
+    private let bytes: [UInt8]
+    private let sorted: [SortEntry]
     private var cursor = 0
     // ...or a merge of runs on disk.
     private var runs: [WorkFileReader] = []
@@ -83,6 +84,8 @@ final class SortedTracks {
             runPaths.append(path)
         }
         buffer = []
+        bytes = []
+        sorted = []
         runs = try runPaths.map { try WorkFileReader(path: $0, bufferBytes: 1 << 20) }
         current = Array(repeating: nil, count: runs.count)
         for i in runs.indices {
@@ -125,7 +128,7 @@ final class SortedTracks {
         if runs.isEmpty {
             guard cursor < sorted.count else { return nil }
             defer { cursor += 1 }
-            // `bytes` is not changed again, so its storage stays where the record points.
+            // `bytes` never changes, so its storage stays where the record points.
             let offset = sorted[cursor].offset
             // The records lie in input order and are read in hash order: each is a cache miss.
             // Asking for one a few records ahead overlaps the misses.
@@ -178,8 +181,14 @@ final class SortedTracks {
         return a.count - b.count
     }
 
-    /// The records of `buffer` in `order`: a radix sort on the hash or position, then, by
-    /// hash, equal-hash runs by id and position (positions are unique).
+    /// The hash bits below this one are left to the comparisons after the radix sort: with
+    /// the top 33 bits sorted in three passes instead of six, records that share them are
+    /// few even in the largest partition that fits in memory.
+    static let hashRadixLowBit: UInt64 = 30
+
+    /// The records of `buffer` in `order`: a radix sort on the position, or on the top bits
+    /// of the hash followed by a sort by hash, id and position (positions are unique) of each
+    /// run of records that share those bits.
     static func sort(_ buffer: [UInt8], layout: TrackRecordLayout, order: Order) -> [SortEntry] {
         var entries: [SortEntry] = []
         buffer.withUnsafeBytes { raw in
@@ -190,13 +199,17 @@ final class SortedTracks {
                 offset += record.size
             }
         }
-        radixSort(&entries)
-        guard order == .hash else { return entries }
+        guard order == .hash else {
+            radixSort(&entries, lowBit: 0)
+            return entries
+        }
+        let low = hashRadixLowBit
+        radixSort(&entries, lowBit: low)
         buffer.withUnsafeBytes { raw in
             var i = 0
             while i < entries.count {
                 var j = i + 1
-                while j < entries.count && entries[j].key == entries[i].key { j += 1 }
+                while j < entries.count && entries[j].key >> low == entries[i].key >> low { j += 1 }
                 if j - i > 1 {
                     entries[i..<j].sort { a, b in
                         precedes(TrackRecordRef(base: raw.baseAddress! + a.offset, layout: layout),
@@ -209,14 +222,14 @@ final class SortedTracks {
         return entries
     }
 
-    /// Stable LSD radix sort by key, 11 bits a pass; passes whose digit is the same for every
-    /// key are skipped (the partition's top bits, for one).
-    static func radixSort(_ entries: inout [SortEntry]) {
+    /// Stable LSD radix sort by the key's bits from `lowBit` up, 11 bits a pass; passes whose
+    /// digit is the same for every key are skipped (the partition's top bits, for one).
+    static func radixSort(_ entries: inout [SortEntry], lowBit: UInt64) {
         let n = entries.count
         guard n > 1 else { return }
         var scratch = entries
         var counts = [Int](repeating: 0, count: 2048)
-        var shift: UInt64 = 0
+        var shift = lowBit
         var inScratch = false
         while shift < 64 {
             counts.withUnsafeMutableBufferPointer { c in
