@@ -259,6 +259,14 @@ public final class JSONLDecoder {
         c == 0x20 || c == 0x09 || c == 0x0D || c == 0x0A
     }
 
+    /// Moves `p` past white space. A static function, not one nested in the parsers: a
+    /// nested function that captures `p` makes every access to it, and to the variables
+    /// passed `inout` beside it, a checked one at run time.
+    @inline(__always)
+    private static func skipSpace(_ b: UnsafeBufferPointer<UInt8>, _ p: inout Int) {
+        while p < b.count && isSpace(b[p]) { p += 1 }
+    }
+
     /// Validates one line; fills `fields` from the top-level object's keys. Flat objects take a
     /// shorter path.
     private func parse(_ b: UnsafeBufferPointer<UInt8>, nonASCII: inout Bool) -> StructuralError? {
@@ -276,14 +284,13 @@ public final class JSONLDecoder {
     private func parseFlat(_ b: UnsafeBufferPointer<UInt8>, nonASCII: inout Bool) -> Bool {
         let n = b.count
         var p = 0
-        @inline(__always) func skipSpace() { while p < n && JSONLDecoder.isSpace(b[p]) { p += 1 } }
-        skipSpace()
+        JSONLDecoder.skipSpace(b, &p)
         guard p < n, b[p] == UInt8(ascii: "{") else { return false }
         p += 1
-        skipSpace()
+        JSONLDecoder.skipSpace(b, &p)
         if p < n && b[p] == UInt8(ascii: "}") {
             p += 1
-            skipSpace()
+            JSONLDecoder.skipSpace(b, &p)
             return p == n
         }
         while true {
@@ -291,23 +298,23 @@ public final class JSONLDecoder {
             let keyStart = p + 1
             guard let keyEscaped = try? scanString(b, &p, &nonASCII), !keyEscaped else { return false }
             let field = matchKey(b, keyStart, p - 1)
-            skipSpace()
+            JSONLDecoder.skipSpace(b, &p)
             guard p < n, b[p] == UInt8(ascii: ":") else { return false }
             p += 1
-            skipSpace()
+            JSONLDecoder.skipSpace(b, &p)
             guard p < n else { return false }
             guard let value = try? scanScalar(b, &p, &nonASCII) else { return false }
             if field >= 0 { fields[field] = value }
-            skipSpace()
+            JSONLDecoder.skipSpace(b, &p)
             guard p < n else { return false }
             if b[p] == UInt8(ascii: ",") {
                 p += 1
-                skipSpace()
+                JSONLDecoder.skipSpace(b, &p)
                 continue
             }
             guard b[p] == UInt8(ascii: "}") else { return false }
             p += 1
-            skipSpace()
+            JSONLDecoder.skipSpace(b, &p)
             return p == n
         }
     }
@@ -321,12 +328,11 @@ public final class JSONLDecoder {
         var topIsObject = false
         var pendingField = -1
         do {
-            @inline(__always) func skipSpace() { while p < n && JSONLDecoder.isSpace(b[p]) { p += 1 } }
-            skipSpace()
+                JSONLDecoder.skipSpace(b, &p)
             guard p < n else { throw Failure.invalid("empty line") }
             topIsObject = b[p] == UInt8(ascii: "{")
             parseValue: while true {
-                skipSpace()
+                JSONLDecoder.skipSpace(b, &p)
                 guard p < n else { throw Failure.invalid("unexpected end of line, a value was expected") }
                 let c = b[p]
                 let field = stack.count == 1 && topIsObject ? pendingField : -1
@@ -337,7 +343,7 @@ public final class JSONLDecoder {
                     if field >= 0 { fields[field] = .container }
                     stack.append(c)
                     p += 1
-                    skipSpace()
+                    JSONLDecoder.skipSpace(b, &p)
                     if c == UInt8(ascii: "{") {
                         if p < n && b[p] == UInt8(ascii: "}") { stack.removeLast(); p += 1; break }
                         pendingField = try parseKey(b, &p, &nonASCII)
@@ -354,7 +360,7 @@ public final class JSONLDecoder {
                 }
                 // After a value: close containers or go on to the next element.
                 while true {
-                    skipSpace()
+                    JSONLDecoder.skipSpace(b, &p)
                     guard let top = stack.last else {
                         guard p == n else { throw Failure.invalid("unexpected text after the JSON value at column \(p + 1)") }
                         return topIsObject ? nil : .notAnObject
@@ -364,7 +370,7 @@ public final class JSONLDecoder {
                     if c == UInt8(ascii: ",") {
                         p += 1
                         if top == UInt8(ascii: "{") {
-                            skipSpace()
+                            JSONLDecoder.skipSpace(b, &p)
                             pendingField = try parseKey(b, &p, &nonASCII)
                         }
                         continue parseValue
