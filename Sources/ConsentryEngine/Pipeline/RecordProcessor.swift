@@ -67,6 +67,17 @@ final class RecordProcessor {
         return "'\(text)'"
     }
 
+    /// A record's bytes and fields: what the common cases read. A plain pair of pointers,
+    /// where passing the ``RawRecord`` itself to a function copies all of it first, and the
+    /// copy's first load waits for the decoder's stores of it to land.
+    private struct Fields {
+        let bytes: UnsafeBufferPointer<UInt8>
+        let values: UnsafeBufferPointer<FieldValue>
+
+        @inline(__always)
+        subscript(_ field: RecordField) -> FieldValue { values[field.rawValue] }
+    }
+
     private enum Value {
         case empty
         case text(UnsafeBufferPointer<UInt8>)
@@ -117,17 +128,18 @@ final class RecordProcessor {
     /// The trimmed bounds of a field that is plain text needing no unescaping: the common
     /// case, which skips the general path.
     @inline(__always)
-    private static func plainText(_ record: RawRecord, _ field: RecordField) -> (Int, Int)? {
-        guard case .text(let s, let e, false) = record.fields[field.rawValue] else { return nil }
+    private static func plainText(_ record: Fields, _ field: RecordField) -> (Int, Int)? {
+        guard case .text(let s, let e, false) = record[field] else { return nil }
         var start = Int(s)
         var end = Int(e)
         FieldText.trim(record.bytes, &start, &end)
         return (start, end)
     }
 
+    /// A boolean field's value in the common cases; nil when it needs ``parseFlagSlow``.
     @inline(__always)
-    private func parseFlag(_ record: RawRecord, _ field: RecordField, into result: ChunkResult) -> Bool? {
-        switch record.fields[field.rawValue] {
+    private static func flag(_ record: Fields, _ field: RecordField) -> Bool? {
+        switch record[field] {
         case .absent:
             return false
         case .bool(let v):
@@ -136,14 +148,14 @@ final class RecordProcessor {
             var start = Int(s)
             var end = Int(e)
             FieldText.trim(record.bytes, &start, &end)
-            if let value = FieldText.parseBool(record.bytes, start, end) { return value }
+            return FieldText.parseBool(record.bytes, start, end)
         default:
-            break
+            return nil
         }
-        return parseFlagSlow(record, field, into: result)
     }
 
-    /// The general case of ``parseFlag``: escaped text, JSON values, and rejects.
+    /// The general case of ``flag(_:_:)``: escaped text, JSON values, and rejects; nil after
+    /// rejecting the record.
     @inline(never)
     private func parseFlagSlow(_ record: RawRecord, _ field: RecordField, into result: ChunkResult) -> Bool? {
         var problem = ""
@@ -169,11 +181,11 @@ final class RecordProcessor {
         return value
     }
 
-    /// Returns `.some(nil)` for an absent timestamp, nil after rejecting the record.
+    /// A timestamp field's value in the common cases, `.some(nil)` when it is absent; nil
+    /// when it needs ``parseTimeSlow``.
     @inline(__always)
-    private func parseTime(_ record: RawRecord, _ field: RecordField, needsValue: Bool,
-                           into result: ChunkResult) -> Int64?? {
-        switch record.fields[field.rawValue] {
+    private static func time(_ record: Fields, _ field: RecordField, needsValue: Bool) -> Int64?? {
+        switch record[field] {
         case .absent, .null:
             return .some(nil)
         case .text(let s, let e, false):
@@ -182,13 +194,14 @@ final class RecordProcessor {
             FieldText.trim(record.bytes, &start, &end)
             if start == end { return .some(nil) }
             if let v = FieldText.parseTimestamp(record.bytes, start, end, value: needsValue) { return .some(v) }
+            return nil
         default:
-            break
+            return nil
         }
-        return parseTimeSlow(record, field, needsValue: needsValue, into: result)
     }
 
-    /// The general case of ``parseTime``: escaped text, JSON values, and rejects.
+    /// The general case of ``time(_:_:needsValue:)``: escaped text, JSON values, and
+    /// rejects; `.some(nil)` for an absent timestamp, nil after rejecting the record.
     @inline(never)
     private func parseTimeSlow(_ record: RawRecord, _ field: RecordField, needsValue: Bool,
                                into result: ChunkResult) -> Int64?? {
@@ -261,10 +274,12 @@ final class RecordProcessor {
             return
         }
 
+        let fields = Fields(bytes: record.bytes, values: record.fields)
+
         // track_id
         let idStart = result.ids.count
         var idProblem: (RejectCode, String)? = nil
-        if let (start, end) = RecordProcessor.plainText(record, .trackID), start < end,
+        if let (start, end) = RecordProcessor.plainText(fields, .trackID), start < end,
            end - start <= RecordProcessor.maxTrackIDBytes,
            !FieldText.containsControl(record.bytes, start, end) {
             result.ids.append(contentsOf: UnsafeBufferPointer(rebasing: record.bytes[start..<end]))
@@ -281,7 +296,7 @@ final class RecordProcessor {
         // label_status: an explicit value wins; an empty one comes from the label map.
         var label: LabelStatus? = nil
         var labelGiven = true
-        if let (start, end) = RecordProcessor.plainText(record, .labelStatus) {
+        if let (start, end) = RecordProcessor.plainText(fields, .labelStatus) {
             labelGiven = start < end
             label = FieldText.parseLabelStatus(record.bytes, start, end)
         }
@@ -306,21 +321,35 @@ final class RecordProcessor {
             undo()
             return
         }
-        guard let genai = parseFlag(record, .genaiOptIn, into: result),
-              let optOut = parseFlag(record, .aiOptOut, into: result),
-              let noAI = parseFlag(record, .noAITag, into: result),
-              let uploadedAt = parseTime(record, .uploadedAt, needsValue: evaluator.comparesDates, into: result),
-              parseTime(record, .consentUpdatedAt, needsValue: false, into: result) != nil else {
+        let datesNeeded = evaluator.comparesDates
+        guard let genai = RecordProcessor.flag(fields, .genaiOptIn) ?? parseFlagSlow(record, .genaiOptIn, into: result),
+              let optOut = RecordProcessor.flag(fields, .aiOptOut) ?? parseFlagSlow(record, .aiOptOut, into: result),
+              let noAI = RecordProcessor.flag(fields, .noAITag) ?? parseFlagSlow(record, .noAITag, into: result),
+              let uploadedAt = RecordProcessor.time(fields, .uploadedAt, needsValue: datesNeeded)
+                ?? parseTimeSlow(record, .uploadedAt, needsValue: datesNeeded, into: result),
+              (RecordProcessor.time(fields, .consentUpdatedAt, needsValue: false)
+                ?? parseTimeSlow(record, .consentUpdatedAt, needsValue: false, into: result)) != nil else {
             undo()
             return
         }
 
 
         // artist_id follows the id in `ids`; the label travels as its number.
-        let artistLength = keepsArtists ? appendText(record, .artistID, into: result) : 0
+        var artistLength = 0
+        if keepsArtists {
+            let append = { (text: UnsafeBufferPointer<UInt8>) -> Int in
+                result.ids.append(contentsOf: text)
+                return text.count
+            }
+            if let text = inPlaceText(fields, .artistID) {
+                artistLength = append(text)
+            } else {
+                artistLength = withFreeText(record, .artistID, append)
+            }
+        }
         var labelNumber: UInt32 = 0
         var labelSlot: Int? = nil
-        if let text = inPlaceText(record, .label) {
+        if let text = inPlaceText(fields, .label) {
             if !text.isEmpty {
                 let hash = LabelCache.hash(text)
                 if labelGiven || labelMap == nil {
@@ -370,26 +399,14 @@ final class RecordProcessor {
             containsAI: record.containsAI?.rawValue ?? 0))
     }
 
-    /// Appends a free-text field's trimmed value to `result.ids`, cut for storage; returns
-    /// its length, 0 when it is empty or absent.
-    @inline(__always)
-    private func appendText(_ record: RawRecord, _ field: RecordField, into result: ChunkResult) -> Int {
-        let append = { (text: UnsafeBufferPointer<UInt8>) -> Int in
-            result.ids.append(contentsOf: text)
-            return text.count
-        }
-        if let text = inPlaceText(record, field) { return append(text) }
-        return withFreeText(record, field, append)
-    }
-
     /// A free-text field's value when it can be read where it lies — absent, plain text, or a
     /// CSV field quoted only for a comma (the common cases) — trimmed and cut for storage;
     /// nil when it needs ``withFreeText(_:_:_:)``.
     @inline(__always)
-    private func inPlaceText(_ record: RawRecord, _ field: RecordField) -> UnsafeBufferPointer<UInt8>? {
+    private func inPlaceText(_ record: Fields, _ field: RecordField) -> UnsafeBufferPointer<UInt8>? {
         var start = 0
         var end = 0
-        switch record.fields[field.rawValue] {
+        switch record[field] {
         case .absent, .null:
             break
         case .text(let s, let e, let escaped):
