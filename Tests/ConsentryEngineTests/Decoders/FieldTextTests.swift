@@ -244,6 +244,63 @@ struct FieldTextTests {
         #expect(mismatches.isEmpty, "\(mismatches)")
     }
 
+    /// The grammar of ``FieldText/parseTimestamp`` a byte at a time, to check the word-wise
+    /// parser against.
+    static func referenceTimestamp(_ t: [UInt8]) -> Int64? {
+        func digit(_ i: Int) -> Int? { i < t.count && (0x30...0x39).contains(t[i]) ? Int(t[i] - 0x30) : nil }
+        func number(_ at: Int, _ count: Int) -> Int? {
+            var v = 0
+            for i in at..<(at + count) {
+                guard let d = digit(i) else { return nil }
+                v = v * 10 + d
+            }
+            return v
+        }
+        guard t.count >= 10, let year = number(0, 4), t[4] == 0x2D, let month = number(5, 2), t[7] == 0x2D,
+              let day = number(8, 2), (1...12).contains(month), day >= 1,
+              day <= FieldText.daysInMonth(year, month) else { return nil }
+        var seconds = Int64(FieldText.daysFromCivil(year, month, day)) * 86_400
+        if t.count == 10 { return seconds }
+        guard t.count >= 19, t[10] == UInt8(ascii: "T") || t[10] == 0x20, let hour = number(11, 2), t[13] == 0x3A,
+              let minute = number(14, 2), t[16] == 0x3A, let second = number(17, 2),
+              hour <= 23, minute <= 59, second <= 59 else { return nil }
+        seconds += Int64(hour * 3600 + minute * 60 + second)
+        var i = 19
+        if i < t.count && t[i] == 0x2E {
+            i += 1
+            guard digit(i) != nil else { return nil }
+            while digit(i) != nil { i += 1 }
+        }
+        if i == t.count { return seconds }
+        if t[i] == UInt8(ascii: "Z") { return i + 1 == t.count ? seconds : nil }
+        guard t[i] == UInt8(ascii: "+") || t[i] == UInt8(ascii: "-"), t.count - i == 6, let zh = number(i + 1, 2),
+              t[i + 3] == 0x3A, let zm = number(i + 4, 2), zh <= 23, zm <= 59 else { return nil }
+        let shift = Int64(zh * 3600 + zm * 60)
+        return t[i] == UInt8(ascii: "+") ? seconds - shift : seconds + shift
+    }
+
+    @Test("any byte changed anywhere in a timestamp gives what the byte-at-a-time grammar gives")
+    func timestampsByteByByte() {
+        let bytes: [UInt8] = Array("0123456789-:T Z+.,/aé".utf8) + [0x00, 0x1F, 0x2F, 0x3A, 0x3F, 0x40, 0x7F, 0xC0, 0xFF]
+        var mismatches: [String] = []
+        for (text, _) in FieldTextTests.timestamps {
+            let valid = Array(text.utf8)
+            for position in valid.indices {
+                for replacement in bytes {
+                    var t = valid
+                    t[position] = replacement
+                    let expected = FieldTextTests.referenceTimestamp(t)
+                    let got = t.withUnsafeBufferPointer { FieldText.parseTimestamp($0, 0, $0.count) }
+                    let checked = t.withUnsafeBufferPointer { FieldText.parseTimestamp($0, 0, $0.count, value: false) }
+                    if got != expected || (checked != nil) != (expected != nil), mismatches.count < 10 {
+                        mismatches.append("\(String(decoding: t, as: UTF8.self)): \(String(describing: got)) != \(String(describing: expected))")
+                    }
+                }
+            }
+        }
+        #expect(mismatches.isEmpty, "\(mismatches)")
+    }
+
     @Test("parseDate takes a bare date only")
     func policyDates() {
         #expect(FieldText.parseDate("2024-02-29") == 1_709_164_800)
