@@ -328,7 +328,7 @@ public final class JSONLDecoder {
         var topIsObject = false
         var pendingField = -1
         do {
-                JSONLDecoder.skipSpace(b, &p)
+            JSONLDecoder.skipSpace(b, &p)
             guard p < n else { throw Failure.invalid("empty line") }
             topIsObject = b[p] == UInt8(ascii: "{")
             parseValue: while true {
