@@ -1,4 +1,5 @@
 import Foundation
+import CMemory
 import Testing
 import ConsentryModel
 @testable import ConsentryEngine
@@ -477,5 +478,31 @@ struct CSVDecoderTests {
             }
         }
         #expect(wrong.isEmpty, "\(wrong.count) cases, e.g. \(wrong.prefix(5))")
+    }
+
+    @Test("the 64-byte masks mark exactly the delimiters, line feeds and non-ASCII bytes, with SSE2 and without")
+    func blockMasks() {
+        var rng = SeededRNG(seed: 0x6A5C)
+        let interesting: [UInt8] = [0x0A, 0x2C, 0x3B, 0x09, 0x00, 0x7F, 0x80, 0xFF, 0x0B, 0x2D, 0x8A, 0xAC]
+        var wrong: [String] = []
+        for round in 0..<2_000 {
+            let delimiter = [UInt8(ascii: ","), UInt8(ascii: ";"), UInt8(ascii: "\t"), 0x80][round % 4]
+            let block: [UInt8] = (0..<64).map { _ in
+                Bool.random(using: &rng) ? interesting.randomElement(using: &rng)! : UInt8.random(in: 0...255, using: &rng)
+            }
+            var ends: UInt64 = 0
+            var high: UInt64 = 0
+            for (i, c) in block.enumerated() {
+                if c == delimiter || c == 0x0A { ends |= 1 << UInt64(i) }
+                if c >= 0x80 { high |= 1 << UInt64(i) }
+            }
+            let (fast, words) = block.withUnsafeBufferPointer {
+                (consentry_byte_masks64($0.baseAddress!, delimiter), consentry_byte_masks64_words($0.baseAddress!, delimiter))
+            }
+            if fast.ends != ends || fast.high != high || words.ends != ends || words.high != high {
+                wrong.append("round \(round)")
+            }
+        }
+        #expect(wrong.isEmpty, "\(wrong.count) blocks, e.g. \(wrong.prefix(3))")
     }
 }
