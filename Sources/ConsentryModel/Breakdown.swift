@@ -42,16 +42,29 @@ public struct Breakdown: Sendable, Equatable {
 
     /// Adds to `key` under policy `policy`.
     public mutating func add(key: String, policy: Int, tracks: Int, exposed: Int) {
-        counts[key, default: Array(repeating: 0, count: 2 * policyCount)][2 * policy] += tracks
-        counts[key]![2 * policy + 1] += exposed
+        var row = Array(repeating: 0, count: 2 * policyCount)
+        row[2 * policy] = tracks
+        row[2 * policy + 1] = exposed
+        add(key: key, row: row)
     }
 
     /// Adds a whole row (per policy: tracks, then training-exposed tracks) to `key`: one
     /// lookup for a new key, as nearly all of a by-artist breakdown's million are.
+    ///
+    /// Swift's `String`s are equal when they are canonically equivalent Unicode (`é` as one
+    /// code point or as `e` and an accent): such spellings are one group, named by the one
+    /// first in byte order, so that the name does not depend on the order they came in (a
+    /// scan numbers labels in the order its workers meet them).
     public mutating func add(key: String, row: [Int]) {
         precondition(row.count == 2 * policyCount)
-        if let mine = counts.updateValue(row, forKey: key) {
-            counts[key] = zip(mine, row).map(+)
+        guard let mine = counts.updateValue(row, forKey: key) else { return }
+        let index = counts.index(forKey: key)!
+        let sum = zip(mine, row).map(+)
+        if key.utf8.lexicographicallyPrecedes(counts[index].key.utf8) {
+            counts.remove(at: index)
+            counts[key] = sum
+        } else {
+            counts.values[index] = sum
         }
     }
 

@@ -172,6 +172,25 @@ struct BreakdownTests {
         #expect(single.foldingCase() == single)
     }
 
+    @Test("spellings that are the same Unicode text in other bytes are one group named by the first in byte order, whatever their order")
+    func canonicallyEquivalentSpellings() {
+        let composed = "Caf\u{E9} Records"        // é as one code point: C3 A9
+        let decomposed = "Cafe\u{301} Records"    // e and a combining accent: 65 CC 81, first in byte order
+        for order in [[composed, decomposed], [decomposed, composed]] {
+            var rows = Breakdown(policyCount: 1)
+            var perPolicy = Breakdown(policyCount: 1)
+            for (i, key) in order.enumerated() {
+                rows.add(key: key, row: [i + 1, 1])
+                perPolicy.add(key: key, policy: 0, tracks: i + 1, exposed: 1)
+            }
+            for b in [rows, perPolicy] {
+                #expect(b.count == 1)
+                #expect(b.counts.keys.map { Array($0.utf8) } == [Array(decomposed.utf8)])
+                #expect(b.counts.values.first == [3, 2])
+            }
+        }
+    }
+
     @Test("the fields a breakdown groups by are the label and artist_id record fields")
     func fields() {
         #expect(Breakdown.Field.label.recordField == .label)

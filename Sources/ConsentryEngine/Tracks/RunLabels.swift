@@ -27,7 +27,9 @@ struct RunLabels: Sendable {
     /// which is called for one shard at a time; `inputCount` is the number of inputs of the
     /// whole scan.
     init(shards: [(inputs: [Int], labels: () throws -> [String])], inputCount: Int) throws {
-        var index: [String: UInt32] = ["": 0]
+        // Keyed by bytes, as ``LabelNumbers`` numbers them: `String`s that are canonically
+        // equivalent Unicode are equal, and would make one label of two that a scan keeps apart.
+        var index: [[UInt8]: UInt32] = [[]: 0]
         var texts = [""]
         var starts = Array(repeating: 0, count: inputCount)
         var counts = Array(repeating: 0, count: inputCount)
@@ -36,10 +38,11 @@ struct RunLabels: Sendable {
             let start = translation.count
             let labels = try shard.labels()
             for text in labels {
-                if let known = index[text] {
+                let key = Array(text.utf8)
+                if let known = index[key] {
                     translation.append(known)
                 } else {
-                    index[text] = UInt32(texts.count)
+                    index[key] = UInt32(texts.count)
                     translation.append(UInt32(texts.count))
                     texts.append(text)
                 }

@@ -117,4 +117,11 @@ struct RunLabelsTests {
             }
         }
     }
+    @Test("a merge keeps apart two labels that differ in bytes but are the same Unicode text, as a scan does")
+    func mergeKeepsBytesApart() throws {
+        let composed = "Caf\u{E9}", decomposed = "Cafe\u{301}"
+        let labels = try RunLabels(shards: [(inputs: [0], labels: { ["", composed] }), (inputs: [1], labels: { ["", decomposed] })],
+                                   inputCount: 2)
+        #expect(labels.texts.map { Array($0.utf8) } == [[], Array(composed.utf8), Array(decomposed.utf8)])
+    }
 }
