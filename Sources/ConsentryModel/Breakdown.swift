@@ -77,19 +77,34 @@ public struct Breakdown: Sendable, Equatable {
     /// ``LabelMap`` matches labels) made one group, named by its spelling with the most tracks
     /// (ties: the first in byte order). Exports spell one label several ways.
     public func foldingCase() -> Breakdown {
-        var groups: [String: [(key: String, row: [Int])]] = [:]
-        for (key, row) in counts { groups[LabelMap.normalized(Array(key.utf8)), default: []].append((key, row)) }
-        var result = Breakdown(policyCount: policyCount)
-        for spellings in groups.values {
-            let name = spellings.min { a, b in
-                let ta = a.row.enumerated().filter { $0.offset % 2 == 0 }.reduce(0) { $0 + $1.element }
-                let tb = b.row.enumerated().filter { $0.offset % 2 == 0 }.reduce(0) { $0 + $1.element }
-                return ta != tb ? ta > tb : a.key.utf8.lexicographicallyPrecedes(b.key.utf8)
-            }!.key
-            var row = Array(repeating: 0, count: 2 * policyCount)
-            for spelling in spellings { for i in row.indices { row[i] += spelling.row[i] } }
-            result.counts[name] = row
+        // Per group: its name so far, that spelling's tracks, the group's summed row. A run
+        // has tens of thousands of labels, nearly all spelled one way: one lookup each, and
+        // no copy of a label that is already its own key.
+        var groupOf: [String: Int] = [:]
+        groupOf.reserveCapacity(counts.count)
+        var names: [String] = []
+        var nameTracks: [Int] = []
+        var rows: [[Int]] = []
+        for (key, row) in counts {
+            var tracks = 0
+            for p in 0..<policyCount { tracks += row[2 * p] }
+            let folded = LabelMap.normalized(key)
+            guard let g = groupOf[folded] else {
+                groupOf[folded] = names.count
+                names.append(key)
+                nameTracks.append(tracks)
+                rows.append(row)
+                continue
+            }
+            for i in row.indices { rows[g][i] += row[i] }
+            if tracks > nameTracks[g] || (tracks == nameTracks[g] && key.utf8.lexicographicallyPrecedes(names[g].utf8)) {
+                names[g] = key
+                nameTracks[g] = tracks
+            }
         }
+        var result = Breakdown(policyCount: policyCount)
+        // The names are keys of `counts`, so no two are equal.
+        result.counts = Dictionary(uniqueKeysWithValues: zip(names, rows))
         return result
     }
 

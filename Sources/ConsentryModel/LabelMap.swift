@@ -30,6 +30,18 @@ public struct LabelMap: Sendable {
         statuses[LabelMap.normalized(label)]
     }
 
+    /// The key `label` is looked up under: `label` itself, with no copy, when it is already
+    /// trimmed lower-case ASCII, as most labels of a catalogue are.
+    public static func normalized(_ label: String) -> String {
+        let isKey = label.utf8.withContiguousStorageIfAvailable { bytes -> Bool in
+            guard let first = bytes.first, let last = bytes.last else { return true }
+            if first == 0x20 || first == 0x09 || last == 0x20 || last == 0x09 { return false }
+            for byte in bytes where byte >= 0x80 || (0x41...0x5A).contains(byte) { return false }
+            return true
+        }
+        return isKey == true ? label : normalized(Array(label.utf8))
+    }
+
     /// The key a label name is looked up under.
     public static func normalized(_ bytes: some Collection<UInt8>) -> String {
         var folded: [UInt8] = []

@@ -393,7 +393,11 @@ public final class ResultsDatabase {
         defer { [labelID, newLabel, labelRow].forEach { $0.close() } }
         var numbered: [(id: Int64, row: [Int])] = []
         numbered.reserveCapacity(labels.count)
-        for (label, row) in labels.counts.sorted(by: { $0.key.utf8.lexicographicallyPrecedes($1.key.utf8) }) {
+        // In byte order: compared with memcmp, since comparing `String.UTF8View`s a byte at a
+        // time through their iterators took a sixth of this function's time.
+        let byBytes = labels.counts.map { (bytes: Array($0.key.utf8), label: $0.key, row: $0.value) }
+            .sorted { ResultsDatabase.bytesPrecede($0.bytes, $1.bytes) }
+        for (_, label, row) in byBytes {
             var id: Int64? = nil
             if anyKnown {
                 labelID.bindText(1, label)
@@ -409,6 +413,7 @@ public final class ResultsDatabase {
         numbered.sort { $0.id < $1.id }
         labelRow.bind(1, runID)
         var exposed: [Int?] = Array(repeating: nil, count: policyCount)
+        var exposedText: [UInt8] = []
         for (id, row) in numbered {
             var tracks = 0
             for p in 0..<policyCount {
@@ -417,9 +422,21 @@ public final class ResultsDatabase {
             }
             labelRow.bind(2, id)
             labelRow.bind(3, Int64(tracks))
-            labelRow.bindText(4, Schema.exposedText(exposed))
+            exposedText.removeAll(keepingCapacity: true)
+            Schema.appendExposedText(exposed, to: &exposedText)
+            labelRow.bindText(4, exposedText)
             try labelRow.step()
         }
+    }
+
+    /// Whether `a` comes before `b` in byte order (a prefix first), as SQLite's BINARY
+    /// collation orders text.
+    static func bytesPrecede(_ a: [UInt8], _ b: [UInt8]) -> Bool {
+        let common = min(a.count, b.count)
+        let order = common == 0 ? 0 : a.withUnsafeBufferPointer { pa in
+            b.withUnsafeBufferPointer { pb in memcmp(pa.baseAddress!, pb.baseAddress!, common) }
+        }
+        return order != 0 ? order < 0 : a.count < b.count
     }
 
     // MARK: - Queries

@@ -10,7 +10,31 @@ import ConsentryEngine
 enum Schema {
     /// A label's training-exposed tracks per policy as `label_counts.exposed` stores them.
     static func exposedText(_ exposed: [Int?]) -> String {
-        "[" + exposed.map { $0.map(String.init) ?? "null" }.joined(separator: ",") + "]"
+        var text: [UInt8] = []
+        appendExposedText(exposed, to: &text)
+        return String(decoding: text, as: UTF8.self)
+    }
+
+    /// Appends ``exposedText(_:)``'s bytes to `text`: a run writes one per label, tens of
+    /// thousands, and building each through `String`s cost more than SQLite's insert of it.
+    static func appendExposedText(_ exposed: [Int?], to text: inout [UInt8]) {
+        text.append(UInt8(ascii: "["))
+        for (i, value) in exposed.enumerated() {
+            if i > 0 { text.append(UInt8(ascii: ",")) }
+            guard let value else {
+                text.append(contentsOf: "null".utf8)
+                continue
+            }
+            if value < 0 { text.append(UInt8(ascii: "-")) }
+            var digits = value.magnitude
+            let start = text.count
+            repeat {
+                text.append(UInt8(ascii: "0") + UInt8(digits % 10))
+                digits /= 10
+            } while digits > 0
+            text[start...].reverse()
+        }
+        text.append(UInt8(ascii: "]"))
     }
 
     /// `verdicts_readable` (contract §4): for every completed run that stored history and is

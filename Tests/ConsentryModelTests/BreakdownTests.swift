@@ -172,6 +172,41 @@ struct BreakdownTests {
         #expect(single.foldingCase() == single)
     }
 
+    @Test("folding case on random breakdowns equals a reference that groups every key by its key from the label map's bytes")
+    func foldingCaseMatchesReference() {
+        let spellings = ["Sony Music", "SONY MUSIC", " sony music", "sony music\t", "Indie", "INDIE", "indie", "Bureau Ω", "BUREAU ω",
+                         "\u{212A}ing Records", "king records", "KING RECORDS", "Caf\u{E9}", "CAF\u{C9}", "Cafe\u{301}", "", " ", "x", "X",
+                         "東京", "Mañana", "MAÑANA", "alone", "Alone"]
+        var rng = SeededRNG(seed: 0xF01D)
+        for round in 0..<300 {
+            let policies = 1 + round % 3
+            var b = Breakdown(policyCount: policies)
+            for _ in 0..<Int.random(in: 0..<30, using: &rng) {
+                let row = (0..<(2 * policies)).map { _ in Int.random(in: 0..<4, using: &rng) }
+                b.add(key: spellings[Int.random(in: 0..<spellings.count, using: &rng)], row: row)
+            }
+            // The reference: per group of keys from bytes, the sum, named by the spelling with
+            // the most tracks over all policies, ties by bytes.
+            var groups: [String: [(key: String, row: [Int])]] = [:]
+            for (key, row) in b.counts { groups[LabelMap.normalized(Array(key.utf8)), default: []].append((key, row)) }
+            var expected: [String: [Int]] = [:]
+            for members in groups.values {
+                func tracks(_ row: [Int]) -> Int { stride(from: 0, to: row.count, by: 2).reduce(0) { $0 + row[$1] } }
+                let name = members.min { a, b in
+                    tracks(a.row) != tracks(b.row) ? tracks(a.row) > tracks(b.row)
+                        : Array(a.key.utf8).lexicographicallyPrecedes(Array(b.key.utf8))
+                }!.key
+                expected[name] = members.reduce(into: Array(repeating: 0, count: 2 * policies)) { sum, m in
+                    for i in sum.indices { sum[i] += m.row[i] }
+                }
+            }
+            let folded = b.foldingCase()
+            #expect(folded.counts == expected, "round \(round)")
+            #expect(folded.counts.keys.map { Array($0.utf8) }.sorted { $0.lexicographicallyPrecedes($1) }
+                    == expected.keys.map { Array($0.utf8) }.sorted { $0.lexicographicallyPrecedes($1) })
+        }
+    }
+
     @Test("spellings that are the same Unicode text in other bytes are one group named by the first in byte order, whatever their order")
     func canonicallyEquivalentSpellings() {
         let composed = "Caf\u{E9} Records"        // é as one code point: C3 A9

@@ -49,4 +49,19 @@ struct LabelMapTests {
         #expect(lookUp(map, "Sony Music") == .licensed)
         #expect(map.source == "labels.csv" && map.sha256 == "abc")
     }
+
+    @Test("a name's key from its String is the key from its bytes, and is the String itself when nothing folds")
+    func stringKeys() {
+        let names = ["sony music", "Sony Music", " sony", "sony ", "\tsony", "sony\t", "", " ", "a", "A", "bureau ω", "Bureau Ω",
+                     "\u{212A}elvin", "kelvin", "Cafe\u{301}", "caf\u{E9}", "東京レコード", "with\u{0}nul", "@[`{", "ZZ top"]
+        for name in names {
+            #expect(LabelMap.normalized(name) == LabelMap.normalized(Array(name.utf8)), "\(name)")
+        }
+        // The Kelvin sign folds to an ASCII k, so its key meets the ASCII name's.
+        #expect(LabelMap.normalized("\u{212A}elvin") == LabelMap.normalized("KELVIN"))
+        // A key that is already folded is handed back with its bytes as they were.
+        for name in ["sony music", "éditions", "a\tb"] where LabelMap.normalized(Array(name.utf8)) == name {
+            #expect(Array(LabelMap.normalized(name).utf8) == Array(name.utf8))
+        }
+    }
 }

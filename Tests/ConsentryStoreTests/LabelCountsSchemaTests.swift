@@ -58,4 +58,32 @@ struct StoredLabelTextTests {
             SELECT c.run_id, hex(l.label), c.tracks FROM label_counts c JOIN labels l ON l.id = c.label_id ORDER BY 1, 2
             """) == ["1\t41\t1", "1\t410042\t2", "1\t410043\t1", "2\t41\t1", "2\t410042\t2", "2\t410043\t1"])
     }
+
+    @Test("a label's exposed counts are written as the JSON array the view reads, null for a policy that counted none")
+    func exposedText() {
+        #expect(Schema.exposedText([]) == "[]")
+        #expect(Schema.exposedText([nil, 0, 7, 1_234_567_890_123, -5, nil]) == "[null,0,7,1234567890123,-5,null]")
+        var rng = SeededRNG(seed: 0xE7E7)
+        var text: [UInt8] = Array("left over".utf8)
+        for _ in 0..<2_000 {
+            let exposed: [Int?] = (0..<Int.random(in: 0..<6, using: &rng)).map { _ in
+                Int.random(in: 0..<5, using: &rng) == 0 ? nil : Int.random(in: -1...Int.max, using: &rng) >> Int.random(in: 0..<63, using: &rng)
+            }
+            let expected = "[" + exposed.map { $0.map(String.init) ?? "null" }.joined(separator: ",") + "]"
+            text.removeAll(keepingCapacity: true)
+            Schema.appendExposedText(exposed, to: &text)
+            #expect(String(decoding: text, as: UTF8.self) == expected)
+        }
+    }
+
+    @Test("labels are numbered in byte order, a prefix first, as SQLite's BINARY collation orders them")
+    func byteOrder() {
+        var rng = SeededRNG(seed: 0xB1735)
+        for _ in 0..<5_000 {
+            // Short arrays over few values: shared prefixes and equal arrays are common.
+            let a = (0..<Int.random(in: 0..<5, using: &rng)).map { _ in [0, 1, 0x7F, 0x80, 0xFF][Int.random(in: 0..<5, using: &rng)] as UInt8 }
+            let b = (0..<Int.random(in: 0..<5, using: &rng)).map { _ in [0, 1, 0x7F, 0x80, 0xFF][Int.random(in: 0..<5, using: &rng)] as UInt8 }
+            #expect(ResultsDatabase.bytesPrecede(a, b) == a.lexicographicallyPrecedes(b), "\(a) \(b)")
+        }
+    }
 }

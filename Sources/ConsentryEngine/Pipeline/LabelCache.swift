@@ -7,22 +7,28 @@ import Glibc
 /// A catalogue repeats a few thousand labels millions of times. The memo answers with a
 /// hash and one comparison of the label's bytes, so the shared numbering (and its lock) is
 /// met once per label and worker, and the label map, which folds case and allocates, once
-/// per label. A slot holds a label's first 16 bytes, so a lookup of most labels reads no
-/// memory beyond its slot, and the few labels that hold most tracks are found in a small
-/// table of recent ones, which the input streaming through the caches does not push out as
-/// it does the large one.
+/// per label. An entry holds a label's first 16 bytes, so a lookup of most labels reads no
+/// memory beyond its entry.
+///
+/// The cost of a lookup is where it finds its entry, as the input streaming through the
+/// caches pushes the memo out of them. The labels that hold most tracks are found in a
+/// small table of recent ones, which stays in the nearest cache; the rest (a catalogue's
+/// long tail: about a quarter of the lookups with 20,000 labels) in the large table, whose
+/// 32-byte entries take one cache line per lookup. (An index of 8-byte slots over entries
+/// kept apart took less memory but two lines per lookup, and was slower.)
 struct LabelCache: ~Copyable {
+    /// 32 bytes: two to a cache line.
     private struct Entry {
-        /// The label's hash with the top bit set; 0 marks an empty slot.
-        var tag: UInt64
+        /// The first 16 bytes, zero-padded.
+        var head: (UInt64, UInt64)
+        /// ``LabelCache/tag(_:)`` of the label's hash.
+        var tag: UInt32
         var number: UInt32
         /// Where the bytes after the first 16 are in `tails`.
         var tailStart: UInt32
         var length: UInt16
         /// A ``LabelStatus`` raw value, or ``LabelCache/unmapped``.
         var status: UInt8
-        /// The first 16 bytes, zero-padded.
-        var head: (UInt64, UInt64)
     }
 
     private static let unmapped: UInt8 = 0xFF
@@ -32,23 +38,23 @@ struct LabelCache: ~Copyable {
     private let maxEntries: Int
     private let maxTailBytes: Int
 
-    /// Open addressing, `capacity` a power of two, at most half full. Not an `Array`: a
-    /// lookup per track would check its uniqueness.
+    /// Open addressing by the tag's low bits, `capacity` a power of two, at most three
+    /// quarters full. Not an `Array`: a lookup per track would check its uniqueness.
     private var slots: UnsafeMutablePointer<Entry>
     private var capacity: Int
-    /// The label last found in each of a few hundred buckets: the few labels that hold most
-    /// tracks stay in a table small enough to stay in the caches.
-    private let recent: UnsafeMutablePointer<Entry>
-    private static let recentCount = 512
-    private var tails: [UInt8] = []
     private var used = 0
+    /// The labels last found, two per set (one cache line), the latest first: two labels
+    /// that share a set do not push each other out.
+    private let recent: UnsafeMutablePointer<Entry>
+    private static let recentSets = 512
+    private var tails: [UInt8] = []
 
     init(maxEntries: Int = 1 << 16, maxTailBytes: Int = 4 << 20) {
         self.maxEntries = maxEntries
         self.maxTailBytes = maxTailBytes
         capacity = 1024
-        slots = LabelCache.emptySlots(capacity)
-        recent = LabelCache.emptySlots(LabelCache.recentCount)
+        slots = LabelCache.emptyEntries(capacity)
+        recent = LabelCache.emptyEntries(2 * LabelCache.recentSets)
     }
 
     deinit {
@@ -56,45 +62,96 @@ struct LabelCache: ~Copyable {
         recent.deallocate()
     }
 
-    private static let empty = Entry(tag: 0, number: 0, tailStart: 0, length: 0, status: 0, head: (0, 0))
+    private static let empty = Entry(head: (0, 0), tag: 0, number: 0, tailStart: 0, length: 0, status: 0)
 
-    private static func emptySlots(_ count: Int) -> UnsafeMutablePointer<Entry> {
-        let slots = UnsafeMutablePointer<Entry>.allocate(capacity: count)
-        slots.initialize(repeating: empty, count: count)
-        return slots
+    /// Cache-line aligned, so that a set of `recent` is one line.
+    private static func emptyEntries(_ count: Int) -> UnsafeMutablePointer<Entry> {
+        let raw = UnsafeMutableRawPointer.allocate(byteCount: count * MemoryLayout<Entry>.stride, alignment: 64)
+        let entries = raw.bindMemory(to: Entry.self, capacity: count)
+        entries.initialize(repeating: empty, count: count)
+        return entries
     }
 
     /// The hash ``slot(of:hash:numbers:)`` takes.
     @inline(__always)
-    static func hash(_ label: UnsafeBufferPointer<UInt8>) -> UInt64 { TrackHash.of(label) | 1 << 63 }
+    static func hash(_ label: UnsafeBufferPointer<UInt8>) -> UInt64 { hash(label, head: head(label)) }
 
-    /// The number of `label` (not empty, with `hash` from ``hash(_:)``) in `numbers`.
+    /// The label's first 16 bytes, as the memo loads them anyway, mixed by one
+    /// multiplication, and the rest a word at a time.
     @inline(__always)
-    mutating func number(of label: UnsafeBufferPointer<UInt8>, hash: UInt64, numbers: LabelNumbers) -> UInt32 {
+    private static func hash(_ label: UnsafeBufferPointer<UInt8>, head: (UInt64, UInt64)) -> UInt64 {
+        @inline(__always) func mix(_ a: UInt64, _ b: UInt64) -> UInt64 {
+            let r = a.multipliedFullWidth(by: b)
+            return r.high ^ r.low
+        }
+        let n = label.count
+        var h = mix(head.0 ^ 0x9E37_79B9_7F4A_7C15, head.1 ^ UInt64(n) ^ 0xBF58_476D_1CE4_E5B9)
+        if n > headBytes {
+            let raw = UnsafeRawBufferPointer(label)
+            var i = headBytes
+            while i + 8 < n {
+                h = mix(h ^ UInt64(littleEndian: raw.loadUnaligned(fromByteOffset: i, as: UInt64.self)), 0x94D0_49BB_1331_11EB)
+                i += 8
+            }
+            // The last eight bytes, overlapping the word before: no byte loop.
+            h = mix(h ^ UInt64(littleEndian: raw.loadUnaligned(fromByteOffset: n - 8, as: UInt64.self)), 0xA076_1D64_78BD_642F)
+        }
+        return h
+    }
+
+    /// The hash's top half, never 0 (0 marks an empty slot). Its low bits place the label in
+    /// `slots`, the hash's low bits in `recent`.
+    @inline(__always)
+    private static func tag(_ hash: UInt64) -> UInt32 { UInt32(truncatingIfNeeded: hash >> 32) | 1 << 31 }
+
+    /// The number of `label` (not empty) in `numbers`.
+    @inline(__always)
+    mutating func number(of label: UnsafeBufferPointer<UInt8>, numbers: LabelNumbers) -> UInt32 {
         let head = LabelCache.head(label)
-        let bucket = recent + Int(truncatingIfNeeded: hash >> 32) & (LabelCache.recentCount - 1)
-        if LabelCache.matches(bucket.pointee, label, hash: hash, head: head, tails: tails) { return bucket.pointee.number }
-        let s = slot(of: label, hash: hash, head: head, numbers: numbers)
-        bucket.pointee = slots[s]
-        return slots[s].number
+        return number(of: label, head: head, hash: LabelCache.hash(label, head: head), numbers: numbers)
+    }
+
+    /// The number of `label` (not empty) in `numbers`, with any `hash`: for tests of labels
+    /// that share one.
+    mutating func number(of label: UnsafeBufferPointer<UInt8>, hash: UInt64, numbers: LabelNumbers) -> UInt32 {
+        number(of: label, head: LabelCache.head(label), hash: hash, numbers: numbers)
+    }
+
+    @inline(__always)
+    private mutating func number(of label: UnsafeBufferPointer<UInt8>, head: (UInt64, UInt64), hash: UInt64,
+                                 numbers: LabelNumbers) -> UInt32 {
+        let tag = LabelCache.tag(hash)
+        let set = recent + 2 * (Int(truncatingIfNeeded: hash) & (LabelCache.recentSets - 1))
+        if LabelCache.matches(set[0], label, tag: tag, head: head, tails: tails) { return set[0].number }
+        let found: Entry
+        if LabelCache.matches(set[1], label, tag: tag, head: head, tails: tails) {
+            found = set[1]
+        } else {
+            // The slot first: a new label can move the table.
+            let slot = slot(of: label, tag: tag, head: head, numbers: numbers)
+            found = slots[slot]
+        }
+        set[1] = set[0]
+        set[0] = found
+        return found.number
     }
 
     /// The slot of `label` (not empty, with `hash` from ``hash(_:)``), numbered in `numbers`
     /// when this worker meets it for the first time. Valid until the next call.
     @inline(__always)
     mutating func slot(of label: UnsafeBufferPointer<UInt8>, hash: UInt64, numbers: LabelNumbers) -> Int {
-        slot(of: label, hash: hash, head: LabelCache.head(label), numbers: numbers)
+        slot(of: label, tag: LabelCache.tag(hash), head: LabelCache.head(label), numbers: numbers)
     }
 
     @inline(__always)
-    private mutating func slot(of label: UnsafeBufferPointer<UInt8>, hash: UInt64, head: (UInt64, UInt64),
+    private mutating func slot(of label: UnsafeBufferPointer<UInt8>, tag: UInt32, head: (UInt64, UInt64),
                                numbers: LabelNumbers) -> Int {
         let mask = capacity - 1
-        var s = Int(truncatingIfNeeded: hash) & mask
+        var s = Int(tag) & mask
         while true {
             let entry = slots[s]
-            if entry.tag == 0 { return insert(label, hash: hash, head: head, numbers: numbers) }
-            if LabelCache.matches(entry, label, hash: hash, head: head, tails: tails) { return s }
+            if entry.tag == 0 { return insert(label, tag: tag, head: head, numbers: numbers) }
+            if LabelCache.matches(entry, label, tag: tag, head: head, tails: tails) { return s }
             s = (s + 1) & mask
         }
     }
@@ -135,16 +192,35 @@ struct LabelCache: ~Copyable {
 
     /// Whether `entry` holds `label`.
     @inline(__always)
-    private static func matches(_ entry: Entry, _ label: UnsafeBufferPointer<UInt8>, hash: UInt64, head: (UInt64, UInt64),
+    private static func matches(_ entry: Entry, _ label: UnsafeBufferPointer<UInt8>, tag: UInt32, head: (UInt64, UInt64),
                                 tails: [UInt8]) -> Bool {
-        entry.tag == hash && Int(entry.length) == label.count && entry.head == head
+        entry.tag == tag && Int(entry.length) == label.count && entry.head == head
             && (label.count <= headBytes || tailMatches(entry, label, tails))
     }
 
-    @inline(never)
+    /// Whether the bytes after the first 16 match, compared a word at a time in place: most
+    /// tails are a word or two, shorter than a call of `memcmp` takes to set up.
+    @inline(__always)
     private static func tailMatches(_ entry: Entry, _ label: UnsafeBufferPointer<UInt8>, _ tails: [UInt8]) -> Bool {
         tails.withUnsafeBufferPointer {
-            memcmp($0.baseAddress! + Int(entry.tailStart), label.baseAddress! + headBytes, label.count - headBytes) == 0
+            let a = UnsafeRawPointer($0.baseAddress! + Int(entry.tailStart))
+            let b = UnsafeRawPointer(label.baseAddress! + headBytes)
+            let n = label.count - headBytes
+            @inline(__always) func word(_ p: UnsafeRawPointer, _ at: Int) -> UInt64 { p.loadUnaligned(fromByteOffset: at, as: UInt64.self) }
+            @inline(__always) func half(_ p: UnsafeRawPointer, _ at: Int) -> UInt32 { p.loadUnaligned(fromByteOffset: at, as: UInt32.self) }
+            if n >= 8 {
+                var i = 0
+                while i + 8 < n {
+                    if word(a, i) != word(b, i) { return false }
+                    i += 8
+                }
+                return word(a, n - 8) == word(b, n - 8)
+            }
+            if n >= 4 { return half(a, 0) == half(b, 0) && half(a, n - 4) == half(b, n - 4) }
+            for i in 0..<n where a.load(fromByteOffset: i, as: UInt8.self) != b.load(fromByteOffset: i, as: UInt8.self) {
+                return false
+            }
+            return true
         }
     }
 
@@ -159,35 +235,36 @@ struct LabelCache: ~Copyable {
     }
 
     @inline(never)
-    private mutating func insert(_ label: UnsafeBufferPointer<UInt8>, hash: UInt64, head: (UInt64, UInt64),
+    private mutating func insert(_ label: UnsafeBufferPointer<UInt8>, tag: UInt32, head: (UInt64, UInt64),
                                  numbers: LabelNumbers) -> Int {
         if used >= maxEntries || tails.count > maxTailBytes {
-            slots.deallocate()
-            capacity = 1024
-            slots = LabelCache.emptySlots(capacity)
-            recent.update(repeating: LabelCache.empty, count: LabelCache.recentCount)
+            slots.update(repeating: LabelCache.empty, count: capacity)
+            recent.update(repeating: LabelCache.empty, count: 2 * LabelCache.recentSets)
             tails.removeAll(keepingCapacity: false)
             used = 0
-        } else if 2 * (used + 1) > capacity {
+        } else if 4 * (used + 1) > 3 * capacity {
             let old = slots
             let oldCapacity = capacity
             capacity *= 2
-            slots = LabelCache.emptySlots(capacity)
-            let mask = capacity - 1
+            slots = LabelCache.emptyEntries(capacity)
             for entry in UnsafeBufferPointer(start: old, count: oldCapacity) where entry.tag != 0 {
-                var s = Int(truncatingIfNeeded: entry.tag) & mask
-                while slots[s].tag != 0 { s = (s + 1) & mask }
-                slots[s] = entry
+                slots[freeSlot(entry.tag)] = entry
             }
             old.deallocate()
         }
-        let mask = capacity - 1
-        var s = Int(truncatingIfNeeded: hash) & mask
-        while slots[s].tag != 0 { s = (s + 1) & mask }
-        slots[s] = Entry(tag: hash, number: numbers.number(of: label), tailStart: UInt32(tails.count),
-                         length: UInt16(label.count), status: LabelCache.unmapped, head: head)
+        let s = freeSlot(tag)
+        slots[s] = Entry(head: head, tag: tag, number: numbers.number(of: label), tailStart: UInt32(tails.count),
+                         length: UInt16(label.count), status: LabelCache.unmapped)
         if label.count > LabelCache.headBytes { tails.append(contentsOf: label[LabelCache.headBytes...]) }
         used += 1
+        return s
+    }
+
+    /// The first empty slot from `tag`'s place on.
+    private func freeSlot(_ tag: UInt32) -> Int {
+        let mask = capacity - 1
+        var s = Int(tag) & mask
+        while slots[s].tag != 0 { s = (s + 1) & mask }
         return s
     }
 }

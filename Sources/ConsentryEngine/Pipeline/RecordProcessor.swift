@@ -351,12 +351,11 @@ final class RecordProcessor {
         var labelSlot: Int? = nil
         if let text = inPlaceText(fields, .label) {
             if !text.isEmpty {
-                let hash = LabelCache.hash(text)
                 if labelGiven || labelMap == nil {
                     // The common case: no map to ask.
-                    labelNumber = labels.number(of: text, hash: hash, numbers: labelNumbers)
+                    labelNumber = labels.number(of: text, numbers: labelNumbers)
                 } else {
-                    labelSlot = labels.slot(of: text, hash: hash, numbers: labelNumbers)
+                    labelSlot = labels.slot(of: text, hash: LabelCache.hash(text), numbers: labelNumbers)
                 }
             }
         } else {

@@ -114,11 +114,6 @@ public final class CatalogueScan {
             layout: layout, partitionFiles: partitionFiles, labels: labels, plan: plan, jobs: jobs,
             budgetBytes: sortBudgetBytes, workDirectory: workDirectory, cancellation: cancellation)
         let resolution = try resolver.run()
-        // This scan's spill is read; its space is better free for what follows (a shard's
-        // result stays as its task wrote it).
-        for file in partitionFiles.joined() where file.hasPrefix(workDirectory + "/") {
-            try? FileManager.default.removeItem(atPath: file)
-        }
         outcome.statistics.merge(resolution.statistics)
         outcome.labels = resolution.labels
         outcome.containsAI = resolution.containsAI

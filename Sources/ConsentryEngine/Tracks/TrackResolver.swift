@@ -52,7 +52,9 @@ final class TrackResolver: @unchecked Sendable {
 
     /// `partitionFiles[p]` are the spill files of partition `p` (from a scan, or from every
     /// shard), whose label numbers `labels` reads; `budgetBytes` is each thread's memory for
-    /// sorting.
+    /// sorting. Those inside `workDirectory` (a scan's own spill, not a shard's result) are
+    /// removed as soon as their partition is resolved: by the thread that read them, so that
+    /// freeing their pages runs in parallel, and their space is free for what follows.
     init(layout: TrackRecordLayout, partitionFiles: [[String]], labels: RunLabels, plan: HistoryPlan?, jobs: Int,
          budgetBytes: Int, workDirectory: String, cancellation: Cancellation) {
         self.layout = layout
@@ -117,6 +119,7 @@ final class TrackResolver: @unchecked Sendable {
             lock.unlock()
             do {
                 try resolve(partition: p, into: &local)
+                for file in partitionFiles[p] where file.hasPrefix(workDirectory + "/") { unlink(file) }
             } catch {
                 lock.lock()
                 if failure == nil { failure = error }
