@@ -75,15 +75,4 @@ struct StoredLabelTextTests {
             #expect(String(decoding: text, as: UTF8.self) == expected)
         }
     }
-
-    @Test("labels are numbered in byte order, a prefix first, as SQLite's BINARY collation orders them")
-    func byteOrder() {
-        var rng = SeededRNG(seed: 0xB1735)
-        for _ in 0..<5_000 {
-            // Short arrays over few values: shared prefixes and equal arrays are common.
-            let a = (0..<Int.random(in: 0..<5, using: &rng)).map { _ in [0, 1, 0x7F, 0x80, 0xFF][Int.random(in: 0..<5, using: &rng)] as UInt8 }
-            let b = (0..<Int.random(in: 0..<5, using: &rng)).map { _ in [0, 1, 0x7F, 0x80, 0xFF][Int.random(in: 0..<5, using: &rng)] as UInt8 }
-            #expect(ResultsDatabase.bytesPrecede(a, b) == a.lexicographicallyPrecedes(b), "\(a) \(b)")
-        }
-    }
 }
