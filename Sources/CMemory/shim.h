@@ -76,4 +76,59 @@ static inline consentry_byte_masks consentry_byte_masks64(const uint8_t *bytes, 
     return m;
 #endif
 }
+
+/* Which of 64 bytes stop a JSON string and which are outside ASCII, a bit per byte. */
+typedef struct {
+    /* Bit i: byte i is a quote, a backslash or a control byte (below 0x20). */
+    uint64_t stops;
+    /* Bit i: byte i has its top bit set. */
+    uint64_t high;
+} consentry_string_masks;
+
+/* ``consentry_string_masks64`` eight bytes at a time, for CPUs without SSE2; little-endian
+   only. Always compiled, so that the tests hold it to the same answers. */
+static inline consentry_string_masks consentry_string_masks64_words(const uint8_t *bytes) {
+    const uint64_t ones = 0x0101010101010101ULL;
+    consentry_string_masks m = {0, 0};
+    for (int k = 0; k < 8; k++) {
+        uint64_t w;
+        __builtin_memcpy(&w, bytes + 8 * k, 8);
+        /* A byte below 0x20 is one whose top three bits are all zero. */
+        uint64_t stops = consentry_zero_bytes(w ^ (ones * '"')) | consentry_zero_bytes(w ^ (ones * '\\'))
+            | consentry_zero_bytes(w & 0xE0E0E0E0E0E0E0E0ULL);
+        m.stops |= consentry_byte_bits(stops) << (8 * k);
+        m.high |= consentry_byte_bits(w & 0x8080808080808080ULL) << (8 * k);
+    }
+    return m;
+}
+
+/* The masks of `bytes[0..<64]`: the JSON Lines decoder finds its strings' ends with these,
+   one count of trailing zeros per string instead of a walk over its bytes. */
+static inline consentry_string_masks consentry_string_masks64(const uint8_t *bytes) {
+#if defined(__SSE2__)
+    consentry_string_masks m = {0, 0};
+    const __m128i quote = _mm_set1_epi8('"');
+    const __m128i backslash = _mm_set1_epi8('\\');
+    const __m128i control = _mm_set1_epi8(0x1F);
+    for (int k = 0; k < 4; k++) {
+        __m128i v = _mm_loadu_si128((const __m128i *)(bytes + 16 * k));
+        /* v <= 0x1F, unsigned: the smaller of the two is v itself. */
+        __m128i c = _mm_cmpeq_epi8(_mm_min_epu8(v, control), v);
+        __m128i s = _mm_or_si128(_mm_or_si128(_mm_cmpeq_epi8(v, quote), _mm_cmpeq_epi8(v, backslash)), c);
+        m.stops |= (uint64_t)(uint16_t)_mm_movemask_epi8(s) << (16 * k);
+        m.high |= (uint64_t)(uint16_t)_mm_movemask_epi8(v) << (16 * k);
+    }
+    return m;
+#elif defined(__BYTE_ORDER__) && __BYTE_ORDER__ == __ORDER_LITTLE_ENDIAN__
+    return consentry_string_masks64_words(bytes);
+#else
+    consentry_string_masks m = {0, 0};
+    for (int i = 0; i < 64; i++) {
+        uint8_t c = bytes[i];
+        m.stops |= (uint64_t)(c == '"' || c == '\\' || c < 0x20) << i;
+        m.high |= (uint64_t)(c >> 7) << i;
+    }
+    return m;
+#endif
+}
 #endif

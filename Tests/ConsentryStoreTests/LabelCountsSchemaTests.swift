@@ -26,7 +26,7 @@ struct LabelCountsSchemaTests {
         #expect(before.count == 5)
 
         _ = try ResultsDatabase(path: dir.db, create: false)
-        let sqlite = try SQLite(dir.db, readOnly: true)
+        let sqlite = SQLite(dir.db, readOnly: true)
         #expect(try sqlite.lines(query) == before)
         // Each label's text once, whatever the runs and policies that counted it.
         #expect(try sqlite.lines("SELECT quote(label) FROM labels ORDER BY label") == ["''", "'Big, Inc.'", "'Tiny'"])
@@ -52,7 +52,7 @@ struct StoredLabelTextTests {
             """#)
         let policies = [try BuiltInPolicies.policy("soundcloud-2025-05")]
         for _ in 0..<2 { try storedBreakdownScan(dir.db, inputs: [jsonl], policies: policies, store: .none) }
-        let sqlite = try SQLite(dir.db, readOnly: true)
+        let sqlite = SQLite(dir.db, readOnly: true)
         #expect(try sqlite.lines("SELECT hex(label) FROM labels ORDER BY 1") == ["41", "410042", "410043"])
         #expect(try sqlite.lines("""
             SELECT c.run_id, hex(l.label), c.tracks FROM label_counts c JOIN labels l ON l.id = c.label_id ORDER BY 1, 2

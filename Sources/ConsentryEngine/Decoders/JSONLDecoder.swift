@@ -1,5 +1,6 @@
-import Glibc
+import CMemory
 import ConsentryModel
+import Glibc
 
 /// Cuts JSON Lines into records, fed in chunks of any size, checking each line against the
 /// full JSON grammar (RFC 8259) and keeping only the top-level keys consentry reads.
@@ -239,7 +240,7 @@ public final class JSONLDecoder {
         if tooLong {
             error = .recordTooLong
         } else {
-            error = parse(record, nonASCII: &nonASCII)
+            error = parse(record, readable: buf.count - start, nonASCII: &nonASCII)
         }
         var raw = RawRecord(
             bytes: error == .some(.recordTooLong)
@@ -268,9 +269,10 @@ public final class JSONLDecoder {
     }
 
     /// Validates one line; fills `fields` from the top-level object's keys. Flat objects take a
-    /// shorter path.
-    private func parse(_ b: UnsafeBufferPointer<UInt8>, nonASCII: inout Bool) -> StructuralError? {
-        if parseFlat(b, nonASCII: &nonASCII) { return nil }
+    /// shorter path. `readable` bytes from the line's start may be read (the line's own and
+    /// those after it in the same buffer).
+    private func parse(_ b: UnsafeBufferPointer<UInt8>, readable: Int, nonASCII: inout Bool) -> StructuralError? {
+        if parseFlat(b, readable: readable, nonASCII: &nonASCII) { return nil }
         // Not a flat object, or not valid: the general parser decides, from a clean start.
         for f in 0..<fields.count { fields[f] = .absent }
         nonASCII = false
@@ -281,9 +283,15 @@ public final class JSONLDecoder {
     /// `false` or `null` under unescaped keys, filling `fields`; returns false, for the
     /// general parser to decide, at anything else, valid or not. It needs no container
     /// stack and no dispatch on nesting, and accepts only what the general parser accepts.
-    private func parseFlat(_ b: UnsafeBufferPointer<UInt8>, nonASCII: inout Bool) -> Bool {
+    ///
+    /// Its strings end where masks of 64 bytes at a time say (see ``flatString``). The line
+    /// is non-ASCII when a byte of a masked block within it is: in a line this accepts, such
+    /// bytes can only be in strings.
+    private func parseFlat(_ b: UnsafeBufferPointer<UInt8>, readable: Int, nonASCII: inout Bool) -> Bool {
         let n = b.count
         var p = 0
+        var block = StringBlock.none
+        var high: UInt64 = 0
         JSONLDecoder.skipSpace(b, &p)
         guard p < n, b[p] == UInt8(ascii: "{") else { return false }
         p += 1
@@ -296,14 +304,24 @@ public final class JSONLDecoder {
         while true {
             guard p < n, b[p] == UInt8(ascii: "\"") else { return false }
             let keyStart = p + 1
-            guard let keyEscaped = try? scanString(b, &p, &nonASCII), !keyEscaped else { return false }
+            guard let keyEscaped = flatString(b, &p, readable: readable, block: &block, high: &high,
+                                              nonASCII: &nonASCII), !keyEscaped else { return false }
             let field = matchKey(b, keyStart, p - 1)
             JSONLDecoder.skipSpace(b, &p)
             guard p < n, b[p] == UInt8(ascii: ":") else { return false }
             p += 1
             JSONLDecoder.skipSpace(b, &p)
             guard p < n else { return false }
-            guard let value = try? scanScalar(b, &p, &nonASCII) else { return false }
+            let value: FieldValue
+            if b[p] == UInt8(ascii: "\"") {
+                let start = p
+                guard let escaped = flatString(b, &p, readable: readable, block: &block, high: &high,
+                                               nonASCII: &nonASCII) else { return false }
+                value = .text(start: Int32(start + 1), end: Int32(p - 1), escaped: escaped)
+            } else {
+                guard let scalar = try? scanScalar(b, &p, &nonASCII) else { return false }
+                value = scalar
+            }
             if field >= 0 { fields[field] = value }
             JSONLDecoder.skipSpace(b, &p)
             guard p < n else { return false }
@@ -315,7 +333,70 @@ public final class JSONLDecoder {
             guard b[p] == UInt8(ascii: "}") else { return false }
             p += 1
             JSONLDecoder.skipSpace(b, &p)
+            if high != 0 { nonASCII = true }
             return p == n
+        }
+    }
+
+    /// The stops (quote, backslash, control byte) and non-ASCII bytes of 64 bytes of a line,
+    /// a bit per byte from `base`.
+    private struct StringBlock {
+        var base: Int
+        var stops: UInt64 = 0
+        var high: UInt64 = 0
+        /// No block yet: every position is past it.
+        static let none = StringBlock(base: -64)
+    }
+
+    /// ``scanString`` for ``parseFlat``: scans the string at its opening quote `b[p]` and
+    /// leaves `p` after its closing one; returns whether it has escapes, or nil at anything
+    /// the general parser must judge (a control byte, a bad escape, no closing quote).
+    ///
+    /// The string's stops come from masks of 64 bytes at a time (`block`, carried from
+    /// string to string, and ORed into `high` for the bytes within the line): a string costs
+    /// a count of trailing zeros, where walking it cost a branch per eight bytes. Within 64
+    /// bytes of the end of what may be read it walks, as ``scanString``.
+    @inline(__always)
+    private func flatString(_ b: UnsafeBufferPointer<UInt8>, _ p: inout Int, readable: Int,
+                            block: inout StringBlock, high: inout UInt64, nonASCII: inout Bool) -> Bool? {
+        let n = b.count
+        var i = p &+ 1
+        var escaped = false
+        while true {
+            var m: UInt64
+            while true {
+                if UInt(bitPattern: i &- block.base) >= 64 {
+                    guard i < n else { return nil }
+                    guard readable &- i >= 64 else { return try? scanString(b, &p, &nonASCII) }
+                    let masks = consentry_string_masks64(b.baseAddress! + i)
+                    block = StringBlock(base: i, stops: masks.stops, high: masks.high)
+                    let inLine = n &- i
+                    high |= inLine >= 64 ? masks.high : masks.high & ((1 &<< UInt64(inLine)) &- 1)
+                }
+                m = block.stops &>> UInt64(i &- block.base)
+                if m != 0 { break }
+                i = block.base &+ 64
+            }
+            i &+= m.trailingZeroBitCount
+            guard i < n else { return nil }
+            let c = b[i]
+            if c == UInt8(ascii: "\"") {
+                p = i &+ 1
+                return escaped
+            }
+            guard c == UInt8(ascii: "\\"), i &+ 1 < n else { return nil }
+            switch b[i &+ 1] {
+            case UInt8(ascii: "\""), UInt8(ascii: "\\"), UInt8(ascii: "/"), UInt8(ascii: "b"),
+                 UInt8(ascii: "f"), UInt8(ascii: "n"), UInt8(ascii: "r"), UInt8(ascii: "t"):
+                i &+= 2
+            case UInt8(ascii: "u"):
+                guard i &+ 5 < n else { return nil }
+                for k in 2...5 where FieldText.hexValue(b[i &+ k]) == nil { return nil }
+                i &+= 6
+            default:
+                return nil
+            }
+            escaped = true
         }
     }
 
@@ -433,14 +514,20 @@ public final class JSONLDecoder {
         let mask: UInt64 = length >= 8 ? .max : (1 << (8 * UInt64(length))) - 1
         while index >= 0 {
             if word & mask == keyWords[index] {
-                let keyStart = keyStarts[index]
+                if length <= 8 { return index }
+                // The rest a word at a time, the last word overlapping the one before: both
+                // the line's key and the stored one are at least eight bytes long here.
+                let line = UnsafeRawPointer(b.baseAddress! + start)
+                let key = UnsafeRawPointer(keys.baseAddress! + keyStarts[index])
                 var same = true
                 var k = 8
-                while k < length {
-                    if keys[keyStart + k] != b[start + k] { same = false; break }
-                    k += 1
+                while k &+ 8 < length {
+                    if line.loadUnaligned(fromByteOffset: k, as: UInt64.self)
+                        != key.loadUnaligned(fromByteOffset: k, as: UInt64.self) { same = false; break }
+                    k &+= 8
                 }
-                if same { return index }
+                if same && line.loadUnaligned(fromByteOffset: length &- 8, as: UInt64.self)
+                    == key.loadUnaligned(fromByteOffset: length &- 8, as: UInt64.self) { return index }
             }
             index = Int(nextKeyOfLength[index])
         }

@@ -1,4 +1,5 @@
 import Foundation
+import CMemory
 import Testing
 import ConsentryModel
 @testable import ConsentryEngine
@@ -426,5 +427,100 @@ struct JSONLDecoderTests {
         }
         #expect(disagreements.isEmpty, "\(disagreements.joined(separator: "\n"))")
         #expect(compared > 3000)
+    }
+
+    // MARK: - Flat lines through the 64-byte masks
+
+    @Test("the 64-byte string masks mark exactly the quotes, backslashes, control and non-ASCII bytes, with SSE2 and without")
+    func stringMasks() {
+        var rng = SeededRNG(seed: 0x5A5C)
+        let interesting: [UInt8] = [0x22, 0x5C, 0x00, 0x09, 0x0A, 0x1F, 0x20, 0x7F, 0x80, 0xFF, 0xA2, 0xDC, 0x3F, 0x9F]
+        var wrong: [String] = []
+        for round in 0..<2_000 {
+            let block: [UInt8] = (0..<64).map { _ in
+                Bool.random(using: &rng) ? interesting.randomElement(using: &rng)! : UInt8.random(in: 0...255, using: &rng)
+            }
+            var stops: UInt64 = 0
+            var high: UInt64 = 0
+            for (i, c) in block.enumerated() {
+                if c == 0x22 || c == 0x5C || c < 0x20 { stops |= 1 << UInt64(i) }
+                if c >= 0x80 { high |= 1 << UInt64(i) }
+            }
+            let (fast, words) = block.withUnsafeBufferPointer {
+                (consentry_string_masks64($0.baseAddress!), consentry_string_masks64_words($0.baseAddress!))
+            }
+            if fast.stops != stops || fast.high != high || words.stops != stops || words.high != high {
+                wrong.append("round \(round)")
+            }
+        }
+        #expect(wrong.isEmpty, "\(wrong.count) blocks, e.g. \(wrong.prefix(3))")
+    }
+
+    /// A random flat line: known and unknown keys, strings of every length with escapes, raw
+    /// control bytes, quotes and non-ASCII text, numbers and literals, odd spacing, and now
+    /// and then a broken ending.
+    static func randomFlatLine(_ rng: inout SeededRNG) -> [UInt8] {
+        let keys = RecordField.allCases.map(\.name) + ["title", "x", "a_rather_long_key_name_of_thirty"]
+        let pieces: [[UInt8]] = [
+            Array("a".utf8), Array("Zq".utf8), Array(" ".utf8), Array("\\\"".utf8), Array("\\\\".utf8),
+            Array("\\n".utf8), Array("\\u00e9".utf8), Array("\\u12G4".utf8), Array("\\x".utf8), [0x09], [0x01],
+            [0x22], Array("é".utf8), Array("😀".utf8), [0xC3], Array("0123456789".utf8), Array("/".utf8),
+        ]
+        func string(_ rng: inout SeededRNG) -> [UInt8] {
+            var text: [UInt8] = [0x22]
+            let length = [0, 1, 5, 20, 70][Int.random(in: 0..<5, using: &rng)]
+            for _ in 0..<Int.random(in: 0...length, using: &rng) {
+                // Mostly plain letters, so that most lines are valid.
+                text += Int.random(in: 0..<10, using: &rng) < 7 ? [UInt8.random(in: 0x61...0x7A, using: &rng)]
+                    : pieces.randomElement(using: &rng)!
+            }
+            return text + [0x22]
+        }
+        func space(_ rng: inout SeededRNG) -> [UInt8] {
+            [[], [], [0x20], [0x20, 0x20], [0x09], [0x0D]][Int.random(in: 0..<6, using: &rng)]
+        }
+        var line: [UInt8] = space(&rng) + [UInt8(ascii: "{")]
+        for k in 0..<Int.random(in: 0...10, using: &rng) {
+            if k > 0 { line += space(&rng) + [UInt8(ascii: ",")] }
+            line += space(&rng) + [0x22] + Array(keys.randomElement(using: &rng)!.utf8) + [0x22]
+            line += space(&rng) + [UInt8(ascii: ":")] + space(&rng)
+            switch Int.random(in: 0..<8, using: &rng) {
+            case 0: line += Array(["0", "-12", "3.5e2", "1.", "01", "12345678901"].randomElement(using: &rng)!.utf8)
+            case 1: line += Array(["true", "false", "null", "nul", "True"].randomElement(using: &rng)!.utf8)
+            default: line += string(&rng)
+            }
+        }
+        line += space(&rng)
+        if Int.random(in: 0..<20, using: &rng) > 0 { line.append(UInt8(ascii: "}")) }
+        return line
+    }
+
+    @Test("flat lines read as Foundation reads them, whole or cut anywhere, wherever their strings cross 64-byte blocks")
+    func flatLinesAcrossBlocks() {
+        var rng = SeededRNG(seed: 0xF1A7)
+        var failures: [String] = []
+        var valid = 0
+        for _ in 0..<400 {
+            var payload: [UInt8] = []
+            for _ in 0..<Int.random(in: 1...6, using: &rng) { payload += Self.randomFlatLine(&rng) + [0x0A] }
+            // No configuration byte set: a limit of 1 MiB, default keys, no byte order mark.
+            failures += FuzzChecks.checkJSONL([0, 0, 0] + payload)
+            // Non-ASCII lines are out of Foundation's comparison: the flag is checked here.
+            let decoder = JSONLDecoder(.init())
+            payload.withUnsafeBufferPointer {
+                decoder.feed($0) { record in
+                    if record.structuralError == nil {
+                        valid += 1
+                        if record.hasNonASCII != record.bytes.contains(where: { $0 >= 0x80 }) {
+                            failures.append("hasNonASCII \(record.hasNonASCII) for \(KitText.show(Array(record.bytes)))")
+                        }
+                    }
+                    return true
+                }
+            }
+            if failures.count > 5 { break }
+        }
+        #expect(failures.isEmpty, "\(failures.prefix(5))")
+        #expect(valid > 300)
     }
 }
