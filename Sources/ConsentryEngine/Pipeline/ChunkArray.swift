@@ -69,28 +69,13 @@ struct ChunkArray<Element: BitwiseCopyable>: ~Copyable {
 }
 
 extension ChunkArray where Element == UInt8 {
-    /// Appends bytes; ids and artists (4 to 16 bytes, most of them) are copied with two
-    /// overlapping loads and stores each, inline, where `memmove` was a call per field.
+    /// Appends bytes; ids and artists, a few bytes each, through ``ShortCopy``.
     @inline(__always)
     mutating func append(contentsOf bytes: UnsafeBufferPointer<UInt8>) {
         let n = bytes.count
         if count + n > capacity { grow(to: count + n) }
         guard let source = bytes.baseAddress else { return }
-        let from = UnsafeRawPointer(source)
-        let to = UnsafeMutableRawPointer(base + count)
-        if n >= 8 && n <= 16 {
-            let head = from.loadUnaligned(as: UInt64.self)
-            let tail = from.loadUnaligned(fromByteOffset: n &- 8, as: UInt64.self)
-            to.storeBytes(of: head, as: UInt64.self)
-            to.storeBytes(of: tail, toByteOffset: n &- 8, as: UInt64.self)
-        } else if n >= 4 && n < 8 {
-            let head = from.loadUnaligned(as: UInt32.self)
-            let tail = from.loadUnaligned(fromByteOffset: n &- 4, as: UInt32.self)
-            to.storeBytes(of: head, as: UInt32.self)
-            to.storeBytes(of: tail, toByteOffset: n &- 4, as: UInt32.self)
-        } else {
-            to.copyMemory(from: from, byteCount: n)
-        }
+        ShortCopy.copy(UnsafeRawPointer(source), to: UnsafeMutableRawPointer(base + count), count: n)
         count += n
     }
 }

@@ -1,3 +1,4 @@
+import CMemory
 import ConsentryModel
 import Glibc
 
@@ -104,6 +105,15 @@ struct LabelCache: ~Copyable {
     @inline(__always)
     private static func tag(_ hash: UInt64) -> UInt32 { UInt32(truncatingIfNeeded: hash >> 32) | 1 << 31 }
 
+    /// Starts loading the cache lines a lookup of the label with `hash` reads first (its set
+    /// of recent labels and its first slot), so that work done before the lookup hides the
+    /// misses: the input streaming through the caches pushes the memo out of them.
+    @inline(__always)
+    func prefetch(hash: UInt64) {
+        consentry_prefetch(recent + 2 * (Int(truncatingIfNeeded: hash) & (LabelCache.recentSets - 1)))
+        consentry_prefetch(slots + (Int(LabelCache.tag(hash)) & (capacity - 1)))
+    }
+
     /// The number of `label` (not empty) in `numbers`.
     @inline(__always)
     mutating func number(of label: UnsafeBufferPointer<UInt8>, numbers: LabelNumbers) -> UInt32 {
@@ -111,8 +121,9 @@ struct LabelCache: ~Copyable {
         return number(of: label, head: head, hash: LabelCache.hash(label, head: head), numbers: numbers)
     }
 
-    /// The number of `label` (not empty) in `numbers`, with any `hash`: for tests of labels
-    /// that share one.
+    /// The number of `label` (not empty) in `numbers`, whose `hash` is ``hash(_:)``'s (or
+    /// any other, in tests of labels that share one).
+    @inline(__always)
     mutating func number(of label: UnsafeBufferPointer<UInt8>, hash: UInt64, numbers: LabelNumbers) -> UInt32 {
         number(of: label, head: LabelCache.head(label), hash: hash, numbers: numbers)
     }

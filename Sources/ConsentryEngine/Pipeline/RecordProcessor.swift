@@ -12,6 +12,12 @@ final class RecordProcessor {
     private let labelNumbers: LabelNumbers
     @exclusivity(unchecked) private var scratch: [UInt8] = []
     @exclusivity(unchecked) private var labels = LabelCache()
+    /// The last scanned track whose label is still to be looked up: its index in the
+    /// chunk's records and its label's hash, the label's bytes in `pendingBytes`. A lookup
+    /// waits one record, so that the memo's cache lines, asked for when the label was read,
+    /// have arrived by then (see ``process(_:into:)``).
+    @exclusivity(unchecked) private var pending: (record: Int, hash: UInt64, length: Int)? = nil
+    private let pendingBytes = UnsafeMutablePointer<UInt8>.allocate(capacity: TrackRecordLayout.maxTextBytes)
 
     static let maxTrackIDBytes = TrackRecordLayout.maxIDBytes
 
@@ -25,6 +31,8 @@ final class RecordProcessor {
         scratch.reserveCapacity(4096)
     }
 
+    deinit { pendingBytes.deallocate() }
+
     /// Decodes `bytes` with `decoder` into `result`; finishes the input when `isLast`.
     func run(_ decoder: RecordDecoder, _ bytes: UnsafeBufferPointer<UInt8>, isLast: Bool, into result: ChunkResult) {
         let before = decoder.lineFeeds
@@ -34,9 +42,19 @@ final class RecordProcessor {
         }
         decoder.decode(bytes, emit: handle)
         if isLast { decoder.finish(emit: handle) }
+        numberPendingLabel(into: result)
         foldKeyCounts(into: result)
         result.lineFeeds += decoder.lineFeeds - before
         result.openDecoder = decoder.isAtRecordBoundary ? nil : decoder
+    }
+
+    /// Gives the pending track its label's number.
+    @inline(__always)
+    private func numberPendingLabel(into result: ChunkResult) {
+        guard let (record, hash, length) = pending else { return }
+        pending = nil
+        result.records[record].labelNumber = labels.number(
+            of: UnsafeBufferPointer(start: pendingBytes, count: length), hash: hash, numbers: labelNumbers)
     }
 
     /// Adds the tracks counted by key to the statistics, `n` at a time per key.
@@ -293,6 +311,14 @@ final class RecordProcessor {
         let idLength = result.ids.count - idStart
         func undo() { result.ids.truncate(to: idStart) }
 
+        // The label's memo entry is likely a cache miss: it starts loading now.
+        let labelText = inPlaceText(fields, .label)
+        var labelHash: UInt64 = 0
+        if let text = labelText, !text.isEmpty {
+            labelHash = LabelCache.hash(text)
+            labels.prefetch(hash: labelHash)
+        }
+
         // label_status: an explicit value wins; an empty one comes from the label map.
         var label: LabelStatus? = nil
         var labelGiven = true
@@ -347,15 +373,19 @@ final class RecordProcessor {
                 artistLength = withFreeText(record, .artistID, append)
             }
         }
+        // The previous track's label is looked up now, its memo entry loaded meanwhile.
+        numberPendingLabel(into: result)
         var labelNumber: UInt32 = 0
         var labelSlot: Int? = nil
-        if let text = inPlaceText(fields, .label) {
+        if let text = labelText {
             if !text.isEmpty {
                 if labelGiven || labelMap == nil {
-                    // The common case: no map to ask.
-                    labelNumber = labels.number(of: text, numbers: labelNumbers)
+                    // The common case: no map to ask, so the number can wait for the next
+                    // track (or the chunk's end), by which time the entry has arrived.
+                    ShortCopy.copy(UnsafeRawPointer(text.baseAddress!), to: UnsafeMutableRawPointer(pendingBytes), count: text.count)
+                    pending = (result.records.count, labelHash, text.count)
                 } else {
-                    labelSlot = labels.slot(of: text, hash: LabelCache.hash(text), numbers: labelNumbers)
+                    labelSlot = labels.slot(of: text, hash: labelHash, numbers: labelNumbers)
                 }
             }
         } else {
