@@ -387,48 +387,72 @@ public final class ResultsDatabase {
     private func saveLabels(_ db: Database, runID: Int64, policyCount: Int, labels: Breakdown) throws {
         guard labels.count > 0 else { return }
         let anyKnown = try Bool.fetchOne(db, sql: "SELECT EXISTS (SELECT 1 FROM labels)") ?? false
-        let labelID = try PreparedStatement(db, sql: "SELECT id FROM labels WHERE label = ?", path: path)
-        let newLabel = try PreparedStatement(db, sql: "INSERT INTO labels (label) VALUES (?)", path: path)
-        let labelRow = try PreparedStatement(db, sql: "INSERT INTO label_counts VALUES (?, ?, ?, ?)", path: path)
-        defer { [labelID, newLabel, labelRow].forEach { $0.close() } }
-        var numbered: [(id: Int64, row: [Int])] = []
-        numbered.reserveCapacity(labels.count)
         // In byte order, as history orders ids: comparing `String.UTF8View`s a byte at a time
         // through their iterators took a sixth of this function's time.
         let byBytes = labels.counts.map { (bytes: Array($0.key.utf8), label: $0.key, row: $0.value) }
             .sorted { a, b in
                 a.bytes.withUnsafeBytes { pa in b.bytes.withUnsafeBytes { pb in TrackOrder.compareIDs(pa, pb) < 0 } }
             }
-        for (_, label, row) in byBytes {
-            var id: Int64? = nil
-            if anyKnown {
-                labelID.bindText(1, label)
-                id = try labelID.firstInt64()
+        let labelID = try PreparedStatement(db, sql: "SELECT id FROM labels WHERE label = ?", path: path)
+        defer { labelID.close() }
+        var ids = [Int64?](repeating: nil, count: byBytes.count)
+        if anyKnown {
+            for k in byBytes.indices {
+                labelID.bindText(1, byBytes[k].label)
+                ids[k] = try labelID.firstInt64()
             }
-            if id == nil {
-                newLabel.bindText(1, label)
-                try newLabel.step()
-                id = db.lastInsertedRowID
-            }
-            numbered.append((id!, row))
         }
-        numbered.sort { $0.id < $1.id }
-        labelRow.bind(1, runID)
+        let unknown = byBytes.indices.filter { ids[$0] == nil }
+        let numbers = try insertLabels(db, unknown.map { byBytes[$0].label }, lookup: labelID)
+        for (k, id) in zip(unknown, numbers) { ids[k] = id }
+
+        var rows: [(id: Int64, tracks: Int64, exposed: [UInt8])] = []
+        rows.reserveCapacity(byBytes.count)
         var exposed: [Int?] = Array(repeating: nil, count: policyCount)
-        var exposedText: [UInt8] = []
-        for (id, row) in numbered {
+        for (k, entry) in byBytes.enumerated() {
             var tracks = 0
             for p in 0..<policyCount {
-                tracks = max(tracks, row[2 * p])
-                exposed[p] = row[2 * p] > 0 ? row[2 * p + 1] : nil
+                tracks = max(tracks, entry.row[2 * p])
+                exposed[p] = entry.row[2 * p] > 0 ? entry.row[2 * p + 1] : nil
             }
-            labelRow.bind(2, id)
-            labelRow.bind(3, Int64(tracks))
-            exposedText.removeAll(keepingCapacity: true)
-            Schema.appendExposedText(exposed, to: &exposedText)
-            labelRow.bindText(4, exposedText)
-            try labelRow.step()
+            var text: [UInt8] = []
+            Schema.appendExposedText(exposed, to: &text)
+            rows.append((ids[k]!, Int64(tracks), text))
         }
+        rows.sort { $0.id < $1.id }
+        try PreparedStatement.insertInBatches(db, path: path, into: "label_counts", columns: 4, count: rows.count) { statement, row, first in
+            statement.bind(first, runID)
+            statement.bind(first + 1, rows[row].id)
+            statement.bind(first + 2, rows[row].tracks)
+            statement.bindText(first + 3, rows[row].exposed)
+        }
+    }
+
+    /// Numbers `texts`, none of them in `labels` yet, in their order, and returns their ids;
+    /// `lookup` finds a label's id.
+    private func insertLabels(_ db: Database, _ texts: [String], lookup: PreparedStatement) throws -> [Int64] {
+        var ids: [Int64] = []
+        ids.reserveCapacity(texts.count)
+        func id(_ text: String) throws -> Int64? {
+            lookup.bindText(1, text)
+            return try lookup.firstInt64()
+        }
+        try PreparedStatement.insertInBatches(
+            db, path: path, into: "labels (label)", columns: 1, count: texts.count,
+            bind: { statement, row, first in statement.bindText(first, texts[row]) },
+            inserted: { range in
+                // New rows take the numbers after the table's largest, one after another
+                // (SQLite picks at random only once that is the largest possible): checked at
+                // the first row, the last being `lastInsertedRowID`.
+                let last = db.lastInsertedRowID
+                let first = last - Int64(range.count) + 1
+                if try id(texts[range.lowerBound]) == first {
+                    ids.append(contentsOf: first...last)
+                } else {
+                    for row in range { ids.append(try id(texts[row])!) }
+                }
+            })
+        return ids
     }
 
     // MARK: - Queries

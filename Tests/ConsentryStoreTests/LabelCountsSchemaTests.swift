@@ -40,6 +40,48 @@ struct LabelCountsSchemaTests {
 
 @Suite("Stored labels: any bytes, numbered once across nights (contract §3, §4)")
 struct StoredLabelTextTests {
+    /// A night's JSONL: `tracks(label)` tracks of each label, ids unique within the night.
+    static func night(_ labels: [Int], tracks: (Int) -> Int) -> String {
+        var lines = ""
+        var id = 0
+        for label in labels {
+            for _ in 0..<tracks(label) {
+                id += 1
+                lines += #"{"track_id":"\#(id)","label_status":"independent","label":"L\#(label)"}"# + "\n"
+            }
+        }
+        return lines
+    }
+
+    @Test("hundreds of labels over two nights, known and new ones mixed, are numbered once in byte order and counted, even once the ids run out")
+    func manyLabels() throws {
+        let dir = try TempDir("labelmany")
+        let policies = [try BuiltInPolicies.policy("soundcloud-2025-05")]
+        let tracks = { (label: Int) in 1 + label % 3 }
+        // 450 labels, then 300 of them again with 300 new ones: several statements' worth
+        // each, and a last one not full.
+        try storedBreakdownScan(dir.db, inputs: [try dir.write("1.jsonl", Self.night(Array(0..<450), tracks: tracks))],
+                                policies: policies, store: .none)
+        try storedBreakdownScan(dir.db, inputs: [try dir.write("2.jsonl", Self.night(Array(150..<750), tracks: tracks))],
+                                policies: policies, store: .none)
+        // Night 3, once a label holds the largest id possible: SQLite numbers new rows at
+        // random from then on.
+        try SQLite(dir.db).execute("INSERT INTO labels (id, label) VALUES (9223372036854775807, 'zz')")
+        try storedBreakdownScan(dir.db, inputs: [try dir.write("3.jsonl", Self.night(Array(700..<1000), tracks: tracks))],
+                                policies: policies, store: .none)
+        let sqlite = SQLite(dir.db, readOnly: true)
+        let numbered = try sqlite.lines("SELECT label FROM labels WHERE id <= 750 ORDER BY id")
+        let inByteOrder = { (range: Range<Int>) in range.map { "L\($0)" }.sorted { Array($0.utf8).lexicographicallyPrecedes(Array($1.utf8)) } }
+        #expect(numbered == inByteOrder(0..<450) + inByteOrder(450..<750))
+        #expect(try sqlite.lines("SELECT count(*), count(DISTINCT label) FROM labels") == ["1001\t1001"])
+        for (run, range) in [(1, 0..<450), (2, 150..<750), (3, 700..<1000)] {
+            let stored = try sqlite.lines("""
+                SELECT l.label, c.tracks FROM label_counts c JOIN labels l ON l.id = c.label_id WHERE c.run_id = \(run) ORDER BY 1
+                """)
+            #expect(stored == range.map { "L\($0)\t\(tracks($0))" }.sorted(), "run \(run)")
+        }
+    }
+
     @Test("labels that hold a NUL byte, or differ only after one, are stored apart and found again on the next night")
     func labelsWithNULBytes() throws {
         let dir = try TempDir("labelnul")
