@@ -24,28 +24,31 @@ public final class DatabaseLock {
                 "cannot create the lock file \(path): \(reason); the database's directory must exist and be writable",
                 file: databasePath)
         }
-        fd = opened
+        // `fd` is set only once the lock is taken: an initializer that throws after setting
+        // every property runs `deinit`, which would close the descriptor a second time (and
+        // with it whatever another thread had opened under the same number meanwhile).
         let deadline = Date(timeIntervalSinceNow: max(0, wait))
-        while flock(fd, LOCK_EX | LOCK_NB) != 0 {
+        while flock(opened, LOCK_EX | LOCK_NB) != 0 {
             guard errno == EWOULDBLOCK || errno == EINTR else {
                 let reason = String(cString: strerror(errno))
-                close(fd)
+                close(opened)
                 throw StoreError(.io, "cannot lock \(path): \(reason)", remedy: "put the database on a local file system that supports flock", file: databasePath)
             }
             if Date() >= deadline {
-                let holder = DatabaseLock.holder(fd)
-                close(fd)
+                let holder = DatabaseLock.holder(opened)
+                close(opened)
                 throw StoreError(
                     .locked,
                     "another consentry scan or prune\(holder.map { " (pid \($0))" } ?? "") is writing to this database", remedy: "wait for it to finish or pass --wait-lock SECONDS",
                     file: databasePath)
             }
             if let error = interruption?() {
-                close(fd)
+                close(opened)
                 throw error
             }
             usleep(100_000)
         }
+        fd = opened
         let pid = "\(getpid())\n"
         ftruncate(fd, 0)
         _ = pid.withCString { pwrite(fd, $0, strlen($0), 0) }

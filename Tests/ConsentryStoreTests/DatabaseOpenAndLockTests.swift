@@ -69,6 +69,34 @@ struct DatabaseLockTests {
         withExtendedLifetime(first) {}
     }
 
+    @Test("a refused lock closes its descriptor once: files another thread opens meanwhile stay open")
+    func refusedLockClosesOnce() throws {
+        let dir = try TempDir("lockclose")
+        let holder = try DatabaseLock(databasePath: dir.db)
+        defer { withExtendedLifetime(holder) {} }
+        // Another thread opens, reads and closes files all the while. A descriptor closed a
+        // second time by a refused lock is, now and then, one of this thread's, which then
+        // fails with EBADF.
+        let stop = SharedFlag()
+        let failures = SharedFlag()
+        let done = DispatchSemaphore(value: 0)
+        Thread {
+            var byte: UInt8 = 0
+            while !stop.isSet {
+                let fd = open("/dev/zero", O_RDONLY | O_CLOEXEC)
+                if fd < 0 { continue }
+                if read(fd, &byte, 1) != 1 || close(fd) != 0 { failures.set() }
+            }
+            done.signal()
+        }.start()
+        for _ in 0..<20_000 {
+            _ = try? DatabaseLock(databasePath: dir.db)
+        }
+        stop.set()
+        done.wait()
+        #expect(!failures.isSet, "a file of another thread was closed under it")
+    }
+
     @Test("dropping a lock releases it at once")
     func released() throws {
         let dir = try TempDir("lock")
@@ -249,4 +277,12 @@ struct ResultsDatabaseOpenTests {
         // Opening again (now existing) works without create.
         _ = try ResultsDatabase(path: dir.db, create: false)
     }
+}
+
+/// A flag set once, read from other threads.
+final class SharedFlag: @unchecked Sendable {
+    private let lock = NSLock()
+    private var value = false
+    var isSet: Bool { lock.withLock { value } }
+    func set() { lock.withLock { value = true } }
 }

@@ -37,21 +37,25 @@ final class TrackSpill {
     init(directory: String, layout: TrackRecordLayout) throws {
         self.directory = directory
         self.layout = layout
-        paths = (0..<TrackSpill.partitionCount).map { directory + "/" + TrackSpill.fileName(partition: $0) }
-        descriptors = []
-        buffers = .allocate(byteCount: TrackSpill.partitionCount * TrackSpill.bufferBytes, alignment: 64)
-        fill = Array(repeating: 0, count: TrackSpill.partitionCount)
-        counts = Array(repeating: 0, count: TrackSpill.partitionCount)
+        let paths = (0..<TrackSpill.partitionCount).map { directory + "/" + TrackSpill.fileName(partition: $0) }
+        // The files first, the properties after: an initializer that throws once every
+        // property is set runs `deinit`, which would close the files and free the buffers a
+        // second time.
+        var descriptors: [Int32] = []
         for path in paths {
             let fd = open(path, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0o644)
             guard fd >= 0 else {
                 let error = WorkFileWriter.failure("create", path, errno)
                 for opened in descriptors { close(opened) }
-                buffers.deallocate()
                 throw error
             }
             descriptors.append(fd)
         }
+        self.paths = paths
+        self.descriptors = descriptors
+        buffers = .allocate(byteCount: TrackSpill.partitionCount * TrackSpill.bufferBytes, alignment: 64)
+        fill = Array(repeating: 0, count: TrackSpill.partitionCount)
+        counts = Array(repeating: 0, count: TrackSpill.partitionCount)
     }
 
     deinit {
