@@ -49,9 +49,15 @@ final class SortedTracks {
         var buffer: [UInt8] = []
         buffer.reserveCapacity(min(budget, 1 << 24))
         for file in files {
-            guard let reader = try? WorkFileReader(path: file, bufferBytes: 1 << 20) else { continue }
+            // A missing file holds no tracks (a partition no record fell into, a shard's empty
+            // one); any other failure to read one is an error, never a partition left out.
             var info = stat()
-            if stat(file, &info) == 0, buffer.count + Int(info.st_size) <= budget {
+            guard stat(file, &info) == 0 else {
+                if errno == ENOENT { continue }
+                throw WorkFileReader.failure("open", file, errno)
+            }
+            let reader = try WorkFileReader(path: file, bufferBytes: 1 << 20)
+            if buffer.count + Int(info.st_size) <= budget {
                 // The whole file fits: read it in blocks, then check its records' framing.
                 let start = buffer.count
                 try reader.readAll(into: &buffer)

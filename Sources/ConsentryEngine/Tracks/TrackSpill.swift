@@ -97,9 +97,12 @@ final class TrackSpill {
         guard !closed else { return paths }
         for p in 0..<TrackSpill.partitionCount { try drain(p) }
         closed = true
-        for (p, fd) in descriptors.enumerated() where close(fd) != 0 {
-            throw WorkFileWriter.failure("close", paths[p], errno)
+        // Every file is closed, whichever fails: deinit closes none once `closed` is set.
+        var failure: WorkFileError? = nil
+        for (p, fd) in descriptors.enumerated() where close(fd) != 0 && failure == nil {
+            failure = WorkFileWriter.failure("close", paths[p], errno)
         }
+        if let failure { throw failure }
         return paths
     }
 }

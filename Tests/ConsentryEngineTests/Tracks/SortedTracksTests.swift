@@ -1,3 +1,4 @@
+import ConsentryModel
 import Foundation
 import Testing
 import TestSupport
@@ -74,5 +75,26 @@ struct SortedTracksTests {
         var got: [UInt64] = []
         while let record = try sorted.next() { got.append(record.position) }
         #expect(got == Self.expected(records))
+    }
+
+    @Test("a missing file holds no tracks; one that cannot be read is an error naming it, never a partition left out")
+    func unreadableFile() throws {
+        let dir = try TempDir("sortedopen")
+        let layout = TrackRecordLayout(policyCount: 1)
+        let records = Self.records(count: 50, seed: 7)
+        let path = try dir.write("p.bin", Self.buffer(records, layout: layout))
+        let missing = dir.file("missing.bin")
+        let sorted = try SortedTracks(files: [missing, path], layout: layout, budgetBytes: 1 << 30, workDirectory: dir.path,
+                                      runPrefix: "t")
+        var count = 0
+        while try sorted.next() != nil { count += 1 }
+        #expect(count == records.count)
+        // A link to itself: stat and open fail with ELOOP.
+        let looping = dir.file("loop.bin")
+        try FileManager.default.createSymbolicLink(atPath: looping, withDestinationPath: looping)
+        let error = thrownError {
+            try SortedTracks(files: [path, looping], layout: layout, budgetBytes: 1 << 30, workDirectory: dir.path, runPrefix: "t")
+        }
+        #expect((error as? WorkFileError)?.file == looping, "\(String(describing: error))")
     }
 }
