@@ -114,13 +114,6 @@ struct LabelCache: ~Copyable {
         consentry_prefetch(slots + (Int(LabelCache.tag(hash)) & (capacity - 1)))
     }
 
-    /// The number of `label` (not empty) in `numbers`.
-    @inline(__always)
-    mutating func number(of label: UnsafeBufferPointer<UInt8>, numbers: LabelNumbers) -> UInt32 {
-        let head = LabelCache.head(label)
-        return number(of: label, head: head, hash: LabelCache.hash(label, head: head), numbers: numbers)
-    }
-
     /// The number of `label` (not empty) in `numbers`, whose `hash` is ``hash(_:)``'s (or
     /// any other, in tests of labels that share one).
     @inline(__always)

@@ -40,7 +40,6 @@ struct LabelCacheTests {
                 label.withUnsafeBufferPointer { text in
                     switch step % 3 {
                     case 0: cache.number(cache.slot(of: text, hash: hash(text), numbers: numbers))
-                    case 1 where !sharedHash: cache.number(of: text, numbers: numbers)
                     default: cache.number(of: text, hash: hash(text), numbers: numbers)
                     }
                 }
