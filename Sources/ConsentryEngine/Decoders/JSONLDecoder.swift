@@ -128,19 +128,42 @@ public final class JSONLDecoder {
     private func feedCore(_ input: UnsafeBufferPointer<UInt8>, emit: (inout RawRecord) -> Bool) {
         let n = input.count
         guard n > 0, let base = input.baseAddress else { return }
-        let lf = Int32(UInt8(ascii: "\n"))
         var i = 0
+        // The line feeds of the 64 bytes from `feedsBase`, a bit per byte.
+        var feedsBase = -64
+        var feeds: UInt64 = 0
         while i < n {
-            let hit = memchr(base + i, lf, n - i)
-            let lineEnd = hit.map { base.distance(to: $0.assumingMemoryBound(to: UInt8.self)) } ?? n
+            var lineEnd = n
+            var hit = false
+            var j = i
+            while true {
+                if UInt(bitPattern: j &- feedsBase) >= 64 {
+                    guard n &- j >= 64 else {
+                        if let p = memchr(base + j, Int32(UInt8(ascii: "\n")), n &- j) {
+                            lineEnd = base.distance(to: p.assumingMemoryBound(to: UInt8.self))
+                            hit = true
+                        }
+                        break
+                    }
+                    feeds = consentry_line_feeds64(base + j)
+                    feedsBase = j
+                }
+                let m = feeds &>> UInt64(j &- feedsBase)
+                if m != 0 {
+                    lineEnd = j &+ m.trailingZeroBitCount
+                    hit = true
+                    break
+                }
+                j = feedsBase &+ 64
+            }
             if skipping {
-                if hit != nil { skipping = false; lineFeeds += 1 }
+                if hit { skipping = false; lineFeeds += 1 }
                 i = lineEnd + 1
                 continue
             }
             if !carry.isEmpty {
                 carry.append(contentsOf: UnsafeBufferPointer(rebasing: input[i..<lineEnd]))
-                if hit == nil {
+                if !hit {
                     // Over the limit: the excerpt (200 bytes up to the line feed) must be certain
                     // before the record is rejected, so short ones wait for more bytes.
                     if exceedsLimit(carry.count, lastIsCR: carry.last == 13) && carry.count > CSVDecoder.excerptBytes {
@@ -159,7 +182,7 @@ public final class JSONLDecoder {
                 i = lineEnd + 1
                 continue
             }
-            if hit == nil {
+            if !hit {
                 let pending = n - i
                 carryOffset = offset + i
                 carryLine = lineFeeds

@@ -154,6 +154,14 @@ final class RecordProcessor {
         return (start, end)
     }
 
+    /// The bounds of a track id written as plain text or, in JSON, as an integer (which
+    /// keeps its digits as written); nil when it needs ``trackIDSlow``.
+    @inline(__always)
+    private static func plainID(_ record: Fields) -> (Int, Int)? {
+        if case .number(let s, let e, true) = record[.trackID] { return (Int(s), Int(e)) }
+        return plainText(record, .trackID)
+    }
+
     /// A boolean field's value in the common cases; nil when it needs ``parseFlagSlow``.
     @inline(__always)
     private static func flag(_ record: Fields, _ field: RecordField) -> Bool? {
@@ -167,6 +175,9 @@ final class RecordProcessor {
             var end = Int(e)
             FieldText.trim(record.bytes, &start, &end)
             return FieldText.parseBool(record.bytes, start, end)
+        case .number(let s, let e, true):
+            // JSON's 0 and 1; any other integer is no boolean, which the slow path reports.
+            return FieldText.parseBool(record.bytes, Int(s), Int(e))
         default:
             return nil
         }
@@ -297,7 +308,7 @@ final class RecordProcessor {
         // track_id
         let idStart = result.ids.count
         var idProblem: (RejectCode, String)? = nil
-        if let (start, end) = RecordProcessor.plainText(fields, .trackID), start < end,
+        if let (start, end) = RecordProcessor.plainID(fields), start < end,
            end - start <= RecordProcessor.maxTrackIDBytes,
            !FieldText.containsControl(record.bytes, start, end) {
             result.ids.append(contentsOf: UnsafeBufferPointer(rebasing: record.bytes[start..<end]))

@@ -456,6 +456,24 @@ struct JSONLDecoderTests {
         #expect(wrong.isEmpty, "\(wrong.count) blocks, e.g. \(wrong.prefix(3))")
     }
 
+    @Test("line feeds are found by 64-byte masks exactly as byte by byte")
+    func lineFeedMasks() {
+        var rng = SeededRNG(seed: 0x1F0A)
+        var wrong: [String] = []
+        for round in 0..<2_000 {
+            let block: [UInt8] = (0..<64).map { _ in
+                Int.random(in: 0..<4, using: &rng) == 0 ? 0x0A : UInt8.random(in: 0...255, using: &rng)
+            }
+            var feeds: UInt64 = 0
+            for (i, c) in block.enumerated() where c == 0x0A { feeds |= 1 << UInt64(i) }
+            let (fast, words) = block.withUnsafeBufferPointer {
+                (consentry_line_feeds64($0.baseAddress!), consentry_line_feeds64_words($0.baseAddress!))
+            }
+            if fast != feeds || words != feeds { wrong.append("round \(round)") }
+        }
+        #expect(wrong.isEmpty, "\(wrong.count) blocks, e.g. \(wrong.prefix(3))")
+    }
+
     /// A random flat line: known and unknown keys, strings of every length with escapes, raw
     /// control bytes, quotes and non-ASCII text, numbers and literals, odd spacing, and now
     /// and then a broken ending.

@@ -123,6 +123,36 @@ struct ScanPipelineTests {
         scanTestCheckStatistics(outcome, policies: policies, against: oracle)
     }
 
+    @Test("JSON numbers as track ids and flags: integers keep their digits, 0 and 1 are booleans, others are rejects, as the oracle says")
+    func jsonNumbersMatchOracle() throws {
+        let dir = try TempDir()
+        var s = ""
+        s += "{\"track_id\": 7, \"label_status\": \"major\", \"genai_opt_in\": 1, \"ai_opt_out\": 0, \"no_ai_tag\": 0}\n"
+        s += "{\"track_id\": -8, \"label_status\": \"independent\", \"ai_opt_out\": 1}\n"
+        s += "{\"track_id\": \"7\", \"label_status\": \"licensed\"}\n"      // the first's duplicate
+        s += "{\"track_id\": 10, \"label_status\": \"major\", \"no_ai_tag\": 2}\n"
+        s += "{\"track_id\": 11, \"label_status\": \"major\", \"ai_opt_out\": 1.0}\n"
+        s += "{\"track_id\": 12, \"label_status\": \"major\", \"genai_opt_in\": -1}\n"
+        s += "{\"track_id\": 13, \"label_status\": \"major\", \"genai_opt_in\": 1e0}\n"
+        s += "{\"track_id\": 1.5, \"label_status\": \"major\"}\n"
+        s += "{\"track_id\": 0012, \"label_status\": \"major\"}\n"
+        s += "{\"track_id\": 123456789012345678901234567890, \"label_status\": \"unsigned\", \"no_ai_tag\": 1}\n"
+        let paths = [try dir.write("numbers.jsonl", Array(s.utf8))]
+        let policies = try policyIDs.map(BuiltInPolicies.policy)
+        let oracle = try referenceScan(paths + policyIDs.flatMap { ["--policy", $0] } + ["--verdicts"])
+        for chunkBytes in [1, 7, 64, 1 << 16] {
+            let outcome = try scanTestRunPipeline(paths, policies: policies, jobs: 2, chunkBytes: chunkBytes)
+            #expect(outcome.rowsScanned == oracle["rows"]?["scanned"]?.int)
+            #expect(scanTestOutcomeRejects(outcome) == scanTestOracleRejects(oracle))
+            #expect(scanTestOutcomeVerdicts(outcome, policies: policies) == scanTestOracleVerdicts(oracle))
+            scanTestCheckStatistics(outcome, policies: policies, against: oracle)
+        }
+        // Not an empty comparison: 7, -8 and the long integer are scanned; the rest are
+        // rejects (a duplicate, four non-booleans, a fraction as id, JSON's leading zero).
+        #expect(oracle["rows"]?["scanned"]?.int == 3)
+        #expect(oracle["rows"]?["rejected"]?.int == 7)
+    }
+
     @Test("duplicates: the first scanned occurrence counts once; the reject is in the later input, on the later line")
     func duplicates() throws {
         let dir = try TempDir()
