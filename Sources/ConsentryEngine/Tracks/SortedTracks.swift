@@ -45,23 +45,23 @@ final class SortedTracks {
         self.layout = layout
         self.order = order
         let budget = max(budgetBytes, 1 << 20)
+        if let (whole, _) = try SortedTracks.inMemory(files: files, layout: layout, budgetBytes: budget) {
+            bytes = whole
+            sorted = SortedTracks.sort(bytes, layout: layout, order: order)
+            return
+        }
         var runPaths: [String] = []
         var buffer: [UInt8] = []
         buffer.reserveCapacity(min(budget, 1 << 24))
-        for file in files {
-            // A missing file holds no tracks (a partition no record fell into, a shard's empty
-            // one); any other failure to read one is an error, never a partition left out.
-            var info = stat()
-            guard stat(file, &info) == 0 else {
-                if errno == ENOENT { continue }
-                throw WorkFileReader.failure("open", file, errno)
-            }
+        for (file, size) in try SortedTracks.measure(files) {
             let reader = try WorkFileReader(path: file, bufferBytes: 1 << 20)
-            if buffer.count + Int(info.st_size) <= budget {
+            if buffer.count + size <= budget {
                 // The whole file fits: read it in blocks, then check its records' framing.
                 let start = buffer.count
                 try reader.readAll(into: &buffer)
-                try SortedTracks.checkFraming(buffer, from: start, layout: layout, file: file)
+                _ = try buffer.withUnsafeBytes {
+                    try SortedTracks.checkFraming(UnsafeRawBufferPointer(rebasing: $0[start...]), layout: layout, file: file)
+                }
                 continue
             }
             while let head = try reader.peek(TrackRecordLayout.headerBytes) {
@@ -100,21 +100,55 @@ final class SortedTracks {
         }
     }
 
-    /// Checks that `buffer[from...]` is whole records.
-    private static func checkFraming(_ buffer: [UInt8], from: Int, layout: TrackRecordLayout, file: String) throws {
-        let whole: Bool = buffer.withUnsafeBytes { raw in
-            var offset = from
-            while offset < raw.count {
-                guard raw.count - offset >= TrackRecordLayout.headerBytes,
-                      let size = layout.size(header: raw.baseAddress! + offset), raw.count - offset >= size else { return false }
-                offset += size
+    /// The records of `files`, in file order, read into one array with their count, when
+    /// together they fit in `budgetBytes`; nil when they do not. A missing file holds none.
+    ///
+    /// Each file is read straight into the array: a partition is read once per scan, and
+    /// copying it through a read buffer was a pass over every record.
+    static func inMemory(files: [String], layout: TrackRecordLayout, budgetBytes: Int) throws -> ([UInt8], Int)? {
+        let present = try measure(files)
+        let total = present.reduce(0) { $0 + $1.size }
+        guard total <= budgetBytes else { return nil }
+        var count = 0
+        let bytes = try [UInt8](unsafeUninitializedCapacity: total) { buffer, initialized in
+            for (path, size) in present {
+                let part = UnsafeMutableRawBufferPointer(rebasing: UnsafeMutableRawBufferPointer(buffer)[initialized..<(initialized + size)])
+                try WorkFileReader.read(path, into: part)
+                initialized += size
+                count += try checkFraming(UnsafeRawBufferPointer(part), layout: layout, file: path)
             }
-            return true
         }
-        if !whole {
-            throw WorkFileError(.damaged, "a spill file holds a malformed record",
-                                remedy: "it was changed while consentry ran; run the scan again", file: file)
+        return (bytes, count)
+    }
+
+    /// The files that exist, with their sizes. A missing file holds no tracks (a partition no
+    /// record fell into, a shard's empty one); any other failure to read one is an error,
+    /// never a partition left out.
+    private static func measure(_ files: [String]) throws -> [(path: String, size: Int)] {
+        try files.compactMap { file in
+            var info = stat()
+            guard stat(file, &info) == 0 else {
+                if errno == ENOENT { return nil }
+                throw WorkFileReader.failure("open", file, errno)
+            }
+            return (file, Int(info.st_size))
         }
+    }
+
+    /// Checks that `records` is whole records; returns how many.
+    private static func checkFraming(_ records: UnsafeRawBufferPointer, layout: TrackRecordLayout, file: String) throws -> Int {
+        var offset = 0
+        var count = 0
+        while offset < records.count {
+            guard records.count - offset >= TrackRecordLayout.headerBytes,
+                  let size = layout.size(header: records.baseAddress! + offset), records.count - offset >= size else {
+                throw WorkFileError(.damaged, "a spill file holds a malformed record",
+                                    remedy: "it was changed while consentry ran; run the scan again", file: file)
+            }
+            offset += size
+            count += 1
+        }
+        return count
     }
 
     private static func writeRun(_ buffer: [UInt8], layout: TrackRecordLayout, order: Order, to path: String) throws {

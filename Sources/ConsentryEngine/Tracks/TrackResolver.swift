@@ -139,6 +139,11 @@ final class TrackResolver: @unchecked Sendable {
     }
 
     private func resolve(partition p: Int, into work: inout PartitionWork) throws {
+        if plan == nil, budgetBytes <= FirstOccurrences.maxBytes, let (records, count) = try SortedTracks.inMemory(
+            files: partitionFiles[p], layout: layout, budgetBytes: budgetBytes) {
+            try resolveUnordered(records, count: count, partition: p, into: &work)
+            return
+        }
         let sorted = try SortedTracks(
             files: partitionFiles[p], layout: layout, order: .hash, budgetBytes: budgetBytes,
             workDirectory: workDirectory, runPrefix: "sort-\(p)")
@@ -169,16 +174,57 @@ final class TrackResolver: @unchecked Sendable {
             lastHash = record.hash
             if id.count > 0 { lastID.copyMemory(from: id.baseAddress!, byteCount: id.count) }
             lastLength = id.count
-            guard let label = labels.index(record) else {
-                throw WorkFileError(.damaged, "a spill file holds a track whose label number its scan never gave",
-                                    remedy: "it was changed while consentry ran; run the scan (or the shard) again",
-                                    file: partitionFiles[p].joined(separator: ", "))
-            }
-            work.count(record, label: label)
+            work.count(record, label: try label(of: record, partition: p))
             try history?.track(record, work: &work)
         }
         try history?.finish(work: &work)
         try duplicates.close()
+    }
+
+    /// Resolves a partition that fits in memory, for a scan without history: the first
+    /// occurrences are found by ``FirstOccurrences`` as the records lie, with no sort.
+    private func resolveUnordered(_ records: [UInt8], count: Int, partition p: Int, into work: inout PartitionWork) throws {
+        let duplicates = try WorkFileWriter(path: resolution.duplicateFiles[p], bufferBytes: 64 << 10)
+        try records.withUnsafeBytes { raw in
+            guard let base = raw.baseAddress else { return }   // no records
+            var table = FirstOccurrences(records: raw, count: count, layout: layout)
+            var offset = 0
+            var seen = 0
+            while offset < raw.count {
+                seen &+= 1
+                if seen & 0xFFFF == 0, let reason = cancellation.error { throw reason }
+                let record = TrackRecordRef(base: base + offset, layout: layout)
+                let next = offset + record.size
+                // The next record's slot loads while this one is counted.
+                if next < raw.count { table.prefetch(hash: TrackRecordRef(base: base + next, layout: layout).hash) }
+                switch table.offer(record, offset: offset) {
+                case .first:
+                    work.count(record, label: try label(of: record, partition: p))
+                case .later:
+                    work.takeBack(record)
+                    try duplicates.write(UnsafeRawBufferPointer(start: record.base, count: record.size))
+                case .earlier(let replacing):
+                    let held = TrackRecordRef(base: base + replacing, layout: layout)
+                    work.count(held, label: try label(of: held, partition: p), sign: -1)
+                    work.takeBack(held)
+                    try duplicates.write(UnsafeRawBufferPointer(start: held.base, count: held.size))
+                    work.count(record, label: try label(of: record, partition: p))
+                }
+                offset = next
+            }
+        }
+        try duplicates.close()
+    }
+
+    /// The index in `labels` of a record's label.
+    @inline(__always)
+    private func label(of record: TrackRecordRef, partition p: Int) throws -> Int {
+        guard let label = labels.index(record) else {
+            throw WorkFileError(.damaged, "a spill file holds a track whose label number its scan never gave",
+                                remedy: "it was changed while consentry ran; run the scan (or the shard) again",
+                                file: partitionFiles[p].joined(separator: ", "))
+        }
+        return label
     }
 }
 
@@ -245,16 +291,17 @@ struct PartitionWork {
     }
 
     /// Counts a distinct track, whose label has index `label`, in the breakdowns the
-    /// statistics do not hold.
+    /// statistics do not hold; `sign` -1 takes back a track counted as distinct that turned
+    /// out to be a later occurrence.
     @inline(__always)
-    mutating func count(_ record: TrackRecordRef, label: Int) {
-        tracks += 1
+    mutating func count(_ record: TrackRecordRef, label: Int, sign: Int = 1) {
+        tracks += sign
         let at = label * (1 + layout.policyCount)
-        labelCounts[at] += 1
+        labelCounts[at] += sign
         for p in 0..<layout.policyCount where PackedDecisions.trainingExposed(record.verdict(p)) {
-            labelCounts[at + 1 + p] += 1
+            labelCounts[at + 1 + p] += sign
         }
-        containsAI.add(label: record.label, declared: record.containsAI)
+        containsAI.add(label: record.label, declared: record.containsAI, count: sign)
     }
 
     /// Takes a duplicate's counts back out of the statistics.

@@ -77,6 +77,31 @@ public final class WorkFileReader {
         return T(littleEndian: bytes.loadUnaligned(as: T.self))
     }
 
+    /// Reads the file at `path`, which must hold exactly `into.count` bytes, into `into`.
+    static func read(_ path: String, into destination: UnsafeMutableRawBufferPointer) throws {
+        let descriptor = open(path, O_RDONLY | O_CLOEXEC)
+        guard descriptor >= 0 else { throw failure("open", path, errno) }
+        defer { Glibc.close(descriptor) }
+        var done = 0
+        var extra: UInt8 = 0
+        while true {
+            // After the expected bytes, one more read must find the end of the file.
+            let n = done < destination.count
+                ? Glibc.read(descriptor, destination.baseAddress! + done, destination.count - done)
+                : Glibc.read(descriptor, &extra, 1)
+            if n < 0 {
+                if errno == EINTR { continue }
+                throw failure("read", path, errno)
+            }
+            if n == 0 && done == destination.count { return }
+            if n == 0 || done == destination.count {
+                throw WorkFileError(.damaged, "a work file changed size while it was read",
+                                    remedy: "it was changed while consentry ran; run the scan again", file: path)
+            }
+            done += n
+        }
+    }
+
     /// Reads the whole rest of the file into `into`, appending.
     func readAll(into: inout [UInt8]) throws {
         if end > start { into.append(contentsOf: UnsafeRawBufferPointer(start: buffer + start, count: end - start)) }

@@ -97,4 +97,27 @@ struct SortedTracksTests {
         }
         #expect((error as? WorkFileError)?.file == looping, "\(String(describing: error))")
     }
+
+    @Test("a partition is read whole only as it was measured: a cut record or a file of another size is an error naming it")
+    func wholePartitionChecks() throws {
+        let dir = try TempDir("sortedwhole")
+        let layout = TrackRecordLayout(policyCount: 1)
+        let bytes = Self.buffer(Self.records(count: 40, seed: 9), layout: layout)
+        let a = try dir.write("a.bin", bytes)
+        let b = try dir.write("b.bin", bytes)
+        let (whole, count) = try #require(try SortedTracks.inMemory(files: [a, dir.file("none.bin"), b], layout: layout,
+                                                                    budgetBytes: 1 << 20))
+        #expect(whole == bytes + bytes && count == 80)
+        #expect(try SortedTracks.inMemory(files: [a, b], layout: layout, budgetBytes: 2 * bytes.count - 1) == nil)
+        let cut = try dir.write("cut.bin", Array(bytes.dropLast(3)))
+        let error = thrownError { try SortedTracks.inMemory(files: [a, cut], layout: layout, budgetBytes: 1 << 20) }
+        #expect((error as? WorkFileError)?.kind == .damaged && (error as? WorkFileError)?.file == cut, "\(String(describing: error))")
+        // The file grew after it was measured.
+        var room = [UInt8](repeating: 0, count: bytes.count - 1)
+        let grown = thrownError { try room.withUnsafeMutableBytes { try WorkFileReader.read(a, into: $0) } }
+        #expect((grown as? WorkFileError)?.kind == .damaged && (grown as? WorkFileError)?.file == a)
+        var more = [UInt8](repeating: 0, count: bytes.count + 1)
+        let shrunk = thrownError { try more.withUnsafeMutableBytes { try WorkFileReader.read(a, into: $0) } }
+        #expect((shrunk as? WorkFileError)?.kind == .damaged)
+    }
 }

@@ -62,7 +62,7 @@ import TestSupport
     /// Spills `tracks` in order (their positions) and resolves them; with `knownLabels`, the
     /// resolver knows only that many of the labels numbered (the empty one first).
     static func resolve(_ tracks: [Track], in dir: TempDir, name: String, plan: HistoryPlan? = nil, budget: Int = 1 << 20,
-                        jobs: Int = 2, knownLabels: Int? = nil) throws -> TrackResolution {
+                        jobs: Int = 2, knownLabels: Int? = nil, positions: [UInt64]? = nil) throws -> TrackResolution {
         let work = try dir.makeDirectory(name)
         let layout = TrackRecordLayout(policyCount: tracks.first?.verdicts.count ?? 1)
         let spill = try TrackSpill(directory: work, layout: layout)
@@ -75,7 +75,7 @@ import TestSupport
             try text.withUnsafeBufferPointer { text in
                 try track.verdicts.withUnsafeBufferPointer { v in
                     try spill.append(
-                        hash: track.hash, position: UInt64(position),
+                        hash: track.hash, position: positions?[position] ?? UInt64(position),
                         flags: TrackRecordLayout.flags(label: track.label, containsAI: track.containsAI?.rawValue ?? 0),
                         labelNumber: number, verdicts: v, text: text, idLength: track.id.utf8.count,
                         artistLength: track.artist.utf8.count)
@@ -156,6 +156,59 @@ import TestSupport
         #expect(try Self.duplicates(small).map(\.1) == (try Self.duplicates(large)).map(\.1))
         let distinct = Set(tracks.map(\.id)).count
         #expect(small.tracks == distinct)
+    }
+
+    @Test("records spilled out of input order: the earliest occurrence counts, alike without a sort and in sorted runs", arguments: [1, 2])
+    func outOfOrderRecords(jobs: Int) throws {
+        let dir = try TempDir("resolver")
+        var rng = SeededRNG(seed: 0x0DD5 + UInt64(jobs))
+        let open = PackedDecisions.pack(.aiTraining, verdict: .exposed, rule: 1)
+        let shut = PackedDecisions.pack(.aiGenerativeTraining, verdict: .blocked, rule: 0)
+            | PackedDecisions.pack(.aiTraining, verdict: .blocked, rule: 0)
+        var tracks: [Track] = []
+        for _ in 0..<6_000 {
+            let n = Int.random(in: 0..<2_500, using: &rng)
+            // Few hashes for many ids (n % 300), so that different ids often share one.
+            tracks.append(Track(
+                id: "t-\(n)", hash: UInt64(n % 300) << 20 | UInt64(n % 7), label: LabelStatus.allCases.randomElement(using: &rng)!,
+                verdicts: [[open, shut, 0].randomElement(using: &rng)!], labelName: ["", "L1", "L2", "L3"].randomElement(using: &rng)!,
+                containsAI: [nil, .all, .noAI].randomElement(using: &rng)!))
+        }
+        // Positions a shuffle of the records' order, as when inputs are merged as they finish.
+        var positions = (0..<UInt64(tracks.count)).map { $0 }
+        positions.shuffle(using: &rng)
+        let unsorted = try Self.resolve(tracks, in: dir, name: "memory", budget: 1 << 26, jobs: jobs, positions: positions)
+        let runs = try Self.resolve(tracks, in: dir, name: "runs", budget: 1 << 16, jobs: jobs, positions: positions)
+
+        // The oracle: per id, the occurrence with the smallest position.
+        var first: [String: Int] = [:]
+        for (k, track) in tracks.enumerated() where first[track.id].map({ positions[k] < positions[$0] }) ?? true {
+            first[track.id] = k
+        }
+        var labelRows: [String: (Int, Int)] = [:]
+        var expectedStatistics = RunStatistics(policyCount: 1)
+        var expectedContainsAI = ContainsAICounts()
+        var expectedDuplicates: [UInt64] = []
+        for (k, track) in tracks.enumerated() {
+            if first[track.id] == k {
+                let exposed = PackedDecisions.trainingExposed(track.verdicts[0]) ? 1 : 0
+                labelRows[track.labelName, default: (0, 0)].0 += 1
+                labelRows[track.labelName, default: (0, 0)].1 += exposed
+                expectedContainsAI.add(label: track.label, declared: track.containsAI)
+            } else {
+                expectedDuplicates.append(positions[k])
+                track.verdicts.withUnsafeBufferPointer { expectedStatistics.add(label: track.label, packed: $0, sign: -1) }
+            }
+        }
+        for resolution in [unsorted, runs] {
+            #expect(resolution.tracks == first.count)
+            #expect(resolution.duplicates == tracks.count - first.count)
+            #expect(try Self.duplicates(resolution).map(\.1) == expectedDuplicates.sorted())
+            #expect(resolution.statistics == expectedStatistics)
+            #expect(resolution.containsAI == expectedContainsAI)
+            let rows = resolution.labels.rows(policy: 0).map { "\($0.key)=\($0.tracks)/\($0.anyTrainingExposed)" }.sorted()
+            #expect(rows == labelRows.map { "\($0.key)=\($0.value.0)/\($0.value.1)" }.sorted())
+        }
     }
 
     @Test("hashes at partition edges land in their partition and still resolve")
