@@ -81,7 +81,7 @@ public struct TrackRecordLayout: Sendable, Equatable {
             to.storeBytes(of: v.littleEndian, toByteOffset: at, as: UInt32.self)
             at += 4
         }
-        if let base = text.baseAddress, text.count > 0 { (to + at).copyMemory(from: base, byteCount: text.count) }
+        if let base = text.baseAddress, text.count > 0 { ShortCopy.copy(base, to: to + at, count: text.count) }
     }
 }
 

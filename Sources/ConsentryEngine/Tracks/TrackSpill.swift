@@ -29,9 +29,9 @@ final class TrackSpill {
     private let paths: [String]
     private var descriptors: [Int32]
     private let buffers: UnsafeMutableRawPointer
-    @exclusivity(unchecked) private var fill: [Int]
-    /// Records per partition.
-    @exclusivity(unchecked) private(set) var counts: [Int]
+    /// Bytes buffered per partition. Not an `Array`: every track's append would check its
+    /// uniqueness.
+    private let fill: UnsafeMutablePointer<Int>
     private var closed = false
 
     init(directory: String, layout: TrackRecordLayout) throws {
@@ -54,13 +54,14 @@ final class TrackSpill {
         self.paths = paths
         self.descriptors = descriptors
         buffers = .allocate(byteCount: TrackSpill.partitionCount * TrackSpill.bufferBytes, alignment: 64)
-        fill = Array(repeating: 0, count: TrackSpill.partitionCount)
-        counts = Array(repeating: 0, count: TrackSpill.partitionCount)
+        fill = .allocate(capacity: TrackSpill.partitionCount)
+        fill.initialize(repeating: 0, count: TrackSpill.partitionCount)
     }
 
     deinit {
         if !closed { for fd in descriptors { close(fd) } }
         buffers.deallocate()
+        fill.deallocate()
     }
 
     /// Appends one track; `text` holds its id and artist (``TrackRecordLayout``).
@@ -74,7 +75,6 @@ final class TrackSpill {
                      labelNumber: labelNumber, verdicts: verdicts, text: text, idLength: idLength,
                      artistLength: artistLength)
         fill[p] += size
-        counts[p] += 1
     }
 
     @inline(never)
