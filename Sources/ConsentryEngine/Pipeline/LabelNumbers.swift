@@ -8,27 +8,68 @@ import Foundation
 /// numbers depend on which worker met a label first; nothing stored depends on them.
 /// Workers ask through their own ``LabelCache``, so the lock is taken once per label and
 /// worker.
+///
+/// The labels' bytes lie one after another, found through an open-addressing table by
+/// ``LabelCache/hash(_:)``: each worker asks once for every label of the catalogue (tens of
+/// thousands), and a `Dictionary` keyed by byte arrays, which made an array and hashed it
+/// with SipHash for every question, was 2 % of a scan.
 final class LabelNumbers: @unchecked Sendable {
     private let lock = NSLock()
-    private var numbers: [[UInt8]: UInt32] = [[]: 0]
-    private var texts: [[UInt8]] = [[]]
+    /// Label n's bytes are `bytes[starts[n]..<starts[n + 1]]`; label 0 is the empty one.
+    private var bytes: [UInt8] = []
+    private var starts: [Int] = [0, 0]
+    private var hashes: [UInt64] = [0]
+    /// By hash, linear probing, at most half full: the hash's top half, then the number (never
+    /// 0, which marks an empty slot).
+    private var slots = [UInt64](repeating: 0, count: 1024)
+    /// Tests give a hash that labels share; nil is the memo's, ``LabelCache/hash(_:)``.
+    private let sharedHash: UInt64?
+
+    init(sharedHash: UInt64? = nil) {
+        self.sharedHash = sharedHash
+    }
 
     /// The number of `label`, a new one when no worker has met it yet.
     func number(of label: UnsafeBufferPointer<UInt8>) -> UInt32 {
-        let key = Array(label)
+        guard !label.isEmpty else { return 0 }
+        let hash = sharedHash ?? LabelCache.hash(label)
         lock.lock()
         defer { lock.unlock() }
-        if let number = numbers[key] { return number }
-        let number = UInt32(texts.count)
-        numbers[key] = number
-        texts.append(key)
-        return number
+        var i = Int(truncatingIfNeeded: hash) & (slots.count - 1)
+        while slots[i] != 0 {
+            let number = Int(truncatingIfNeeded: slots[i] & 0xFFFF_FFFF)
+            if slots[i] >> 32 == hash >> 32 && hashes[number] == hash && holds(number, label) { return UInt32(number) }
+            i = (i + 1) & (slots.count - 1)
+        }
+        let number = hashes.count
+        bytes.append(contentsOf: label)
+        starts.append(bytes.count)
+        hashes.append(hash)
+        slots[i] = (hash >> 32) << 32 | UInt64(number)
+        if 2 * number > slots.count { grow() }
+        return UInt32(number)
+    }
+
+    /// Whether label `number` is `label`.
+    private func holds(_ number: Int, _ label: UnsafeBufferPointer<UInt8>) -> Bool {
+        let start = starts[number]
+        guard starts[number + 1] - start == label.count else { return false }
+        return bytes.withUnsafeBufferPointer { memcmp($0.baseAddress! + start, label.baseAddress!, label.count) == 0 }
+    }
+
+    private func grow() {
+        slots = [UInt64](repeating: 0, count: 2 * slots.count)
+        for number in 1..<hashes.count {
+            var i = Int(truncatingIfNeeded: hashes[number]) & (slots.count - 1)
+            while slots[i] != 0 { i = (i + 1) & (slots.count - 1) }
+            slots[i] = (hashes[number] >> 32) << 32 | UInt64(number)
+        }
     }
 
     /// Every label, by number.
     var labels: [String] {
         lock.lock()
         defer { lock.unlock() }
-        return texts.map { String(decoding: $0, as: UTF8.self) }
+        return (0..<hashes.count).map { String(decoding: bytes[starts[$0]..<starts[$0 + 1]], as: UTF8.self) }
     }
 }

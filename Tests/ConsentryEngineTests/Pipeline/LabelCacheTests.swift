@@ -21,6 +21,44 @@ struct LabelCacheTests {
         }
     }
 
+    @Test("LabelNumbers: one dense number per distinct label, asked from two threads at once, exact when labels share a hash",
+          arguments: [false, true])
+    func sharedNumbering(sharedHash: Bool) throws {
+        let pool = sharedHash ? Array(LabelCacheTests.pool().prefix(400)) : LabelCacheTests.pool()
+        let numbers = sharedHash ? LabelNumbers(sharedHash: 0x5EED_0000_0000_0001) : LabelNumbers()
+        final class Answers: @unchecked Sendable {
+            let lock = NSLock()
+            var byWorker: [[[UInt8]: UInt32]] = [[:], [:]]
+        }
+        let answers = Answers()
+        let group = DispatchGroup()
+        for worker in 0..<2 {
+            group.enter()
+            Thread {
+                var mine: [[UInt8]: UInt32] = [:]
+                // The workers meet the labels in opposite orders, each label twice.
+                let order = worker == 0 ? pool + pool : (pool + pool).reversed()
+                for label in order {
+                    let number = label.withUnsafeBufferPointer { numbers.number(of: $0) }
+                    #expect(mine.updateValue(number, forKey: label).map { $0 == number } ?? true)
+                }
+                answers.lock.lock()
+                answers.byWorker[worker] = mine
+                answers.lock.unlock()
+                group.leave()
+            }.start()
+        }
+        group.wait()
+        let byWorker = answers.byWorker
+        #expect(byWorker[0] == byWorker[1])
+        let distinct = Set(pool)
+        #expect(Set(byWorker[0].values) == Set((1...UInt32(distinct.count)).map { $0 }), "dense, from 1")
+        let labels = numbers.labels
+        #expect(labels.count == distinct.count + 1 && labels[0] == "")
+        for (label, number) in byWorker[0] { #expect(labels[Int(number)] == String(decoding: label, as: UTF8.self)) }
+        #expect([UInt8]().withUnsafeBufferPointer { numbers.number(of: $0) } == 0)
+    }
+
     @Test("numbers follow the label's bytes exactly, through two workers' memos, growth, restarts and shared hashes",
           arguments: [(1 << 20, false), (64, false), (1 << 20, true)])
     func numbersAreExact(maxEntries: Int, sharedHash: Bool) {
