@@ -30,10 +30,13 @@ final class PreparedStatement {
 
     /// Binds UTF-8 bytes as text, with their length (a NUL inside is kept).
     func bindText(_ index: Int32, _ bytes: [UInt8]) {
-        bytes.withUnsafeBytes { raw in
-            let base = raw.baseAddress ?? UnsafeRawPointer(("" as StaticString).utf8Start)
-            sqlite3_bind_text(handle, index, base.assumingMemoryBound(to: CChar.self), Int32(raw.count), PreparedStatement.transient)
-        }
+        bytes.withUnsafeBytes { bindText(index, $0) }
+    }
+
+    /// Binds UTF-8 bytes as text, with their length (a NUL inside is kept); SQLite copies them.
+    func bindText(_ index: Int32, _ raw: UnsafeRawBufferPointer) {
+        let base = raw.baseAddress ?? UnsafeRawPointer(("" as StaticString).utf8Start)
+        sqlite3_bind_text(handle, index, base.assumingMemoryBound(to: CChar.self), Int32(raw.count), PreparedStatement.transient)
     }
 
     func bindText(_ index: Int32, _ text: String) {

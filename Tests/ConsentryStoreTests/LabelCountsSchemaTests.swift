@@ -82,6 +82,26 @@ struct StoredLabelTextTests {
         }
     }
 
+    @Test("new labels are numbered in byte order also where their first eight bytes agree: longer, shorter, NUL, non-ASCII")
+    func byteOrderBeyondEightBytes() throws {
+        let dir = try TempDir("labelorder")
+        var rng = SeededRNG(seed: 0x0B7E)
+        // Labels from few pieces, so that many share long prefixes or are prefixes of others.
+        let pieces = ["Records", "Record", "R", "é", "\\u0000", "-", "Z", "a"]
+        var labels = Set<String>()
+        while labels.count < 300 {
+            labels.insert((0..<Int.random(in: 1...5, using: &rng)).map { _ in pieces.randomElement(using: &rng)! }.joined())
+        }
+        let lines = labels.enumerated().map { #"{"track_id":"\#($0.offset)","label_status":"independent","label":"\#($0.element)"}"# }
+        let input = try dir.write("o.jsonl", lines.joined(separator: "\n") + "\n")
+        try storedBreakdownScan(dir.db, inputs: [input], policies: [try BuiltInPolicies.policy("soundcloud-2025-05")], store: .none)
+        let numbered = try SQLite(dir.db, readOnly: true).lines("SELECT hex(label) FROM labels ORDER BY id")
+        let bytes = numbered.map { hex in stride(from: 0, to: hex.count, by: 2).map { UInt8(hex.dropFirst($0).prefix(2), radix: 16)! } }
+        #expect(bytes.count == labels.count)
+        let misplaced = zip(bytes, bytes.dropFirst()).first { !$0.0.lexicographicallyPrecedes($0.1) }
+        #expect(misplaced == nil, "numbered out of byte order: \(String(describing: misplaced))")
+    }
+
     @Test("labels that hold a NUL byte, or differ only after one, are stored apart and found again on the next night")
     func labelsWithNULBytes() throws {
         let dir = try TempDir("labelnul")
