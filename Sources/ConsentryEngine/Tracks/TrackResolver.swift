@@ -25,14 +25,16 @@ public struct TrackResolution: Sendable {
     }
 }
 
-/// Sorts each partition of a run's tracks, decides duplicates exactly, and — with a
+/// Decides the duplicates of each partition of a run's tracks exactly and — with a
 /// ``HistoryPlan`` — merges the tracks with the previous state into history changes and a
 /// new state.
 ///
-/// Within a partition, records sort by (hash, id, position), so every occurrence of an id
-/// is adjacent and the first in input order comes first: it counts, the others are
-/// duplicates. Ids are compared in full, so a shared hash never makes two tracks one.
-/// Partitions are independent: `jobs` threads take them in turn.
+/// With history, records sort by (hash, id, position), so every occurrence of an id is
+/// adjacent and the first in input order comes first: it counts, the others are
+/// duplicates. Without, a partition that fits the budget needs no order: the first
+/// occurrences are found by ``FirstOccurrences``. Either way ids are compared in full, so a
+/// shared hash never makes two tracks one. Partitions are independent: `jobs` threads take
+/// them in turn.
 final class TrackResolver: @unchecked Sendable {
     private let layout: TrackRecordLayout
     private let partitionFiles: [[String]]
