@@ -174,7 +174,7 @@ final class TrackResolver: @unchecked Sendable {
             }
             haveLast = true
             lastHash = record.hash
-            if id.count > 0 { lastID.copyMemory(from: id.baseAddress!, byteCount: id.count) }
+            if id.count > 0 { ShortCopy.copy(id.baseAddress!, to: lastID, count: id.count) }
             lastLength = id.count
             work.count(record, label: try label(of: record, partition: p))
             try history?.track(record, work: &work)

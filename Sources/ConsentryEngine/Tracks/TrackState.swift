@@ -46,8 +46,8 @@ struct TrackStateRef {
         at.storeBytes(of: combo.littleEndian, toByteOffset: 12, as: UInt32.self)
         at.storeBytes(of: UInt16(id.count).littleEndian, toByteOffset: 16, as: UInt16.self)
         at.storeBytes(of: UInt16(artist.count).littleEndian, toByteOffset: 18, as: UInt16.self)
-        if id.count > 0 { (at + headerBytes).copyMemory(from: id.baseAddress!, byteCount: id.count) }
-        if artist.count > 0 { (at + headerBytes + id.count).copyMemory(from: artist.baseAddress!, byteCount: artist.count) }
+        if id.count > 0 { ShortCopy.copy(id.baseAddress!, to: at + headerBytes, count: id.count) }
+        if artist.count > 0 { ShortCopy.copy(artist.baseAddress!, to: at + headerBytes + id.count, count: artist.count) }
         writer.advance(size)
     }
 }
