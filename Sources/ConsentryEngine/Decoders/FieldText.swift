@@ -188,7 +188,7 @@ public enum FieldText {
     /// The 1 to 8 bytes at `b[start]` as a little-endian word, with bit 5 of each set: for
     /// a lowercase ASCII letter `l`, a byte folds to `l` exactly when it is `l` or its
     /// uppercase, so one compare matches a word of letters case-insensitively.
-    @inline(__always)
+    @usableFromInline @inline(__always)
     static func foldedWord(_ b: UnsafeBufferPointer<UInt8>, _ start: Int, _ count: Int) -> UInt64 {
         let p = UnsafeRawPointer(b.baseAddress! + start)
         let w: UInt64
@@ -205,23 +205,27 @@ public enum FieldText {
         return w | (0x2020_2020_2020_2020 >> (64 - 8 * UInt64(count)))
     }
 
-    @inline(__always)
-    private static func bit(_ condition: Bool) -> UInt64 { condition ? 1 : 0 }
+    @usableFromInline @inline(__always)
+    static func bit(_ condition: Bool) -> UInt64 { condition ? 1 : 0 }
 
     /// The 8 bytes at `b[start]` as a little-endian word; needs `start + 8 <= b.count`.
-    @inline(__always)
-    private static func load8(_ b: UnsafeBufferPointer<UInt8>, _ start: Int) -> UInt64 {
+    @usableFromInline @inline(__always)
+    static func load8(_ b: UnsafeBufferPointer<UInt8>, _ start: Int) -> UInt64 {
         UInt64(littleEndian: UnsafeRawPointer(b.baseAddress! + start).loadUnaligned(as: UInt64.self))
     }
 
     /// A mask of the low `n` bytes of a word, `n` in 0...8.
-    @inline(__always)
-    private static func lowBytes(_ n: Int) -> UInt64 {
+    @usableFromInline @inline(__always)
+    static func lowBytes(_ n: Int) -> UInt64 {
         n >= 8 ? UInt64.max : (1 << (8 * UInt64(truncatingIfNeeded: n))) &- 1
     }
 
     /// Interprets a boolean (contract §1.3); empty is false; nil when not a boolean.
-    @inline(__always)
+    ///
+    /// `@_transparent`, as ``parseTimestamp(_:_:_:value:)``: every record's flags and
+    /// timestamps go through them, and `@inline(__always)` left them called (see
+    /// `RecordProcessor.Fields`); the helpers they use are `@usableFromInline` for that.
+    @_transparent
     public static func parseBool(_ b: UnsafeBufferPointer<UInt8>, _ start: Int, _ end: Int) -> Bool? {
         let n = end - start
         if n <= 5 && start + 8 <= b.count {
@@ -335,8 +339,8 @@ public enum FieldText {
     }
 
     /// Two ASCII digits at `b[at]` as a number, or -1.
-    @inline(__always)
-    private static func twoDigits(_ b: UnsafeBufferPointer<UInt8>, _ at: Int) -> Int {
+    @usableFromInline @inline(__always)
+    static func twoDigits(_ b: UnsafeBufferPointer<UInt8>, _ at: Int) -> Int {
         let hi = b[at] &- 0x30
         let lo = b[at + 1] &- 0x30
         guard hi <= 9 && lo <= 9 else { return -1 }
@@ -345,16 +349,16 @@ public enum FieldText {
 
     /// Whether every byte of `w` under `mask` is an ASCII digit: its high nibble is 3, and
     /// adding 6 keeps it so (no byte carries into the next: each is at most 0x3F).
-    @inline(__always)
-    private static func digits(_ w: UInt64, _ mask: UInt64) -> Bool {
+    @usableFromInline @inline(__always)
+    static func digits(_ w: UInt64, _ mask: UInt64) -> Bool {
         let nibbles = 0xF0F0_F0F0_F0F0_F0F0 & mask
         let threes = 0x3030_3030_3030_3030 & mask
         return w & nibbles == threes && (w &+ 0x0606_0606_0606_0606 & mask) & nibbles == threes
     }
 
     /// Byte `k` of `w` as a number.
-    @inline(__always)
-    private static func byte(_ w: UInt64, _ k: UInt64) -> Int { Int(truncatingIfNeeded: w >> (8 * k) & 0xFF) }
+    @usableFromInline @inline(__always)
+    static func byte(_ w: UInt64, _ k: UInt64) -> Int { Int(truncatingIfNeeded: w >> (8 * k) & 0xFF) }
 
     /// Interprets an ISO 8601 timestamp (contract §1.3) as whole seconds since 1970 UTC.
     ///
@@ -365,7 +369,7 @@ public enum FieldText {
     ///
     /// `YYYY-MM-` and `hh:mm:ss` are each checked as one word (every record has a timestamp
     /// or two, and a byte at a time was a twentieth of a scan).
-    @inline(__always)
+    @_transparent
     public static func parseTimestamp(_ b: UnsafeBufferPointer<UInt8>, _ start: Int, _ end: Int, value: Bool = true) -> Int64? {
         let n = end - start
         guard n >= 10 else { return nil }
@@ -416,8 +420,10 @@ public enum FieldText {
         return bytes.withUnsafeMutableBufferPointer { parseTimestamp(UnsafeBufferPointer($0), 0, 10) }
     }
 
+    @usableFromInline
     static func isLeap(_ y: Int) -> Bool { (y % 4 == 0 && y % 100 != 0) || y % 400 == 0 }
 
+    @usableFromInline
     static func daysInMonth(_ y: Int, _ m: Int) -> Int {
         switch m {
         case 2: return isLeap(y) ? 29 : 28
@@ -427,6 +433,7 @@ public enum FieldText {
     }
 
     /// Days since 1970-01-01 of a proleptic Gregorian date (H. Hinnant's algorithm).
+    @usableFromInline
     static func daysFromCivil(_ y0: Int, _ m: Int, _ d: Int) -> Int {
         let y = m <= 2 ? y0 - 1 : y0
         let era = (y >= 0 ? y : y - 399) / 400

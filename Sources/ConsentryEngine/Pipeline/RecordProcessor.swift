@@ -94,6 +94,50 @@ final class RecordProcessor {
 
         @inline(__always)
         subscript(_ field: RecordField) -> FieldValue { values[field.rawValue] }
+
+        /// A boolean field's value in the common cases; nil when it needs ``parseFlagSlow``.
+        ///
+        /// `@_transparent`, as ``time(_:needsValue:)`` and the parsers they call: with
+        /// `@inline(__always)` the optimizer still left five calls a record in `process`
+        /// (`@_transparent` is refused on a class's methods, so they live here).
+        @_transparent
+        func flag(_ field: RecordField) -> Bool? {
+            switch self[field] {
+            case .absent:
+                return false
+            case .bool(let v):
+                return v
+            case .text(let s, let e, false):
+                var start = Int(s)
+                var end = Int(e)
+                FieldText.trim(bytes, &start, &end)
+                return FieldText.parseBool(bytes, start, end)
+            case .number(let s, let e, true):
+                // JSON's 0 and 1; any other integer is no boolean, which the slow path reports.
+                return FieldText.parseBool(bytes, Int(s), Int(e))
+            default:
+                return nil
+            }
+        }
+
+        /// A timestamp field's value in the common cases, `.some(nil)` when it is absent; nil
+        /// when it needs ``parseTimeSlow``.
+        @_transparent
+        func time(_ field: RecordField, needsValue: Bool) -> Int64?? {
+            switch self[field] {
+            case .absent, .null:
+                return .some(nil)
+            case .text(let s, let e, false):
+                var start = Int(s)
+                var end = Int(e)
+                FieldText.trim(bytes, &start, &end)
+                if start == end { return .some(nil) }
+                if let v = FieldText.parseTimestamp(bytes, start, end, value: needsValue) { return .some(v) }
+                return nil
+            default:
+                return nil
+            }
+        }
     }
 
     private enum Value {
@@ -162,28 +206,7 @@ final class RecordProcessor {
         return plainText(record, .trackID)
     }
 
-    /// A boolean field's value in the common cases; nil when it needs ``parseFlagSlow``.
-    @inline(__always)
-    private static func flag(_ record: Fields, _ field: RecordField) -> Bool? {
-        switch record[field] {
-        case .absent:
-            return false
-        case .bool(let v):
-            return v
-        case .text(let s, let e, false):
-            var start = Int(s)
-            var end = Int(e)
-            FieldText.trim(record.bytes, &start, &end)
-            return FieldText.parseBool(record.bytes, start, end)
-        case .number(let s, let e, true):
-            // JSON's 0 and 1; any other integer is no boolean, which the slow path reports.
-            return FieldText.parseBool(record.bytes, Int(s), Int(e))
-        default:
-            return nil
-        }
-    }
-
-    /// The general case of ``flag(_:_:)``: escaped text, JSON values, and rejects; nil after
+    /// The general case of ``Fields/flag(_:)``: escaped text, JSON values, and rejects; nil after
     /// rejecting the record.
     @inline(never)
     private func parseFlagSlow(_ record: RawRecord, _ field: RecordField, into result: ChunkResult) -> Bool? {
@@ -210,26 +233,7 @@ final class RecordProcessor {
         return value
     }
 
-    /// A timestamp field's value in the common cases, `.some(nil)` when it is absent; nil
-    /// when it needs ``parseTimeSlow``.
-    @inline(__always)
-    private static func time(_ record: Fields, _ field: RecordField, needsValue: Bool) -> Int64?? {
-        switch record[field] {
-        case .absent, .null:
-            return .some(nil)
-        case .text(let s, let e, false):
-            var start = Int(s)
-            var end = Int(e)
-            FieldText.trim(record.bytes, &start, &end)
-            if start == end { return .some(nil) }
-            if let v = FieldText.parseTimestamp(record.bytes, start, end, value: needsValue) { return .some(v) }
-            return nil
-        default:
-            return nil
-        }
-    }
-
-    /// The general case of ``time(_:_:needsValue:)``: escaped text, JSON values, and
+    /// The general case of ``Fields/time(_:needsValue:)``: escaped text, JSON values, and
     /// rejects; `.some(nil)` for an absent timestamp, nil after rejecting the record.
     @inline(never)
     private func parseTimeSlow(_ record: RawRecord, _ field: RecordField, needsValue: Bool,
@@ -359,12 +363,12 @@ final class RecordProcessor {
             return
         }
         let datesNeeded = evaluator.comparesDates
-        guard let genai = RecordProcessor.flag(fields, .genaiOptIn) ?? parseFlagSlow(record, .genaiOptIn, into: result),
-              let optOut = RecordProcessor.flag(fields, .aiOptOut) ?? parseFlagSlow(record, .aiOptOut, into: result),
-              let noAI = RecordProcessor.flag(fields, .noAITag) ?? parseFlagSlow(record, .noAITag, into: result),
-              let uploadedAt = RecordProcessor.time(fields, .uploadedAt, needsValue: datesNeeded)
+        guard let genai = fields.flag(.genaiOptIn) ?? parseFlagSlow(record, .genaiOptIn, into: result),
+              let optOut = fields.flag(.aiOptOut) ?? parseFlagSlow(record, .aiOptOut, into: result),
+              let noAI = fields.flag(.noAITag) ?? parseFlagSlow(record, .noAITag, into: result),
+              let uploadedAt = fields.time(.uploadedAt, needsValue: datesNeeded)
                 ?? parseTimeSlow(record, .uploadedAt, needsValue: datesNeeded, into: result),
-              (RecordProcessor.time(fields, .consentUpdatedAt, needsValue: false)
+              (fields.time(.consentUpdatedAt, needsValue: false)
                 ?? parseTimeSlow(record, .consentUpdatedAt, needsValue: false, into: result)) != nil else {
             undo()
             return
