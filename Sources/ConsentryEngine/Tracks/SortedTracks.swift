@@ -45,15 +45,16 @@ final class SortedTracks {
         self.layout = layout
         self.order = order
         let budget = max(budgetBytes, 1 << 20)
-        if let (whole, _) = try SortedTracks.inMemory(files: files, layout: layout, budgetBytes: budget) {
-            bytes = whole
+        let present = try SortedTracks.measure(files)
+        if present.reduce(0, { $0 + $1.size }) <= budget {
+            bytes = try SortedTracks.readWhole(present, layout: layout).bytes
             sorted = SortedTracks.sort(bytes, layout: layout, order: order)
             return
         }
         var runPaths: [String] = []
         var buffer: [UInt8] = []
         buffer.reserveCapacity(min(budget, 1 << 24))
-        for (file, size) in try SortedTracks.measure(files) {
+        for (file, size) in present {
             let reader = try WorkFileReader(path: file, bufferBytes: 1 << 20)
             if buffer.count + size <= budget {
                 // The whole file fits: read it in blocks, then check its records' framing.
@@ -107,9 +108,16 @@ final class SortedTracks {
     /// copying it through a read buffer was a pass over every record.
     static func inMemory(files: [String], layout: TrackRecordLayout, budgetBytes: Int) throws -> ([UInt8], Int)? {
         let present = try measure(files)
-        let total = present.reduce(0) { $0 + $1.size }
-        guard total <= budgetBytes else { return nil }
+        guard present.reduce(0, { $0 + $1.size }) <= budgetBytes else { return nil }
+        return try readWhole(present, layout: layout)
+    }
+
+    /// The records of the `present` files, measured by ``measure(_:)``, read into one array,
+    /// with their count.
+    private static func readWhole(_ present: [(path: String, size: Int)],
+                                  layout: TrackRecordLayout) throws -> (bytes: [UInt8], count: Int) {
         var count = 0
+        let total = present.reduce(0) { $0 + $1.size }
         let bytes = try [UInt8](unsafeUninitializedCapacity: total) { buffer, initialized in
             for (path, size) in present {
                 let part = UnsafeMutableRawBufferPointer(rebasing: UnsafeMutableRawBufferPointer(buffer)[initialized..<(initialized + size)])
