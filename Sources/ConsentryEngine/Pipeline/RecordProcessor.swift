@@ -378,14 +378,13 @@ final class RecordProcessor {
         // artist_id follows the id in `ids`; the label travels as its number.
         var artistLength = 0
         if keepsArtists {
-            let append = { (text: UnsafeBufferPointer<UInt8>) -> Int in
-                result.ids.append(contentsOf: text)
-                return text.count
-            }
+            // Appended here, not by a closure shared with the slow path: a closure capturing
+            // `result` cost a retain and a release per track.
             if let text = inPlaceText(fields, .artistID) {
-                artistLength = append(text)
+                result.ids.append(contentsOf: text)
+                artistLength = text.count
             } else {
-                artistLength = withFreeText(record, .artistID, append)
+                artistLength = appendFreeText(record, .artistID, to: result)
             }
         }
         // The previous track's label is looked up now, its memo entry loaded meanwhile.
@@ -479,6 +478,16 @@ final class RecordProcessor {
             case .text(let t), .integer(let t), .number(let t):
                 return body(RecordProcessor.capped(t))
             }
+        }
+    }
+
+    /// Appends a free-text field's value (``withFreeText(_:_:_:)``) to `result.ids`; returns
+    /// its length.
+    @inline(never)
+    private func appendFreeText(_ record: RawRecord, _ field: RecordField, to result: ChunkResult) -> Int {
+        withFreeText(record, field) { text in
+            result.ids.append(contentsOf: text)
+            return text.count
         }
     }
 
