@@ -55,6 +55,7 @@ let package = Package(
             name: "ConsentryEngine",
             dependencies: [
                 "ConsentryModel",
+                "CFileIO",
                 "CISAL",
                 "CLibXML2",
                 "CMemory",

@@ -103,7 +103,8 @@ public enum Scanner {
                     logger.debug("\(stage) done", metadata: ["seconds": "\(String(format: "%.3f", Date().timeIntervalSince(stageStart)))"])
                     stageStart = Date()
                 }
-                try scan.resolve(plan: history?.plan)
+                // Each partition's history goes into the database while later ones resolve.
+                try scan.resolve(plan: history?.plan) { partition in try history?.insert(partition: partition) }
                 stageDone("resolving")
                 if let history {
                     try history.commit(db)

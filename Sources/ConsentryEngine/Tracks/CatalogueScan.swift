@@ -108,12 +108,13 @@ public final class CatalogueScan {
     public var labelTexts: [String] { labels.texts }
 
     /// Sorts the scanned tracks, decides duplicates, and with `plan` turns the tracks into
-    /// history changes and a new state.
-    public func resolve(plan: HistoryPlan?) throws {
+    /// history changes and a new state. `resolved(p)` is called on this thread for each
+    /// partition in order once its changes are written, while later ones are resolved.
+    public func resolve(plan: HistoryPlan?, resolved: (_ partition: Int) throws -> Void = { _ in }) throws {
         let resolver = TrackResolver(
             layout: layout, partitionFiles: partitionFiles, labels: labels, plan: plan, jobs: jobs,
             budgetBytes: sortBudgetBytes, workDirectory: workDirectory, cancellation: cancellation)
-        let resolution = try resolver.run()
+        let resolution = try resolver.run(consume: resolved)
         outcome.statistics.merge(resolution.statistics)
         outcome.labels = resolution.labels
         outcome.containsAI = resolution.containsAI

@@ -45,8 +45,11 @@ final class TrackResolver: @unchecked Sendable {
     private let workDirectory: String
     private let cancellation: Cancellation
 
-    private let lock = NSLock()
+    /// Guards what follows; signalled when a partition is resolved or a thread fails.
+    private let lock = NSCondition()
     private var nextPartition = 0
+    /// Which partitions are resolved, their history changes and state file written.
+    private var resolved: [Bool]
     private var failure: (any Error)?
     private var resolution: TrackResolution
     /// The threads' by-label counts summed, laid out as ``PartitionWork/labelCounts``.
@@ -70,9 +73,14 @@ final class TrackResolver: @unchecked Sendable {
         self.cancellation = cancellation
         resolution = TrackResolution(policyCount: layout.policyCount)
         resolution.duplicateFiles = partitionFiles.indices.map { workDirectory + "/duplicates-\($0).bin" }
+        resolved = Array(repeating: false, count: partitionFiles.count)
     }
 
-    func run() throws -> TrackResolution {
+    /// Resolves every partition; `consume(p)` is called on the calling thread for each
+    /// partition in order, as soon as it is resolved, while the threads go on with the
+    /// next ones (the run's transaction inserts a partition's history changes meanwhile,
+    /// instead of after the last one). An error `consume` throws stops the threads.
+    func run(consume: (Int) throws -> Void = { _ in }) throws -> TrackResolution {
         let group = DispatchGroup()
         for worker in 0..<min(jobs, partitionFiles.count) {
             group.enter()
@@ -84,11 +92,33 @@ final class TrackResolver: @unchecked Sendable {
             thread.stackSize = 1 << 20
             thread.start()
         }
+        do {
+            for p in partitionFiles.indices {
+                try waitUntilResolved(p)
+                try consume(p)
+            }
+        } catch {
+            lock.lock()
+            if failure == nil { failure = error }
+            lock.unlock()
+        }
         group.wait()
         if let failure { throw failure }
         if let reason = cancellation.error { throw reason }
         resolution.labels = labelBreakdown().foldingCase()
         return resolution
+    }
+
+    /// Waits until partition `p` is resolved; throws when a thread failed or the scan was
+    /// cancelled (checked every 100 ms: cancelling does not signal this condition).
+    private func waitUntilResolved(_ p: Int) throws {
+        lock.lock()
+        defer { lock.unlock() }
+        while !resolved[p] {
+            if let failure { throw failure }
+            if let reason = cancellation.error { throw reason }
+            _ = lock.wait(until: Date(timeIntervalSinceNow: 0.1))
+        }
     }
 
     /// The counted labels as a breakdown: each policy decided every track.
@@ -125,9 +155,14 @@ final class TrackResolver: @unchecked Sendable {
             } catch {
                 lock.lock()
                 if failure == nil { failure = error }
+                lock.broadcast()
                 lock.unlock()
                 return
             }
+            lock.lock()
+            resolved[p] = true
+            lock.broadcast()
+            lock.unlock()
         }
         lock.lock()
         resolution.statistics.merge(local.statistics)
@@ -335,7 +370,8 @@ final class PartitionHistory {
         } else {
             previous = nil
         }
-        state = try WorkFileWriter(path: plan.newStateDirectory + "/" + HistoryPlan.stateFileName(partition: p))
+        state = try WorkFileWriter(path: plan.newStateDirectory + "/" + HistoryPlan.stateFileName(partition: p),
+                                   writesBack: true)
         output = try plan.output.partition(p)
         verdicts = Array(repeating: 0, count: plan.policyNumbers.count)
         current = try previous?.next()

@@ -55,7 +55,7 @@ enum HistoryMigration {
                 exposedOnly: false, combos: combos, previousState: previousState,
                 newStateDirectory: stepDirectory + "/state", output: files)
             let changes = try replay.resolve(plan: plan)
-            _ = try HistoryTables.insert(files, runID: runID, db, path: databasePath)
+            try HistoryInserter(files: files, runID: runID, db: db, path: databasePath).finish()
             try HistoryTables.recordRun(db, runID: runID, policyNumbers: numbering.policyNumbers)
             try db.execute(sql: "UPDATE runs SET history_began = ?, history_ended = ? WHERE id = ?",
                            arguments: [changes.began, changes.ended, runID])

@@ -9,16 +9,14 @@ import Logging
 final class HistoryRecorder {
     let plan: HistoryPlan
     private let runID: Int64
-    private let path: String
     private let state: StateDirectory
-    private let files: HistoryFiles
+    private let inserter: HistoryInserter
 
     /// Numbers the run's policies and rules, and finds the previous state: the files beside
     /// the database when they match it, else rebuilt from the database.
     init(db: Database, path: String, runID: Int64, policies: [Policy], exposedOnly: Bool, state: StateDirectory,
          work: String, logger: Logger) throws {
         self.runID = runID
-        self.path = path
         self.state = state
         let numbering = try HistoryTables.numbering(db, policies: policies, path: path)
         let token = try HistoryTables.stateToken(db)
@@ -30,17 +28,24 @@ final class HistoryRecorder {
             try StateDirectory.rebuild(db, path: path, into: rebuilt)
             previous = (0..<HistoryPlan.partitionCount).map { rebuilt + "/" + HistoryPlan.stateFileName(partition: $0) }
         }
-        files = HistoryFiles(directory: work + "/history")
+        let files = HistoryFiles(directory: work + "/history")
         try FileManager.default.createDirectory(atPath: files.directory, withIntermediateDirectories: true)
         plan = HistoryPlan(
             runID: runID, policyNumbers: numbering.policyNumbers, ruleNumbers: numbering.ruleNumbers,
             exposedOnly: exposedOnly, combos: try HistoryTables.combos(db), previousState: previous,
             newStateDirectory: try state.prepareNext(), output: files)
+        inserter = try HistoryInserter(files: files, runID: runID, db: db, path: path)
     }
 
-    /// Stores the resolved changes and seals the new state under a new token.
+    /// Stores the changes of partition `p`, which the resolver has written (in partition
+    /// order).
+    func insert(partition p: Int) throws {
+        try inserter.insert(partition: p)
+    }
+
+    /// Stores the changes not stored yet and seals the new state under a new token.
     func commit(_ db: Database) throws {
-        _ = try HistoryTables.insert(files, runID: runID, db, path: path)
+        try inserter.finish()
         try HistoryTables.saveNewCombos(db, plan.combos)
         try HistoryTables.recordRun(db, runID: runID, policyNumbers: plan.policyNumbers)
         let token = StateDirectory.newToken()

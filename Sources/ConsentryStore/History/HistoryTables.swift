@@ -80,64 +80,6 @@ enum HistoryTables {
         }
     }
 
-    /// Inserts the packs and ends `files` hold, partition by partition (hash order).
-    static func insert(_ files: HistoryFiles, runID: Int64, _ db: Database, path: String) throws -> (packs: Int, tracks: Int) {
-        let packs = try PreparedStatement(db, sql: """
-            INSERT INTO history_packs (from_run, first_hash, last_hash, tracks, entries) VALUES (?, ?, ?, ?, ?)
-            """, path: path)
-        let ends = try PreparedStatement(db, sql: """
-            INSERT INTO history_ends (to_run, from_run, hash, track_id, combo) VALUES (?, ?, ?, ?, ?)
-            """, path: path)
-        defer {
-            packs.close()
-            ends.close()
-        }
-        packs.bind(1, runID)
-        ends.bind(1, runID)
-        var packCount = 0, trackCount = 0
-        for p in 0..<HistoryPlan.partitionCount {
-            if FileManager.default.fileExists(atPath: files.packsPath(p)) {
-                let reader = try WorkFileReader(path: files.packsPath(p))
-                while let hash = try reader.read(UInt64.self) {
-                    guard let last = try reader.read(UInt64.self), let tracks = try reader.read(UInt32.self),
-                          let length = try reader.read(UInt32.self), let text = try reader.read(Int(length)) else {
-                        throw damaged(files.packsPath(p))
-                    }
-                    packs.bind(2, Int64(hash))
-                    packs.bind(3, Int64(last))
-                    packs.bind(4, Int64(tracks))
-                    packs.bindText(5, text)
-                    try packs.step()
-                    packCount += 1
-                    trackCount += Int(tracks)
-                }
-            }
-            if FileManager.default.fileExists(atPath: files.endsPath(p)) {
-                let reader = try WorkFileReader(path: files.endsPath(p))
-                while let fromRun = try reader.read(Int64.self) {
-                    guard let hash = try reader.read(UInt64.self), let combo = try reader.read(UInt32.self),
-                          let length = try reader.read(UInt16.self), let id = try reader.read(Int(length)) else {
-                        throw damaged(files.endsPath(p))
-                    }
-                    ends.bind(2, fromRun)
-                    ends.bind(3, Int64(hash))
-                    ends.bindText(4, id)
-                    ends.bind(5, Int64(combo))
-                    try ends.step()
-                }
-            }
-        }
-        if packCount > 0 {
-            try db.execute(sql: "INSERT INTO history_segments VALUES (?, ?, ?)", arguments: [runID, packCount, trackCount])
-        }
-        return (packCount, trackCount)
-    }
-
-    private static func damaged(_ file: String) -> WorkFileError {
-        WorkFileError(.damaged, "a history work file ends in the middle of a record",
-                      remedy: "it was changed while consentry ran; run the scan again", file: file)
-    }
-
     /// Records that `runID` stored history for its policies.
     static func recordRun(_ db: Database, runID: Int64, policyNumbers: [Int32]) throws {
         for (index, number) in policyNumbers.enumerated() {

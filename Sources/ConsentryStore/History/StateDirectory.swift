@@ -123,7 +123,8 @@ final class StateDirectory {
         let live = try LiveTracks(db: db, path: path, at: nil)
         var writers: [WorkFileWriter] = []
         for p in 0..<HistoryPlan.partitionCount {
-            writers.append(try WorkFileWriter(path: directory + "/" + HistoryPlan.stateFileName(partition: p), bufferBytes: 64 << 10))
+            writers.append(try WorkFileWriter(path: directory + "/" + HistoryPlan.stateFileName(partition: p),
+                                              bufferBytes: 64 << 10, writesBack: true))
         }
         while let entry = try live.next() {
             let p = Int(entry.hash >> (63 - UInt64(HistoryPlan.partitionBits)))

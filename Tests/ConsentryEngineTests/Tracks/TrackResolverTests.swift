@@ -14,13 +14,19 @@ import TestSupport
         var began: [String: UInt32] = [:]
         var artists: [String: String] = [:]
         var ended: [String: (fromRun: Int64, combo: UInt32)] = [:]
+        /// The partitions whose changes are complete.
+        var closed: Set<Int> = []
 
-        func partition(_ index: Int) throws -> any HistoryPartitionWriter { Writer(self) }
+        func partition(_ index: Int) throws -> any HistoryPartitionWriter { Writer(self, index) }
 
         final class Writer: HistoryPartitionWriter {
             let recorder: Recorder
+            let index: Int
             var lastKey: (UInt64, [UInt8])?
-            init(_ recorder: Recorder) { self.recorder = recorder }
+            init(_ recorder: Recorder, _ index: Int) {
+                self.recorder = recorder
+                self.index = index
+            }
 
             func check(_ hash: UInt64, _ id: UnsafeRawBufferPointer) {
                 let key = (hash, Array(id))
@@ -45,7 +51,11 @@ import TestSupport
                 recorder.lock.unlock()
             }
 
-            func close() throws {}
+            func close() throws {
+                recorder.lock.lock()
+                recorder.closed.insert(index)
+                recorder.lock.unlock()
+            }
         }
     }
 
@@ -62,7 +72,8 @@ import TestSupport
     /// Spills `tracks` in order (their positions) and resolves them; with `knownLabels`, the
     /// resolver knows only that many of the labels numbered (the empty one first).
     static func resolve(_ tracks: [Track], in dir: TempDir, name: String, plan: HistoryPlan? = nil, budget: Int = 1 << 20,
-                        jobs: Int = 2, knownLabels: Int? = nil, positions: [UInt64]? = nil) throws -> TrackResolution {
+                        jobs: Int = 2, knownLabels: Int? = nil, positions: [UInt64]? = nil,
+                        consume: (Int) throws -> Void = { _ in }) throws -> TrackResolution {
         let work = try dir.makeDirectory(name)
         let layout = TrackRecordLayout(policyCount: tracks.first?.verdicts.count ?? 1)
         let spill = try TrackSpill(directory: work, layout: layout)
@@ -86,7 +97,7 @@ import TestSupport
         let resolver = TrackResolver(layout: layout, partitionFiles: files.map { [$0] }, labels: RunLabels(texts: Array(labelTexts.prefix(knownLabels ?? labelTexts.count))),
                                      plan: plan, jobs: jobs, budgetBytes: budget, workDirectory: work,
                                      cancellation: Cancellation())
-        return try resolver.run()
+        return try resolver.run(consume: consume)
     }
 
     /// The duplicates a resolution found, as (id, position), in input order.
@@ -222,6 +233,52 @@ import TestSupport
         #expect(TrackSpill.partition(of: edge) == 1 && TrackSpill.partition(of: edge - 1) == 0)
         let resolution = try Self.resolve(tracks, in: dir, name: "edges")
         #expect(resolution.tracks == 4 && resolution.duplicates == 2)
+    }
+
+    /// `count` records of tracks in every partition, the last eight repeating the first.
+    static func spread(_ count: Int) -> [Track] {
+        let step = UInt64(1) << (63 - UInt64(TrackSpill.partitionBits))
+        return (0..<count).map { i in
+            let k = i % (count - 8)
+            return Track(id: "t\(k)", hash: UInt64(k % TrackSpill.partitionCount) * step + UInt64(k))
+        }
+    }
+
+    @Test("each partition is handed over in order, on the calling thread, once its changes and state are written", arguments: [1, 2])
+    func partitionsHandedOverInOrder(jobs: Int) throws {
+        let dir = try TempDir("resolver")
+        let recorder = Recorder()
+        let state = try dir.makeDirectory("state")
+        let caller = Thread.current
+        var consumed: [Int] = []
+        let resolution = try Self.resolve(
+            Self.spread(200), in: dir, name: "order", plan: Self.plan(run: 1, previous: nil, next: state, combos: ComboTable(), output: recorder),
+            jobs: jobs, consume: { p in
+                #expect(Thread.current == caller)
+                recorder.lock.lock()
+                let complete = recorder.closed.contains(p)
+                recorder.lock.unlock()
+                #expect(complete, "partition \(p)'s changes are complete")
+                #expect(FileManager.default.fileExists(atPath: state + "/" + HistoryPlan.stateFileName(partition: p)))
+                consumed.append(p)
+            })
+        #expect(consumed == Array(0..<TrackSpill.partitionCount))
+        #expect(resolution.tracks + resolution.duplicates == 200 && recorder.began.count == resolution.tracks)
+    }
+
+    struct Refused: Error {}
+
+    @Test("an error while a partition is handed over stops the resolver threads and is the run's error", arguments: [1, 2])
+    func consumerErrorStops(jobs: Int) throws {
+        let dir = try TempDir("resolver")
+        var consumed: [Int] = []
+        #expect(throws: Refused.self) {
+            _ = try Self.resolve(Self.spread(200), in: dir, name: "refused", jobs: jobs, consume: { p in
+                consumed.append(p)
+                if p == 3 { throw Refused() }
+            })
+        }
+        #expect(consumed == [0, 1, 2, 3])
     }
 
     /// A plan for one policy whose rule numbers are the rule indexes.
