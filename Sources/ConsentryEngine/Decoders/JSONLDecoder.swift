@@ -302,10 +302,11 @@ public final class JSONLDecoder {
         return parseGeneral(b, nonASCII: &nonASCII)
     }
 
-    /// Parses the common line, one object whose values are strings, numbers, `true`,
-    /// `false` or `null` under unescaped keys, filling `fields`; returns false, for the
-    /// general parser to decide, at anything else, valid or not. It needs no container
-    /// stack and no dispatch on nesting, and accepts only what the general parser accepts.
+    /// Parses the common line, one object under unescaped keys, filling `fields`; returns
+    /// false, for the general parser to decide, at anything else, valid or not. Its scalars
+    /// need no container stack and no dispatch on nesting; a nested object or array is
+    /// validated by the general parser's ``walkValue(_:_:_:topIsObject:)`` where it lies. It
+    /// accepts only what the general parser accepts.
     ///
     /// Its strings end where masks of 64 bytes at a time say (see ``flatString``). The line
     /// is non-ASCII when a byte of a masked block within it is: in a line this accepts, such
@@ -336,11 +337,21 @@ public final class JSONLDecoder {
             JSONLDecoder.skipSpace(b, &p)
             guard p < n else { return false }
             let value: FieldValue
-            if b[p] == UInt8(ascii: "\"") {
+            let c = b[p]
+            if c == UInt8(ascii: "\"") {
                 let start = p
                 guard let escaped = flatString(b, &p, readable: readable, block: &block, high: &high,
                                                nonASCII: &nonASCII) else { return false }
                 value = .text(start: Int32(start + 1), end: Int32(p - 1), escaped: escaped)
+            } else if let literal = JSONLDecoder.literal(b, &p) {
+                value = literal
+            } else if c == UInt8(ascii: "{") || c == UInt8(ascii: "[") {
+                // A nested value (whose keys feed nothing) is validated in place: starting the
+                // line over in the general parser read it twice.
+                stack.removeAll(keepingCapacity: true)
+                stack.append(UInt8(ascii: "{"))
+                guard (try? walkValue(b, &p, &nonASCII, topIsObject: false)) != nil else { return false }
+                value = .container
             } else {
                 guard let scalar = try? scanScalar(b, &p, &nonASCII) else { return false }
                 value = scalar
@@ -429,68 +440,78 @@ public final class JSONLDecoder {
         let n = b.count
         var p = 0
         stack.removeAll(keepingCapacity: true)
-        var topIsObject = false
-        var pendingField = -1
         do {
             JSONLDecoder.skipSpace(b, &p)
             guard p < n else { throw Failure.invalid("empty line") }
-            topIsObject = b[p] == UInt8(ascii: "{")
-            parseValue: while true {
-                JSONLDecoder.skipSpace(b, &p)
-                guard p < n else { throw Failure.invalid("unexpected end of line, a value was expected") }
-                let c = b[p]
-                let field = stack.count == 1 && topIsObject ? pendingField : -1
-                pendingField = -1
-                switch c {
-                case UInt8(ascii: "{"), UInt8(ascii: "["):
-                    if stack.count >= JSONLDecoder.maxDepth { throw Failure.invalid("nesting deeper than \(JSONLDecoder.maxDepth) levels") }
-                    if field >= 0 { fields[field] = .container }
-                    stack.append(c)
-                    p += 1
-                    JSONLDecoder.skipSpace(b, &p)
-                    if c == UInt8(ascii: "{") {
-                        if p < n && b[p] == UInt8(ascii: "}") { stack.removeLast(); p += 1; break }
-                        pendingField = try parseKey(b, &p, &nonASCII)
-                        continue parseValue
-                    } else {
-                        if p < n && b[p] == UInt8(ascii: "]") { stack.removeLast(); p += 1; break }
-                        continue parseValue
-                    }
-                default:
-                    guard let value = try scanScalar(b, &p, &nonASCII) else {
-                        throw Failure.invalid("unexpected character at column \(p + 1)")
-                    }
-                    if field >= 0 { fields[field] = value }
-                }
-                // After a value: close containers or go on to the next element.
-                while true {
-                    JSONLDecoder.skipSpace(b, &p)
-                    guard let top = stack.last else {
-                        guard p == n else { throw Failure.invalid("unexpected text after the JSON value at column \(p + 1)") }
-                        return topIsObject ? nil : .notAnObject
-                    }
-                    guard p < n else { throw Failure.invalid("unexpected end of line inside \(top == UInt8(ascii: "{") ? "an object" : "an array")") }
-                    let c = b[p]
-                    if c == UInt8(ascii: ",") {
-                        p += 1
-                        if top == UInt8(ascii: "{") {
-                            JSONLDecoder.skipSpace(b, &p)
-                            pendingField = try parseKey(b, &p, &nonASCII)
-                        }
-                        continue parseValue
-                    }
-                    if (top == UInt8(ascii: "{") && c == UInt8(ascii: "}")) || (top == UInt8(ascii: "[") && c == UInt8(ascii: "]")) {
-                        stack.removeLast()
-                        p += 1
-                        continue
-                    }
-                    throw Failure.invalid("expected ',' or a closing bracket at column \(p + 1)")
-                }
-            }
+            let topIsObject = b[p] == UInt8(ascii: "{")
+            try walkValue(b, &p, &nonASCII, topIsObject: topIsObject)
+            guard p == n else { throw Failure.invalid("unexpected text after the JSON value at column \(p + 1)") }
+            return topIsObject ? nil : .notAnObject
         } catch Failure.invalid(let why) {
             return .invalidJSON(why)
         } catch {
             return .invalidJSON("\(error)")
+        }
+    }
+
+    /// Validates the value at `b[p]` with everything nested in it, and leaves `p` after it
+    /// and the white space that follows. The containers open around it are on `stack`: none
+    /// for a whole line, the line's object for a value nested in it (``parseFlat``). With
+    /// `topIsObject`, the values of the line's object fill `fields` by their keys.
+    private func walkValue(_ b: UnsafeBufferPointer<UInt8>, _ p: inout Int, _ nonASCII: inout Bool,
+                           topIsObject: Bool) throws {
+        let n = b.count
+        let depth = stack.count
+        var pendingField = -1
+        parseValue: while true {
+            JSONLDecoder.skipSpace(b, &p)
+            guard p < n else { throw Failure.invalid("unexpected end of line, a value was expected") }
+            let c = b[p]
+            let field = stack.count == 1 && topIsObject ? pendingField : -1
+            pendingField = -1
+            switch c {
+            case UInt8(ascii: "{"), UInt8(ascii: "["):
+                if stack.count >= JSONLDecoder.maxDepth { throw Failure.invalid("nesting deeper than \(JSONLDecoder.maxDepth) levels") }
+                if field >= 0 { fields[field] = .container }
+                stack.append(c)
+                p += 1
+                JSONLDecoder.skipSpace(b, &p)
+                if c == UInt8(ascii: "{") {
+                    if p < n && b[p] == UInt8(ascii: "}") { stack.removeLast(); p += 1; break }
+                    pendingField = try parseKey(b, &p, &nonASCII)
+                    continue parseValue
+                } else {
+                    if p < n && b[p] == UInt8(ascii: "]") { stack.removeLast(); p += 1; break }
+                    continue parseValue
+                }
+            default:
+                guard let value = try scanScalar(b, &p, &nonASCII) else {
+                    throw Failure.invalid("unexpected character at column \(p + 1)")
+                }
+                if field >= 0 { fields[field] = value }
+            }
+            // After a value: close containers or go on to the next element.
+            while true {
+                JSONLDecoder.skipSpace(b, &p)
+                guard stack.count > depth else { return }
+                let top = stack[stack.count - 1]
+                guard p < n else { throw Failure.invalid("unexpected end of line inside \(top == UInt8(ascii: "{") ? "an object" : "an array")") }
+                let c = b[p]
+                if c == UInt8(ascii: ",") {
+                    p += 1
+                    if top == UInt8(ascii: "{") {
+                        JSONLDecoder.skipSpace(b, &p)
+                        pendingField = try parseKey(b, &p, &nonASCII)
+                    }
+                    continue parseValue
+                }
+                if (top == UInt8(ascii: "{") && c == UInt8(ascii: "}")) || (top == UInt8(ascii: "[") && c == UInt8(ascii: "]")) {
+                    stack.removeLast()
+                    p += 1
+                    continue
+                }
+                throw Failure.invalid("expected ',' or a closing bracket at column \(p + 1)")
+            }
         }
     }
 
@@ -555,6 +576,27 @@ public final class JSONLDecoder {
             index = Int(nextKeyOfLength[index])
         }
         return -1
+    }
+
+    /// `true`, `false` or `null` at `b[p]`, compared as one word, leaving `p` after it; nil,
+    /// leaving `p`, for anything else (which the general path judges). Most lines have
+    /// three or four of them.
+    @inline(__always)
+    private static func literal(_ b: UnsafeBufferPointer<UInt8>, _ p: inout Int) -> FieldValue? {
+        guard p &+ 4 <= b.count else { return nil }
+        switch UInt32(littleEndian: UnsafeRawPointer(b.baseAddress! + p).loadUnaligned(as: UInt32.self)) {
+        case 0x6575_7274:   // "true"
+            p &+= 4
+            return .bool(true)
+        case 0x6C6C_756E:   // "null"
+            p &+= 4
+            return .null
+        case 0x736C_6166 where p &+ 5 <= b.count && b[p &+ 4] == UInt8(ascii: "e"):   // "fals" "e"
+            p &+= 5
+            return .bool(false)
+        default:
+            return nil
+        }
     }
 
     /// Scans the string, number or literal at `b[p]` and returns it as a field value; nil,

@@ -504,7 +504,19 @@ struct JSONLDecoderTests {
             line += space(&rng) + [UInt8(ascii: ":")] + space(&rng)
             switch Int.random(in: 0..<8, using: &rng) {
             case 0: line += Array(["0", "-12", "3.5e2", "1.", "01", "12345678901"].randomElement(using: &rng)!.utf8)
-            case 1: line += Array(["true", "false", "null", "nul", "True"].randomElement(using: &rng)!.utf8)
+            case 1: line += Array(["true", "false", "null", "nul", "True", "fals", "falsey", "nulll"].randomElement(using: &rng)!.utf8)
+            case 2:
+                // A nested value, validated where it lies: its keys feed nothing, even when
+                // they are field names; some are malformed.
+                let inner = string(&rng)
+                let valid: [[UInt8]] = [
+                    Array("{}".utf8), Array("[]".utf8), Array("[ 1, true, null ]".utf8),
+                    Array("{\"track_id\": ".utf8) + inner + Array(", \"n\": [1, {\"label\": null}]}".utf8),
+                    Array("[".utf8) + inner + Array(", [[\"x\"]], -0.5e3]".utf8),
+                ]
+                let malformed = ["{\"a\": }", "[1,]", "{\"a\" 1}", "[1", "{\"a\": [}"].map { Array($0.utf8) }
+                line += Int.random(in: 0..<5, using: &rng) > 0 ? valid.randomElement(using: &rng)!
+                    : malformed.randomElement(using: &rng)!
             default: line += string(&rng)
             }
         }
@@ -513,7 +525,7 @@ struct JSONLDecoderTests {
         return line
     }
 
-    @Test("flat lines read as Foundation reads them, whole or cut anywhere, wherever their strings cross 64-byte blocks")
+    @Test("flat lines, and lines with nested values, read as Foundation reads them, whole or cut anywhere, wherever their strings cross 64-byte blocks")
     func flatLinesAcrossBlocks() {
         var rng = SeededRNG(seed: 0xF1A7)
         var failures: [String] = []
