@@ -13,10 +13,15 @@ static inline void consentry_prefetch(const void *address) {
     __builtin_prefetch(address, 0, 3);
 }
 
-/* Which of 64 bytes end a CSV field and which are outside ASCII, a bit per byte. */
+/* Which of 64 bytes end a CSV field, which are line feeds and quotes, and which are outside
+   ASCII, a bit per byte. */
 typedef struct {
     /* Bit i: byte i is the delimiter or a line feed. */
     uint64_t ends;
+    /* Bit i: byte i is a line feed. */
+    uint64_t feeds;
+    /* Bit i: byte i is a double quote. */
+    uint64_t quotes;
     /* Bit i: byte i has its top bit set. */
     uint64_t high;
 } consentry_byte_masks;
@@ -38,12 +43,15 @@ static inline uint64_t consentry_byte_bits(uint64_t flags) {
    answers. */
 static inline consentry_byte_masks consentry_byte_masks64_words(const uint8_t *bytes, uint8_t delimiter) {
     const uint64_t ones = 0x0101010101010101ULL;
-    consentry_byte_masks m = {0, 0};
+    consentry_byte_masks m = {0, 0, 0, 0};
     for (int k = 0; k < 8; k++) {
         uint64_t w;
         __builtin_memcpy(&w, bytes + 8 * k, 8);
-        uint64_t ends = consentry_zero_bytes(w ^ (ones * delimiter)) | consentry_zero_bytes(w ^ (ones * '\n'));
+        uint64_t feeds = consentry_zero_bytes(w ^ (ones * '\n'));
+        uint64_t ends = consentry_zero_bytes(w ^ (ones * delimiter)) | feeds;
         m.ends |= consentry_byte_bits(ends) << (8 * k);
+        m.feeds |= consentry_byte_bits(feeds) << (8 * k);
+        m.quotes |= consentry_byte_bits(consentry_zero_bytes(w ^ (ones * '"'))) << (8 * k);
         m.high |= consentry_byte_bits(w & 0x8080808080808080ULL) << (8 * k);
     }
     return m;
@@ -51,26 +59,33 @@ static inline consentry_byte_masks consentry_byte_masks64_words(const uint8_t *b
 
 /* The masks of `bytes[0..<64]`. Swift's SIMD types have no way to turn a comparison into
    bits (SSE2's movemask), and without it building a block's bits costs more than the bits
-   save; the CSV decoder finds its fields' ends with these. */
+   save; the CSV decoder finds its fields' ends, and quoted fields' closing quotes, with
+   these. */
 static inline consentry_byte_masks consentry_byte_masks64(const uint8_t *bytes, uint8_t delimiter) {
 #if defined(__SSE2__)
-    consentry_byte_masks m = {0, 0};
+    consentry_byte_masks m = {0, 0, 0, 0};
     const __m128i d = _mm_set1_epi8((char)delimiter);
     const __m128i lf = _mm_set1_epi8('\n');
+    const __m128i quote = _mm_set1_epi8('"');
     for (int k = 0; k < 4; k++) {
         __m128i v = _mm_loadu_si128((const __m128i *)(bytes + 16 * k));
-        __m128i e = _mm_or_si128(_mm_cmpeq_epi8(v, d), _mm_cmpeq_epi8(v, lf));
+        __m128i f = _mm_cmpeq_epi8(v, lf);
+        __m128i e = _mm_or_si128(_mm_cmpeq_epi8(v, d), f);
         m.ends |= (uint64_t)(uint16_t)_mm_movemask_epi8(e) << (16 * k);
+        m.feeds |= (uint64_t)(uint16_t)_mm_movemask_epi8(f) << (16 * k);
+        m.quotes |= (uint64_t)(uint16_t)_mm_movemask_epi8(_mm_cmpeq_epi8(v, quote)) << (16 * k);
         m.high |= (uint64_t)(uint16_t)_mm_movemask_epi8(v) << (16 * k);
     }
     return m;
 #elif defined(__BYTE_ORDER__) && __BYTE_ORDER__ == __ORDER_LITTLE_ENDIAN__
     return consentry_byte_masks64_words(bytes, delimiter);
 #else
-    consentry_byte_masks m = {0, 0};
+    consentry_byte_masks m = {0, 0, 0, 0};
     for (int i = 0; i < 64; i++) {
         uint8_t c = bytes[i];
         m.ends |= (uint64_t)(c == delimiter || c == '\n') << i;
+        m.feeds |= (uint64_t)(c == '\n') << i;
+        m.quotes |= (uint64_t)(c == '"') << i;
         m.high |= (uint64_t)(c >> 7) << i;
     }
     return m;

@@ -309,25 +309,44 @@ public final class CSVDecoder {
         return j
     }
 
-    /// The field ends and non-ASCII bytes of 64 bytes of the buffer being scanned, a bit per
-    /// byte from `base`.
+    /// The field ends, line feeds, quotes and non-ASCII bytes of 64 bytes of the buffer being
+    /// scanned, a bit per byte from `base`.
     private struct Block {
         var base: Int
         var ends: UInt64 = 0
+        var feeds: UInt64 = 0
+        var quotes: UInt64 = 0
         var high: UInt64 = 0
         /// No block yet: every position is past it.
         static let none = Block(base: -64)
     }
 
-    /// Decodes the record at `rs` in one pass when it is the common kind: no field starts
-    /// with a quote and its line feed is in `buf` within `maxRecordBytes`, with 64 bytes of
+    /// Makes `block` the one holding `j`, first adding the non-ASCII bits of the record's
+    /// bytes from `from` in the block before to `high`; false when fewer than 64 bytes are
+    /// left in `buf`.
+    @inline(__always)
+    private func load(_ buf: UnsafeBufferPointer<UInt8>, _ j: Int, _ block: inout Block, _ high: inout UInt64,
+                      _ from: inout Int) -> Bool {
+        guard UInt(bitPattern: j &- block.base) >= 64 else { return true }
+        guard buf.count &- j >= 64 else { return false }
+        if from < j { high |= block.high &>> UInt64(from &- block.base) }
+        from = j
+        let masks = consentry_byte_masks64(buf.baseAddress! + j, configuration.delimiter)
+        block = Block(base: j, ends: masks.ends, feeds: masks.feeds, quotes: masks.quotes, high: masks.high)
+        return true
+    }
+
+    /// Decodes the record at `rs` in one pass when it is the common kind: its quoted fields
+    /// (if any) hold no line feed and no escaped quote and are followed by the delimiter or
+    /// the line feed, and its line feed is in `buf` within `maxRecordBytes`, with 64 bytes of
     /// `buf` after each block it starts. Returns the index of that line feed, having ended
     /// every field but the last; nil otherwise.
     ///
-    /// The fields' ends come from bit masks of 64 bytes at a time (`block`, carried from
-    /// record to record): a field costs a count of trailing zeros, and the loop has one
-    /// unpredictable branch per record, at its line feed, where walking the bytes had one
-    /// per field and the general state machine two or more.
+    /// The fields' ends and the quoted fields' closing quotes come from bit masks of 64 bytes
+    /// at a time (`block`, carried from record to record): a field costs a count of trailing
+    /// zeros, and the loop has one unpredictable branch per record, at its line feed, where
+    /// walking the bytes had one per field and the general state machine two or more. (A
+    /// quoted title is common: before, such a record started over in the state machine.)
     @inline(__always)
     private func scanPlainRecord(_ buf: UnsafeBufferPointer<UInt8>, from rs: Int, block: inout Block) -> Int? {
         let n = buf.count
@@ -337,16 +356,35 @@ public final class CSVDecoder {
         var from = rs
         var j = rs
         while true {
-            guard j < n, buf[j] != CSVDecoder.quote else { return nil }
+            guard j < n else { return nil }
+            if buf[j] == CSVDecoder.quote {
+                // To the closing quote; the delimiter or the line feed must follow it. The
+                // block holding the opening quote first, so that `from` lies in `block`.
+                guard load(buf, j, &block, &high, &from) else { return nil }
+                var q = j &+ 1
+                while true {
+                    guard load(buf, q, &block, &high, &from) else { return nil }
+                    let shift = UInt64(q &- block.base)
+                    let quotes = block.quotes &>> shift
+                    let feeds = block.feeds &>> shift
+                    if quotes != 0 {
+                        let k = quotes.trailingZeroBitCount
+                        // A line feed inside: the state machine counts the lines.
+                        if feeds & ((1 &<< UInt64(k)) &- 1) != 0 { return nil }
+                        q &+= k
+                        break
+                    }
+                    if feeds != 0 { return nil }
+                    q = block.base &+ 64
+                    if q > limit { return nil }
+                }
+                j = q &+ 1
+                guard j < n, j <= limit, buf[j] == configuration.delimiter || buf[j] == CSVDecoder.lf else { return nil }
+                fieldQuoted = true
+            }
             var m: UInt64
             while true {
-                if UInt(bitPattern: j &- block.base) >= 64 {
-                    guard n &- j >= 64 else { return nil }
-                    if from < j { high |= block.high &>> UInt64(from &- block.base) }
-                    from = j
-                    let masks = consentry_byte_masks64(buf.baseAddress! + j, configuration.delimiter)
-                    block = Block(base: j, ends: masks.ends, high: masks.high)
-                }
+                guard load(buf, j, &block, &high, &from) else { return nil }
                 m = block.ends &>> UInt64(j &- block.base)
                 if m != 0 { break }
                 j = block.base &+ 64
@@ -420,7 +458,8 @@ public final class CSVDecoder {
                     if !endLine(buf, recordStart: rs, lineFeed: lineFeed, emit: emit) { return (i, nil) }
                     continue
                 }
-                // Quoted, cut by the chunk or too long: the state machine decodes it from its start.
+                // A quote inside a field, cut by the chunk or too long: the state machine decodes
+                // it from its start.
                 beginRecord()
                 state = .fieldStart
 

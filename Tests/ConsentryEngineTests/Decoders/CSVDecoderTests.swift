@@ -480,10 +480,10 @@ struct CSVDecoderTests {
         #expect(wrong.isEmpty, "\(wrong.count) cases, e.g. \(wrong.prefix(5))")
     }
 
-    @Test("the 64-byte masks mark exactly the delimiters, line feeds and non-ASCII bytes, with SSE2 and without")
+    @Test("the 64-byte masks mark exactly the delimiters, line feeds, quotes and non-ASCII bytes, with SSE2 and without")
     func blockMasks() {
         var rng = SeededRNG(seed: 0x6A5C)
-        let interesting: [UInt8] = [0x0A, 0x2C, 0x3B, 0x09, 0x00, 0x7F, 0x80, 0xFF, 0x0B, 0x2D, 0x8A, 0xAC]
+        let interesting: [UInt8] = [0x0A, 0x2C, 0x3B, 0x09, 0x00, 0x7F, 0x80, 0xFF, 0x0B, 0x2D, 0x8A, 0xAC, 0x22, 0xA2]
         var wrong: [String] = []
         for round in 0..<2_000 {
             let delimiter = [UInt8(ascii: ","), UInt8(ascii: ";"), UInt8(ascii: "\t"), 0x80][round % 4]
@@ -491,15 +491,20 @@ struct CSVDecoderTests {
                 Bool.random(using: &rng) ? interesting.randomElement(using: &rng)! : UInt8.random(in: 0...255, using: &rng)
             }
             var ends: UInt64 = 0
+            var feeds: UInt64 = 0
+            var quotes: UInt64 = 0
             var high: UInt64 = 0
             for (i, c) in block.enumerated() {
                 if c == delimiter || c == 0x0A { ends |= 1 << UInt64(i) }
+                if c == 0x0A { feeds |= 1 << UInt64(i) }
+                if c == 0x22 { quotes |= 1 << UInt64(i) }
                 if c >= 0x80 { high |= 1 << UInt64(i) }
             }
             let (fast, words) = block.withUnsafeBufferPointer {
                 (consentry_byte_masks64($0.baseAddress!, delimiter), consentry_byte_masks64_words($0.baseAddress!, delimiter))
             }
-            if fast.ends != ends || fast.high != high || words.ends != ends || words.high != high {
+            for masks in [fast, words]
+            where masks.ends != ends || masks.feeds != feeds || masks.quotes != quotes || masks.high != high {
                 wrong.append("round \(round)")
             }
         }
