@@ -84,11 +84,6 @@ public final class ResultsDatabase {
             try queue.writeWithoutTransaction { db in
                 // Refuse a newer database before anything (even the journal mode) is changed.
                 try refuseNewerSchema(db, path: path)
-                // A new database gets 16 KiB pages: a night's history is written twice (WAL,
-                // then checkpoint), and larger pages take a quarter of the writes.
-                if try Int.fetchOne(db, sql: "PRAGMA page_count") == 0 {
-                    try db.execute(sql: "PRAGMA page_size = 16384")
-                }
                 let mode = try String.fetchOne(db, sql: "PRAGMA journal_mode") ?? ""
                 if mode.lowercased() != "wal" {
                     try db.execute(sql: "PRAGMA journal_mode = WAL")
