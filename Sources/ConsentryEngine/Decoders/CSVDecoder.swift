@@ -458,7 +458,8 @@ public final class CSVDecoder {
                     if !endLine(buf, recordStart: rs, lineFeed: lineFeed, emit: emit) { return (i, nil) }
                     continue
                 }
-                // A quote inside a field, cut by the chunk or too long: the state machine decodes
+                // A quoted field that holds a line feed or an escaped quote, or has data after
+                // its closing quote; or cut by the chunk, or too long: the state machine decodes
                 // it from its start.
                 beginRecord()
                 state = .fieldStart
