@@ -326,10 +326,11 @@ final class RecordProcessor {
         let idLength = result.ids.count - idStart
         func undo() { result.ids.truncate(to: idStart) }
 
-        // The label's memo entry is likely a cache miss: it starts loading now.
+        // The label's memo entry is likely a cache miss: it starts loading now. (`count > 0`
+        // rather than `isEmpty`, here and below: the optimizer left `isEmpty` a call.)
         let labelText = inPlaceText(fields, .label)
         var labelHash: UInt64 = 0
-        if let text = labelText, !text.isEmpty {
+        if let text = labelText, text.count > 0 {
             labelHash = LabelCache.hash(text)
             labels.prefetch(hash: labelHash)
         }
@@ -392,7 +393,7 @@ final class RecordProcessor {
         var labelNumber: UInt32 = 0
         var labelSlot: Int? = nil
         if let text = labelText {
-            if !text.isEmpty {
+            if text.count > 0 {
                 if labelGiven || labelMap == nil {
                     // The common case: no map to ask, so the number can wait for the next
                     // track (or the chunk's end), by which time the entry has arrived.
@@ -404,7 +405,7 @@ final class RecordProcessor {
             }
         } else {
             labelSlot = withFreeText(record, .label) { text in
-                text.isEmpty ? nil : labels.slot(of: text, hash: LabelCache.hash(text), numbers: labelNumbers)
+                text.count == 0 ? nil : labels.slot(of: text, hash: LabelCache.hash(text), numbers: labelNumbers)
             }
         }
         if let slot = labelSlot {
