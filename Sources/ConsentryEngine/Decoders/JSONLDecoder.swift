@@ -344,6 +344,8 @@ public final class JSONLDecoder {
                                                nonASCII: &nonASCII) else { return false }
                 value = .text(start: Int32(start + 1), end: Int32(p - 1), escaped: escaped)
             } else if let literal = JSONLDecoder.literal(b, &p) {
+                // Before `scanScalar`, which also knows literals: through it the flat parser
+                // took a quarter more samples (its throwing paths weigh on the loop).
                 value = literal
             } else if c == UInt8(ascii: "{") || c == UInt8(ascii: "[") {
                 // A nested value (whose keys feed nothing) is validated in place: starting the
@@ -579,8 +581,8 @@ public final class JSONLDecoder {
     }
 
     /// `true`, `false` or `null` at `b[p]`, compared as one word, leaving `p` after it; nil,
-    /// leaving `p`, for anything else (which the general path judges). Most lines have
-    /// three or four of them.
+    /// leaving `p`, for anything else. Most lines have three or four of them: a byte-by-byte
+    /// compare was 1.6 % of a JSON Lines scan.
     @inline(__always)
     private static func literal(_ b: UnsafeBufferPointer<UInt8>, _ p: inout Int) -> FieldValue? {
         guard p &+ 4 <= b.count else { return nil }
@@ -611,15 +613,11 @@ public final class JSONLDecoder {
         case UInt8(ascii: "-"), UInt8(ascii: "0")...UInt8(ascii: "9"):
             let integer = try scanNumber(b, &p)
             return .number(start: Int32(start), end: Int32(p), integer: integer)
-        case UInt8(ascii: "t"):
-            try expectLiteral(b, &p, "true")
-            return .bool(true)
-        case UInt8(ascii: "f"):
-            try expectLiteral(b, &p, "false")
-            return .bool(false)
-        case UInt8(ascii: "n"):
-            try expectLiteral(b, &p, "null")
-            return .null
+        case UInt8(ascii: "t"), UInt8(ascii: "f"), UInt8(ascii: "n"):
+            guard let literal = JSONLDecoder.literal(b, &p) else {
+                throw Failure.invalid("invalid literal at column \(p + 1)")
+            }
+            return literal
         default:
             return nil
         }
@@ -718,15 +716,5 @@ public final class JSONLDecoder {
         }
         p = i
         return integer
-    }
-
-    private func expectLiteral(_ b: UnsafeBufferPointer<UInt8>, _ p: inout Int, _ word: StaticString) throws {
-        let length = word.utf8CodeUnitCount
-        guard p + length <= b.count else { throw Failure.invalid("invalid literal at column \(p + 1)") }
-        let w = word.utf8Start
-        for k in 0..<length where b[p + k] != w[k] {
-            throw Failure.invalid("invalid literal at column \(p + 1)")
-        }
-        p += length
     }
 }

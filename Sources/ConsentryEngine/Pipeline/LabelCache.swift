@@ -132,7 +132,7 @@ struct LabelCache: ~Copyable {
             found = set[1]
         } else {
             // The slot first: a new label can move the table.
-            let slot = slot(of: label, tag: tag, head: head, numbers: numbers)
+            let slot = slot(of: label, hash: hash, head: head, numbers: numbers)
             found = slots[slot]
         }
         set[1] = set[0]
@@ -144,17 +144,18 @@ struct LabelCache: ~Copyable {
     /// when this worker meets it for the first time. Valid until the next call.
     @inline(__always)
     mutating func slot(of label: UnsafeBufferPointer<UInt8>, hash: UInt64, numbers: LabelNumbers) -> Int {
-        slot(of: label, tag: LabelCache.tag(hash), head: LabelCache.head(label), numbers: numbers)
+        slot(of: label, hash: hash, head: LabelCache.head(label), numbers: numbers)
     }
 
     @inline(__always)
-    private mutating func slot(of label: UnsafeBufferPointer<UInt8>, tag: UInt32, head: (UInt64, UInt64),
+    private mutating func slot(of label: UnsafeBufferPointer<UInt8>, hash: UInt64, head: (UInt64, UInt64),
                                numbers: LabelNumbers) -> Int {
+        let tag = LabelCache.tag(hash)
         let mask = capacity - 1
         var s = Int(tag) & mask
         while true {
             let entry = slots[s]
-            if entry.tag == 0 { return insert(label, tag: tag, head: head, numbers: numbers) }
+            if entry.tag == 0 { return insert(label, hash: hash, head: head, numbers: numbers) }
             if LabelCache.matches(entry, label, tag: tag, head: head, tails: tails) { return s }
             s = (s + 1) & mask
         }
@@ -239,8 +240,9 @@ struct LabelCache: ~Copyable {
     }
 
     @inline(never)
-    private mutating func insert(_ label: UnsafeBufferPointer<UInt8>, tag: UInt32, head: (UInt64, UInt64),
+    private mutating func insert(_ label: UnsafeBufferPointer<UInt8>, hash: UInt64, head: (UInt64, UInt64),
                                  numbers: LabelNumbers) -> Int {
+        let tag = LabelCache.tag(hash)
         if used >= maxEntries || tails.count > maxTailBytes {
             slots.update(repeating: LabelCache.empty, count: capacity)
             recent.update(repeating: LabelCache.empty, count: 2 * LabelCache.recentSets)
@@ -257,7 +259,7 @@ struct LabelCache: ~Copyable {
             old.deallocate()
         }
         let s = freeSlot(tag)
-        slots[s] = Entry(head: head, tag: tag, number: numbers.number(of: label), tailStart: UInt32(tails.count),
+        slots[s] = Entry(head: head, tag: tag, number: numbers.number(of: label, hash: hash), tailStart: UInt32(tails.count),
                          length: UInt16(label.count), status: LabelCache.unmapped)
         if label.count > LabelCache.headBytes { tails.append(contentsOf: label[LabelCache.headBytes...]) }
         used += 1

@@ -22,17 +22,11 @@ final class LabelNumbers: @unchecked Sendable {
     /// By hash, linear probing, at most half full: the hash's top half, then the number (never
     /// 0, which marks an empty slot).
     private var slots = [UInt64](repeating: 0, count: 1024)
-    /// Tests give a hash that labels share; nil is the memo's, ``LabelCache/hash(_:)``.
-    private let sharedHash: UInt64?
 
-    init(sharedHash: UInt64? = nil) {
-        self.sharedHash = sharedHash
-    }
-
-    /// The number of `label`, a new one when no worker has met it yet.
-    func number(of label: UnsafeBufferPointer<UInt8>) -> UInt32 {
+    /// The number of `label`, a new one when no worker has met it yet; `hash` is the one the
+    /// memo found it by, ``LabelCache/hash(_:)`` (tests give labels one they share).
+    func number(of label: UnsafeBufferPointer<UInt8>, hash: UInt64) -> UInt32 {
         guard !label.isEmpty else { return 0 }
-        let hash = sharedHash ?? LabelCache.hash(label)
         lock.lock()
         defer { lock.unlock() }
         var i = Int(truncatingIfNeeded: hash) & (slots.count - 1)

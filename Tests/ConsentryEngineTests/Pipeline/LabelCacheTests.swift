@@ -25,7 +25,8 @@ struct LabelCacheTests {
           arguments: [false, true])
     func sharedNumbering(sharedHash: Bool) throws {
         let pool = sharedHash ? Array(LabelCacheTests.pool().prefix(400)) : LabelCacheTests.pool()
-        let numbers = sharedHash ? LabelNumbers(sharedHash: 0x5EED_0000_0000_0001) : LabelNumbers()
+        let numbers = LabelNumbers()
+        @Sendable func hash(_ label: UnsafeBufferPointer<UInt8>) -> UInt64 { sharedHash ? 0x5EED_0000_0000_0001 : LabelCache.hash(label) }
         final class Answers: @unchecked Sendable {
             let lock = NSLock()
             var byWorker: [[[UInt8]: UInt32]] = [[:], [:]]
@@ -39,7 +40,7 @@ struct LabelCacheTests {
                 // The workers meet the labels in opposite orders, each label twice.
                 let order = worker == 0 ? pool + pool : (pool + pool).reversed()
                 for label in order {
-                    let number = label.withUnsafeBufferPointer { numbers.number(of: $0) }
+                    let number = label.withUnsafeBufferPointer { numbers.number(of: $0, hash: hash($0)) }
                     #expect(mine.updateValue(number, forKey: label).map { $0 == number } ?? true)
                 }
                 answers.lock.lock()
@@ -56,7 +57,7 @@ struct LabelCacheTests {
         let labels = numbers.labels
         #expect(labels.count == distinct.count + 1 && labels[0] == "")
         for (label, number) in byWorker[0] { #expect(labels[Int(number)] == String(decoding: label, as: UTF8.self)) }
-        #expect([UInt8]().withUnsafeBufferPointer { numbers.number(of: $0) } == 0)
+        #expect([UInt8]().withUnsafeBufferPointer { numbers.number(of: $0, hash: 0) } == 0)
     }
 
     @Test("numbers follow the label's bytes exactly, through two workers' memos, growth, restarts and shared hashes",
