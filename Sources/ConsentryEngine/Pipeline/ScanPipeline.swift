@@ -82,16 +82,14 @@ final class ScanPipeline: @unchecked Sendable {
             thread.stackSize = 1 << 20
             thread.start()
         }
-        condition.lock()
-        while !scheduler.isComplete && failure == nil {
-            condition.wait()
-        }
-        let error = failure
-        scheduler.stop()
-        condition.broadcast()
-        condition.unlock()
+        // The workers end once every input is merged or the scan stopped. This thread waits
+        // for them, not on the workers' condition: woken by every report there, it took a
+        // core from a worker a dozen times a chunk.
         group.wait()
         cancellation.removeObserver(observer)
+        condition.lock()
+        let error = failure
+        condition.unlock()
         self.merger = nil
         if let error { throw error }
         return (merger.outcome, merger.keeper)
