@@ -13,7 +13,8 @@ public struct TrackResolution: Sendable {
     /// by declared `ContainsAI`.
     public var labels: Breakdown
     public var containsAI = ContainsAICounts()
-    /// The duplicates' records (any order; ``SortedTracks`` puts them in input order).
+    /// The duplicates' records (any order; ``SortedTracks`` puts them in input order); a
+    /// partition without duplicates has no file.
     public var duplicateFiles: [String] = []
     /// History: periods begun, and periods ended.
     public var began = 0
@@ -184,7 +185,7 @@ final class TrackResolver: @unchecked Sendable {
         let sorted = try SortedTracks(
             files: partitionFiles[p], layout: layout, order: .hash, budgetBytes: budgetBytes,
             workDirectory: workDirectory, runPrefix: "sort-\(p)")
-        let duplicates = try WorkFileWriter(path: resolution.duplicateFiles[p], bufferBytes: 64 << 10)
+        var duplicates = Duplicates(path: resolution.duplicateFiles[p])
         var history: PartitionHistory?
         if let plan {
             history = try PartitionHistory(plan: plan, partition: p)
@@ -203,8 +204,7 @@ final class TrackResolver: @unchecked Sendable {
             let id = record.id
             if haveLast && record.hash == lastHash
                 && SortedTracks.compareIDs(id, UnsafeRawBufferPointer(start: lastID, count: lastLength)) == 0 {
-                work.takeBack(record)
-                try duplicates.write(UnsafeRawBufferPointer(start: record.base, count: record.size))
+                try duplicates.add(record, to: &work)
                 continue
             }
             haveLast = true
@@ -221,7 +221,7 @@ final class TrackResolver: @unchecked Sendable {
     /// Resolves a partition that fits in memory, for a scan without history: the first
     /// occurrences are found by ``FirstOccurrences`` as the records lie, with no sort.
     private func resolveUnordered(_ records: [UInt8], count: Int, partition p: Int, into work: inout PartitionWork) throws {
-        let duplicates = try WorkFileWriter(path: resolution.duplicateFiles[p], bufferBytes: 64 << 10)
+        var duplicates = Duplicates(path: resolution.duplicateFiles[p])
         try records.withUnsafeBytes { raw in
             guard let base = raw.baseAddress else { return }   // no records
             var table = FirstOccurrences(records: raw, count: count, layout: layout)
@@ -238,13 +238,11 @@ final class TrackResolver: @unchecked Sendable {
                 case .first:
                     work.count(record, label: try label(of: record, partition: p))
                 case .later:
-                    work.takeBack(record)
-                    try duplicates.write(UnsafeRawBufferPointer(start: record.base, count: record.size))
+                    try duplicates.add(record, to: &work)
                 case .earlier(let replacing):
                     let held = TrackRecordRef(base: base + replacing, layout: layout)
                     work.count(held, label: try label(of: held, partition: p), sign: -1)
-                    work.takeBack(held)
-                    try duplicates.write(UnsafeRawBufferPointer(start: held.base, count: held.size))
+                    try duplicates.add(held, to: &work)
                     work.count(record, label: try label(of: record, partition: p))
                 }
                 offset = next
@@ -265,6 +263,24 @@ final class TrackResolver: @unchecked Sendable {
     }
 }
 
+/// A partition's duplicates: their counts taken back, their records kept for their
+/// rejects in a file made by the first one (most partitions have none, and a file made and
+/// removed for each cost more than resolving a partition without duplicates).
+private struct Duplicates {
+    let path: String
+    private var file: WorkFileWriter?
+
+    init(path: String) { self.path = path }
+
+    mutating func add(_ record: TrackRecordRef, to work: inout PartitionWork) throws {
+        work.takeBack(record)
+        if file == nil { file = try WorkFileWriter(path: path, bufferBytes: 64 << 10) }
+        try file!.write(UnsafeRawBufferPointer(start: record.base, count: record.size))
+    }
+
+    func close() throws { try file?.close() }
+}
+
 /// One resolver thread's running totals and caches.
 struct PartitionWork {
     let layout: TrackRecordLayout
@@ -276,7 +292,10 @@ struct PartitionWork {
     /// Per label (by ``RunLabels`` index): its distinct tracks, then per policy those exposed
     /// to AI training.
     var labelCounts: [Int]
-    var containsAI = ContainsAICounts()
+    /// Distinct tracks by their record's flags byte: label status and declared `ContainsAI`
+    /// (``TrackRecordLayout``). Counted here, in this module, because ``ContainsAICounts``'
+    /// method, in another, was a call per track.
+    private var byFlags = [Int](repeating: 0, count: 16)
     private var verdictScratch: [UInt32]
     /// (previous combination, tonight's label and verdicts) → next combination.
     var transitions: [Transition: UInt32] = [:]
@@ -338,7 +357,17 @@ struct PartitionWork {
         for p in 0..<layout.policyCount where PackedDecisions.trainingExposed(record.verdict(p)) {
             labelCounts[at + 1 + p] += sign
         }
-        containsAI.add(label: record.label, declared: record.containsAI, count: sign)
+        byFlags[Int(record.flags & 0xF)] &+= sign
+    }
+
+    /// The distinct tracks by label status and declared `ContainsAI`.
+    var containsAI: ContainsAICounts {
+        var counts = ContainsAICounts()
+        for (flags, n) in byFlags.enumerated() where n != 0 {
+            counts.add(label: LabelStatus(rawValue: UInt8(flags) & 3)!, declared: ContainsAI(rawValue: UInt8(flags) >> 2),
+                       count: n)
+        }
+        return counts
     }
 
     /// Takes a duplicate's counts back out of the statistics.

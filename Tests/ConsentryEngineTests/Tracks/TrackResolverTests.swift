@@ -149,6 +149,19 @@ import TestSupport
         #expect(resolution.statistics.group(policy: 0, label: .major).tracks == 0)
     }
 
+    @Test("only a partition with duplicates has a duplicates file, with and without a sort", arguments: [1 << 20, 32])
+    func duplicatesFilesOnlyWhereNeeded(budget: Int) throws {
+        let dir = try TempDir("resolver")
+        // "y" lies in the last partition twice; "x" and "z" once each in others.
+        let tracks = [Track(id: "x", hash: 1, verdicts: [0]), Track(id: "y", hash: 1 << 62 | 5, verdicts: [0]),
+                      Track(id: "z", hash: 1 << 61, verdicts: [0]), Track(id: "y", hash: 1 << 62 | 5, verdicts: [0])]
+        let resolution = try Self.resolve(tracks, in: dir, name: "sparse", budget: budget)
+        let present = resolution.duplicateFiles.indices.filter { FileManager.default.fileExists(atPath: resolution.duplicateFiles[$0]) }
+        #expect(present == [TrackSpill.partition(of: 1 << 62 | 5)])
+        #expect(try Self.duplicates(resolution).map(\.0) == ["y"])
+        #expect(resolution.tracks == 3)
+    }
+
     @Test("a partition larger than the sort budget is sorted in runs on disk, with the same result", arguments: [1, 2])
     func budgetForcesRunsOnDisk(jobs: Int) throws {
         let dir = try TempDir("resolver")
