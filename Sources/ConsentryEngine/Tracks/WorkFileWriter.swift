@@ -11,8 +11,9 @@ public final class WorkFileWriter {
     private let descriptor: Int32
     private let buffer: UnsafeMutableRawPointer
     private let capacity: Int
-    private var count = 0
-    public private(set) var bytesWritten = 0
+    // Written by one thread, a record at a time: no dynamic exclusivity checks per record.
+    @exclusivity(unchecked) private var count = 0
+    @exclusivity(unchecked) public private(set) var bytesWritten = 0
     private var closed = false
     private let writesBack: Bool
 
