@@ -19,6 +19,10 @@ final class HistoryInserter {
     private var next = 0
     private var packCount = 0
     private var trackCount = 0
+    /// Removes the inserted partitions' files while SQLite's one writer goes on: this thread
+    /// is a first night's slowest, and a core is idle beside it once the resolver is done.
+    private let removal = DispatchQueue(label: "consentry.history-removal", qos: .utility)
+    private let removals = DispatchGroup()
 
     init(files: HistoryFiles, runID: Int64, db: Database, path: String) throws {
         self.files = files
@@ -37,6 +41,8 @@ final class HistoryInserter {
     deinit {
         packs.close()
         ends.close()
+        // A failed run's work folder is removed next: not while files in it still go.
+        removals.wait()
     }
 
     /// Inserts the packs and ends of partition `p`, which must be the next one in order.
@@ -73,12 +79,17 @@ final class HistoryInserter {
                 try ends.step()
             }
         }
+        let done = [files.packsPath(p), files.endsPath(p)]
+        removal.async(group: removals) {
+            for file in done { unlink(file) }
+        }
     }
 
     /// Inserts the partitions not inserted yet, then the run's segment: how many packs and
     /// tracks it stored.
     func finish() throws {
         while next < HistoryPlan.partitionCount { try insert(partition: next) }
+        removals.wait()
         if packCount > 0 {
             try db.execute(sql: "INSERT INTO history_segments VALUES (?, ?, ?)", arguments: [runID, packCount, trackCount])
         }
