@@ -13,6 +13,12 @@ static inline void consentry_prefetch(const void *address) {
     __builtin_prefetch(address, 0, 3);
 }
 
+/* Asks the CPU to start loading the cache line at `address` to be written soon; it never
+   faults. */
+static inline void consentry_prefetch_write(const void *address) {
+    __builtin_prefetch(address, 1, 3);
+}
+
 /* Which of 64 bytes end a CSV field, which are line feeds and quotes, and which are outside
    ASCII, a bit per byte. */
 typedef struct {

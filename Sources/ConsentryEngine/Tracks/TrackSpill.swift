@@ -1,3 +1,4 @@
+import CMemory
 import ConsentryModel
 import Glibc
 
@@ -75,6 +76,9 @@ final class TrackSpill {
                      labelNumber: labelNumber, verdicts: verdicts, text: text, idLength: idLength,
                      artistLength: artistLength)
         fill[p] += size
+        // The partition's next record lands a few dozen records from now, in a line that
+        // has left the caches since its buffer was last drained: its load starts now.
+        consentry_prefetch_write(buffers + p * TrackSpill.bufferBytes + fill[p] + 64)
     }
 
     @inline(never)
