@@ -1,3 +1,4 @@
+import CMemory
 import ConsentryModel
 import Foundation
 
@@ -225,6 +226,18 @@ final class TrackResolver: @unchecked Sendable {
         try records.withUnsafeBytes { raw in
             guard let base = raw.baseAddress else { return }   // no records
             var table = FirstOccurrences(records: raw, count: count, layout: layout)
+            // The slot and the label counts of the record `lookahead` records on start to
+            // load while this one is counted: both are cache misses in tables larger than
+            // the caches the partition streams through, and one record ahead was too close.
+            let lookahead = 6
+            var ahead = 0
+            @inline(__always) func prefetchAhead() {
+                let record = TrackRecordRef(base: base + ahead, layout: layout)
+                table.prefetch(hash: record.hash)
+                if let label = labels.index(record) { work.prefetchCounts(label: label) }
+                ahead += record.size
+            }
+            for _ in 0..<lookahead where ahead < raw.count { prefetchAhead() }
             var offset = 0
             var seen = 0
             while offset < raw.count {
@@ -232,8 +245,7 @@ final class TrackResolver: @unchecked Sendable {
                 if seen & 0xFFFF == 0, let reason = cancellation.error { throw reason }
                 let record = TrackRecordRef(base: base + offset, layout: layout)
                 let next = offset + record.size
-                // The next record's slot loads while this one is counted.
-                if next < raw.count { table.prefetch(hash: TrackRecordRef(base: base + next, layout: layout).hash) }
+                if ahead < raw.count { prefetchAhead() }
                 switch table.offer(record, offset: offset) {
                 case .first:
                     work.count(record, label: try label(of: record, partition: p))
@@ -358,6 +370,14 @@ struct PartitionWork {
             labelCounts[at + 1 + p] += sign
         }
         byFlags[Int(record.flags & 0xF)] &+= sign
+    }
+
+    /// Starts loading the counts of the label with index `label`, to be counted soon.
+    @inline(__always)
+    func prefetchCounts(label: Int) {
+        labelCounts.withUnsafeBufferPointer { counts in
+            consentry_prefetch_write(counts.baseAddress! + label * (1 + layout.policyCount))
+        }
     }
 
     /// The distinct tracks by label status and declared `ContainsAI`.
