@@ -199,6 +199,15 @@ final class SortedTracks {
         return current[top]
     }
 
+    /// The record `k` places after the one ``next()`` returned last, when the records are in
+    /// memory and there is one; its bytes were asked for by ``next()`` `prefetchDistance - k`
+    /// calls ago. For prefetching what counting that record will need.
+    func upcoming(_ k: Int) -> TrackRecordRef? {
+        guard runs.isEmpty, cursor + k - 1 < sorted.count else { return nil }
+        let offset = sorted[cursor + k - 1].offset
+        return bytes.withUnsafeBytes { TrackRecordRef(base: $0.baseAddress! + offset, layout: layout) }
+    }
+
     private func head(of run: Int) throws -> TrackRecordRef? {
         guard let head = try runs[run].peek(TrackRecordLayout.headerBytes), let size = layout.size(header: head),
               let record = try runs[run].peek(size) else { return nil }

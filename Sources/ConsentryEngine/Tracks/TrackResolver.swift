@@ -201,6 +201,9 @@ final class TrackResolver: @unchecked Sendable {
         var count = 0
         while let record = try sorted.next() {
             count &+= 1
+            // The label counts of a record a few on start to load: a cache miss per distinct
+            // track otherwise, as in ``resolveUnordered(_:count:partition:into:)``.
+            if let soon = sorted.upcoming(4), let label = labels.index(soon) { work.prefetchCounts(label: label) }
             if count & 0xFFFF == 0, let reason = cancellation.error { throw reason }
             let id = record.id
             if haveLast && record.hash == lastHash
