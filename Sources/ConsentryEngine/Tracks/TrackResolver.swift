@@ -203,7 +203,7 @@ final class TrackResolver: @unchecked Sendable {
             count &+= 1
             // The label counts of a record a few on start to load: a cache miss per distinct
             // track otherwise, as in ``resolveUnordered(_:count:partition:into:)``.
-            if let soon = sorted.upcoming(4), let label = labels.index(soon) { work.prefetchCounts(label: label) }
+            if let soon = sorted.upcoming(4) { prefetchCounts(of: soon, into: work) }
             if count & 0xFFFF == 0, let reason = cancellation.error { throw reason }
             let id = record.id
             if haveLast && record.hash == lastHash
@@ -237,7 +237,7 @@ final class TrackResolver: @unchecked Sendable {
             @inline(__always) func prefetchAhead() {
                 let record = TrackRecordRef(base: base + ahead, layout: layout)
                 table.prefetch(hash: record.hash)
-                if let label = labels.index(record) { work.prefetchCounts(label: label) }
+                prefetchCounts(of: record, into: work)
                 ahead += record.size
             }
             for _ in 0..<lookahead where ahead < raw.count { prefetchAhead() }
@@ -264,6 +264,13 @@ final class TrackResolver: @unchecked Sendable {
             }
         }
         try duplicates.close()
+    }
+
+    /// Starts loading the label counts `record` will be counted in (none for a label number
+    /// its scan never gave, which counting rejects).
+    @inline(__always)
+    private func prefetchCounts(of record: TrackRecordRef, into work: PartitionWork) {
+        if let label = labels.index(record) { work.prefetchCounts(label: label) }
     }
 
     /// The index in `labels` of a record's label.

@@ -8,12 +8,30 @@ import Testing
     typealias Scheduler = ScanScheduler<String, String>
 
     /// Takes the next job, which must be a read of `input`.
-    static func read(_ s: inout Scheduler, input: Int) {
-        guard case .read(let got) = s.next() else {
-            Issue.record("expected a read of input \(input)")
+    static func expectRead(_ s: inout Scheduler, input: Int, _ why: Comment) {
+        guard case .read(let got) = s.next(), got == input else {
+            Issue.record("expected a read of input \(input): \(why)")
             return
         }
-        #expect(got == input)
+    }
+
+    /// Takes the next job, which must be the decode of chunk `sequence` of `input`; returns
+    /// the chunk.
+    @discardableResult
+    static func expectDecode(_ s: inout Scheduler, input: Int, sequence: Int, _ why: Comment) -> String? {
+        guard case .decode(let chunk, input, sequence) = s.next() else {
+            Issue.record("expected the decode of chunk \(sequence) of input \(input): \(why)")
+            return nil
+        }
+        return chunk
+    }
+
+    /// Takes the next job, which must be the merge of `result`.
+    static func expectMerge(_ s: inout Scheduler, _ result: String, _ why: Comment) {
+        guard case .merge(result) = s.next() else {
+            Issue.record("expected \(result) to merge: \(why)")
+            return
+        }
     }
 
     @Test("one input: reads come first up to the bound; results merge in order, one merger at a time")
@@ -21,43 +39,20 @@ import Testing
         var s = Scheduler(inputCount: 1, jobs: 1)
         // jobs 1: four chunks of the input being merged may be in flight.
         for sequence in 0..<4 {
-            Self.read(&s, input: 0)
+            Self.expectRead(&s, input: 0, "reading comes first")
             s.read("chunk \(sequence)", input: 0, sequence: sequence, isLast: false)
         }
-        // The bound is reached: the oldest chunk is decoded next.
-        guard case .decode(let chunk, 0, 0) = s.next() else {
-            Issue.record("expected the decode of chunk 0")
-            return
-        }
-        #expect(chunk == "chunk 0")
-        guard case .decode(_, 0, 1) = s.next() else {
-            Issue.record("expected the decode of chunk 1")
-            return
-        }
-        // Chunk 1 is decoded first: nothing merges before chunk 0 has.
+        #expect(Self.expectDecode(&s, input: 0, sequence: 0, "the bound is reached: the oldest chunk") == "chunk 0")
+        Self.expectDecode(&s, input: 0, sequence: 1, "the next oldest")
         s.decoded("result 1", input: 0, sequence: 1)
-        guard case .decode(_, 0, 2) = s.next() else {
-            Issue.record("expected the decode of chunk 2 while result 1 waits for result 0")
-            return
-        }
+        Self.expectDecode(&s, input: 0, sequence: 2, "result 1 waits for result 0")
         s.decoded("result 0", input: 0, sequence: 0)
-        guard case .merge("result 0") = s.next() else {
-            Issue.record("expected result 0 to merge first")
-            return
-        }
-        // One merger at a time: result 1 waits until result 0 is merged.
-        guard case .decode(_, 0, 3) = s.next() else {
-            Issue.record("expected the decode of chunk 3 while result 0 merges")
-            return
-        }
+        Self.expectMerge(&s, "result 0", "results merge in order")
+        Self.expectDecode(&s, input: 0, sequence: 3, "one merger at a time: result 1 waits")
         s.merged(input: 0, wasLast: false)
-        // A chunk left the bound: reading comes before merging result 1.
-        Self.read(&s, input: 0)
+        Self.expectRead(&s, input: 0, "a chunk left the bound: reading comes before merging")
         s.read("chunk 4", input: 0, sequence: 4, isLast: true)
-        guard case .merge("result 1") = s.next() else {
-            Issue.record("expected result 1 to merge next")
-            return
-        }
+        Self.expectMerge(&s, "result 1", "then the next result")
         #expect(!s.isComplete)
     }
 
@@ -65,47 +60,27 @@ import Testing
     func inputsInOrder() {
         var s = Scheduler(inputCount: 3, jobs: 1)
         // jobs 1: the input being merged and one more are read ahead, not the third.
-        Self.read(&s, input: 0)
-        Self.read(&s, input: 1)
+        Self.expectRead(&s, input: 0, "the first input")
+        Self.expectRead(&s, input: 1, "the next input, read ahead")
         s.read("a", input: 0, sequence: 0, isLast: true)
         s.read("b", input: 1, sequence: 0, isLast: true)
-        // Input 2 is beyond the read-ahead: the chunks are decoded in the order they were read.
-        guard case .decode(_, 0, 0) = s.next() else {
-            Issue.record("expected the decode of input 0")
-            return
-        }
-        guard case .decode(_, 1, 0) = s.next() else {
-            Issue.record("expected the decode of input 1")
-            return
-        }
+        Self.expectDecode(&s, input: 0, sequence: 0, "input 2 is beyond the read-ahead: chunks in the order read")
+        Self.expectDecode(&s, input: 1, sequence: 0, "then input 1's")
         s.decoded("b0", input: 1, sequence: 0)
-        // Input 1's result waits for input 0's.
         guard case .wait = s.next() else {
-            Issue.record("expected to wait for input 0")
+            Issue.record("expected to wait: input 1's result waits for input 0's")
             return
         }
         s.decoded("a0", input: 0, sequence: 0)
-        guard case .merge("a0") = s.next() else {
-            Issue.record("expected input 0 to merge first")
-            return
-        }
+        Self.expectMerge(&s, "a0", "input 0 merges first")
         s.merged(input: 0, wasLast: true)
-        Self.read(&s, input: 2)
+        Self.expectRead(&s, input: 2, "input 0 is merged: input 2 is within the read-ahead")
         s.read("c", input: 2, sequence: 0, isLast: true)
-        guard case .merge("b0") = s.next() else {
-            Issue.record("expected input 1 to merge next")
-            return
-        }
+        Self.expectMerge(&s, "b0", "input 1 merges next")
         s.merged(input: 1, wasLast: true)
-        guard case .decode(_, 2, 0) = s.next() else {
-            Issue.record("expected the decode of input 2")
-            return
-        }
+        Self.expectDecode(&s, input: 2, sequence: 0, "the last input's chunk")
         s.decoded("c0", input: 2, sequence: 0)
-        guard case .merge("c0") = s.next() else {
-            Issue.record("expected input 2 to merge last")
-            return
-        }
+        Self.expectMerge(&s, "c0", "input 2 merges last")
         s.merged(input: 2, wasLast: true)
         #expect(s.isComplete)
         guard case .finish = s.next() else {
@@ -117,7 +92,7 @@ import Testing
     @Test("a stopped scheduler finishes every worker, with work left")
     func stopFinishes() {
         var s = Scheduler(inputCount: 2, jobs: 2)
-        Self.read(&s, input: 0)
+        Self.expectRead(&s, input: 0, "the first input")
         s.read("a", input: 0, sequence: 0, isLast: false)
         s.stop()
         guard case .finish = s.next() else {

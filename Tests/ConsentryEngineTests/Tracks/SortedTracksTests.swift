@@ -73,8 +73,21 @@ struct SortedTracksTests {
         let runs = try FileManager.default.contentsOfDirectory(atPath: dir.path).filter { $0.hasPrefix("test-run-") }
         #expect(runs.isEmpty == (budget > 1 << 20))
         var got: [UInt64] = []
-        while let record = try sorted.next() { got.append(record.position) }
+        // What `upcoming(4)` names is what the fourth `next()` after returns (in memory;
+        // nothing from runs on disk).
+        var named: [Int: UInt64] = [:]
+        var checked = 0
+        while let record = try sorted.next() {
+            if let soon = named.removeValue(forKey: got.count) {
+                #expect(soon == record.position)
+                checked += 1
+            }
+            got.append(record.position)
+            if let soon = sorted.upcoming(4) { named[got.count + 3] = soon.position }
+        }
         #expect(got == Self.expected(records))
+        #expect(named.isEmpty)
+        #expect(checked == (runs.isEmpty ? records.count - 4 : 0))
     }
 
     @Test("a missing file holds no tracks; one that cannot be read is an error naming it, never a partition left out")
