@@ -77,35 +77,79 @@ public struct Breakdown: Sendable, Equatable {
     /// ``LabelMap`` matches labels) made one group, named by its spelling with the most tracks
     /// (ties: the first in byte order). Exports spell one label several ways.
     public func foldingCase() -> Breakdown {
-        // Per group: its name so far, that spelling's tracks, the group's summed row. A run
-        // has tens of thousands of labels, nearly all spelled one way: one lookup each, and
-        // no copy of a label that is already its own key.
-        var groupOf: [String: Int] = [:]
-        groupOf.reserveCapacity(counts.count)
-        var names: [String] = []
-        var nameTracks: [Int] = []
-        var rows: [[Int]] = []
-        for (key, row) in counts {
-            var tracks = 0
-            for p in 0..<policyCount { tracks += row[2 * p] }
-            let folded = LabelMap.normalized(key)
-            guard let g = groupOf[folded] else {
-                groupOf[folded] = names.count
-                names.append(key)
-                nameTracks.append(tracks)
-                rows.append(row)
+        let keys = Array(counts.keys)
+        let rows = Array(counts.values)
+        return Breakdown(policyCount: policyCount, keys: keys, groups: CaseGroups(keys: keys), row: { rows[$0] })
+    }
+
+    /// Which keys ``foldingCase()`` makes one group, found from the keys alone, so that a scan
+    /// can group its labels while it counts their tracks.
+    public struct CaseGroups: Sendable {
+        /// Per key, by its index, its group's number.
+        public let group: [Int]
+        /// How many groups there are.
+        public let count: Int
+
+        public init(keys: [String]) {
+            var number: [String: Int] = [:]
+            number.reserveCapacity(keys.count)
+            group = keys.map { key in
+                let folded = LabelMap.normalized(key)
+                if let known = number[folded] { return known }
+                number[folded] = number.count
+                return number.count - 1
+            }
+            count = number.count
+        }
+    }
+
+    /// The breakdown of `keys` (not two of them equal) folded as ``foldingCase()`` folds,
+    /// `groups` being theirs; `row(k)` is key k's row (per policy: tracks, then
+    /// training-exposed tracks), nil for a key without tracks. Nearly every group has one
+    /// spelling, which names it without a lookup; only a group of several is gathered in a
+    /// breakdown of its own, whose spellings that are the same Unicode text ``add(key:row:)``
+    /// makes one first.
+    public init(policyCount: Int, keys: [String], groups: CaseGroups, row: (Int) -> [Int]?) {
+        self.init(policyCount: policyCount)
+        var first = [Int](repeating: -1, count: groups.count)
+        var rows = [[Int]](repeating: [], count: groups.count)
+        var spellings: [Int: Breakdown] = [:]
+        for k in keys.indices {
+            guard let keyRow = row(k) else { continue }
+            let g = groups.group[k]
+            if first[g] < 0 {
+                first[g] = k
+                rows[g] = keyRow
                 continue
             }
-            for i in row.indices { rows[g][i] += row[i] }
-            if tracks > nameTracks[g] || (tracks == nameTracks[g] && key.utf8.lexicographicallyPrecedes(names[g].utf8)) {
-                names[g] = key
-                nameTracks[g] = tracks
+            if spellings[g] == nil {
+                var gathered = Breakdown(policyCount: policyCount)
+                gathered.add(key: keys[first[g]], row: rows[g])
+                spellings[g] = gathered
             }
+            spellings[g]!.add(key: keys[k], row: keyRow)
         }
-        var result = Breakdown(policyCount: policyCount)
-        // The names are keys of `counts`, so no two are equal.
-        result.counts = Dictionary(uniqueKeysWithValues: zip(names, rows))
-        return result
+        counts.reserveCapacity(groups.count)
+        for g in 0..<groups.count where first[g] >= 0 {
+            guard let gathered = spellings[g] else {
+                counts[keys[first[g]]] = rows[g]
+                continue
+            }
+            var name = ""
+            var nameTracks = -1
+            var sum = Array(repeating: 0, count: 2 * policyCount)
+            for (key, keyRow) in gathered.counts {
+                var tracks = 0
+                for p in 0..<policyCount { tracks += keyRow[2 * p] }
+                for i in sum.indices { sum[i] += keyRow[i] }
+                if tracks > nameTracks || (tracks == nameTracks && key.utf8.lexicographicallyPrecedes(name.utf8)) {
+                    name = key
+                    nameTracks = tracks
+                }
+            }
+            // Names of two groups differ in their folded keys, so they are never equal.
+            counts[name] = sum
+        }
     }
 
     /// How rows are ordered.

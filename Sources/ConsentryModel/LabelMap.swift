@@ -39,7 +39,7 @@ public struct LabelMap: Sendable {
             for byte in bytes where byte >= 0x80 || (0x41...0x5A).contains(byte) { return false }
             return true
         }
-        return isKey == true ? label : normalized(Array(label.utf8))
+        return isKey == true ? label : normalized(label.utf8)
     }
 
     /// The key a label name is looked up under.

@@ -56,6 +56,8 @@ final class TrackResolver: @unchecked Sendable {
     private var resolution: TrackResolution
     /// The threads' by-label counts summed, laid out as ``PartitionWork/labelCounts``.
     private var labelCounts: [Int]
+    /// Which labels differ only in case: found from their texts beside the threads.
+    private var caseGroups: Breakdown.CaseGroups?
 
     /// `partitionFiles[p]` are the spill files of partition `p` (from a scan, or from every
     /// shard), whose label numbers `labels` reads; `budgetBytes` is each thread's memory for
@@ -94,6 +96,15 @@ final class TrackResolver: @unchecked Sendable {
             thread.stackSize = 1 << 20
             thread.start()
         }
+        // Folding tens of thousands of labels' case takes a String and a lookup each: work
+        // for the time the threads count, not for after them.
+        group.enter()
+        let folding = Thread { [self] in
+            caseGroups = Breakdown.CaseGroups(keys: labels.texts)
+            group.leave()
+        }
+        folding.name = "consentry-label-case"
+        folding.start()
         do {
             for p in partitionFiles.indices {
                 try waitUntilResolved(p)
@@ -107,7 +118,7 @@ final class TrackResolver: @unchecked Sendable {
         group.wait()
         if let failure { throw failure }
         if let reason = cancellation.error { throw reason }
-        resolution.labels = labelBreakdown().foldingCase()
+        resolution.labels = labelBreakdown()
         return resolution
     }
 
@@ -123,21 +134,20 @@ final class TrackResolver: @unchecked Sendable {
         }
     }
 
-    /// The counted labels as a breakdown: each policy decided every track.
+    /// The counted labels as a breakdown, case folded: each policy decided every track.
     private func labelBreakdown() -> Breakdown {
         let policies = layout.policyCount
         let stride = 1 + policies
-        var breakdown = Breakdown(policyCount: policies)
-        var row = Array(repeating: 0, count: 2 * policies)
-        for (index, text) in labels.texts.enumerated() where labelCounts[index * stride] > 0 {
+        return Breakdown(policyCount: policies, keys: labels.texts, groups: caseGroups!) { [labelCounts] index in
             let at = index * stride
+            guard labelCounts[at] > 0 else { return nil }
+            var row = Array(repeating: 0, count: 2 * policies)
             for p in 0..<policies {
                 row[2 * p] = labelCounts[at]
                 row[2 * p + 1] = labelCounts[at + 1 + p]
             }
-            breakdown.add(key: text, row: row)
+            return row
         }
-        return breakdown
     }
 
     private func work() {
