@@ -12,6 +12,9 @@ public struct InputOptions: Sendable {
     /// artists, so a scan that stores none (`--store none`) skips copying and sorting them.
     /// A shard keeps them, since its merge decides what is stored.
     public var keepsArtists = true
+
+    /// Whether the decoders read `field` at all: `artist_id` only when artists are kept.
+    public func reads(_ field: RecordField) -> Bool { field != .artistID || keepsArtists }
     /// Size of the chunks of whole records handed to workers.
     public var chunkBytes = 1 << 20
 

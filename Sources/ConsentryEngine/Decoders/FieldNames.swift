@@ -11,9 +11,13 @@ public struct FieldNames: Sendable, Equatable {
     /// that field's column.
     static let unmatchable = "\u{FFFF}unmapped"
 
-    public init(overrides: [RecordField: String] = [:]) {
+    /// A field `reading` says is not read gets ``unmatchable``.
+    public init(overrides: [RecordField: String] = [:], reading: (RecordField) -> Bool = { _ in true }) {
         let taken = Set(overrides.values.map { $0.trimmingCharacters(in: .whitespaces).lowercased() })
-        names = RecordField.allCases.map { overrides[$0] ?? (taken.contains($0.name) ? FieldNames.unmatchable : $0.name) }
+        names = RecordField.allCases.map { field in
+            guard reading(field) else { return FieldNames.unmatchable }
+            return overrides[field] ?? (taken.contains(field.name) ? FieldNames.unmatchable : field.name)
+        }
     }
 
     public subscript(field: RecordField) -> String { names[field.rawValue] }

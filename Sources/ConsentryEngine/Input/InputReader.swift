@@ -139,7 +139,7 @@ final class InputReader {
         switch format {
         case .jsonl:
             jsonConfiguration = JSONLDecoder.Configuration(
-                maxRecordBytes: options.maxRecordBytes, names: FieldNames(overrides: options.columns))
+                maxRecordBytes: options.maxRecordBytes, names: FieldNames(overrides: options.columns, reading: options.reads))
             let skip = hasBOM ? 3 : 0
             pending = Array(head[skip...])
             nextOffset = skip
@@ -210,7 +210,8 @@ final class InputReader {
             if matches.count > 1 {
                 throw InputError(.badHeader, "columns \(matches.map { String($0 + 1) }.joined(separator: " and ")) are both named '\(target)'; a field must come from one column", file: path, line: max(headerLine, 1))
             }
-            if let column = matches.first { columnFields[column] = Int8(field.rawValue) }
+            // A field not read is still checked: a header is wrong whatever the scan stores.
+            if let column = matches.first, options.reads(field) { columnFields[column] = Int8(field.rawValue) }
         }
         for field in RecordField.requiredColumns(labelMap: options.labelMap != nil)
         where !columnFields.contains(Int8(field.rawValue)) {

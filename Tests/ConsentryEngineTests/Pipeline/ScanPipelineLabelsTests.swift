@@ -76,6 +76,42 @@ struct ScanPipelineLabelsTests {
         #expect(!outcome.containsAI.anyDeclared, "CSV and JSONL declare no ContainsAI")
     }
 
+    @Test("a scan that keeps no artists does not decode artist_id, but a header naming it twice is still an error")
+    func artistsNotKept() throws {
+        let dir = try TempDir()
+        let csv = try dir.write("a.csv", "track_id,label_status,artist_id,label\na,major,\"x, y\",L\n")
+        let jsonl = try dir.write("b.jsonl", "{\"track_id\":\"b\",\"label_status\":\"major\",\"artist_id\":\"z\",\"label\":\"L\"}\n")
+        for keeps in [false, true] {
+            var options = InputOptions()
+            options.keepsArtists = keeps
+            for path in [csv, jsonl] {
+                let reader = InputReader(index: 0, path: path, options: options)
+                let chunk = try reader.nextChunk(into: ByteBuffer(capacity: 1 << 16))
+                let decoder = reader.makeDecoder(offset: chunk.offset)
+                var artist: FieldValue? = nil
+                var label: FieldValue? = nil
+                let emit: (inout RawRecord) -> Bool = { record in
+                    artist = record.fields[RecordField.artistID.rawValue]
+                    label = record.fields[RecordField.label.rawValue]
+                    return true
+                }
+                decoder.decode(UnsafeBufferPointer(start: chunk.buffer.base, count: chunk.buffer.count), emit: emit)
+                decoder.finish(emit: emit)
+                if case .absent = try #require(label) { Issue.record("\(path): the label was not decoded") }
+                let read: Bool
+                if case .absent = try #require(artist) { read = false } else { read = true }
+                #expect(read == keeps, "\(path) keepsArtists \(keeps)")
+            }
+        }
+        let twice = try dir.write("c.csv", "track_id,label_status,artist_id,Artist_ID\nc,major,x,y\n")
+        var options = InputOptions()
+        options.keepsArtists = false
+        let error = try #require(throws: InputError.self) {
+            try scanTestRunPipeline([twice], policies: [try BuiltInPolicies.policy("soundcloud-2025-05")], jobs: 1, options: options)
+        }
+        #expect(error.kind == .badHeader)
+    }
+
     @Test("a quoted label is the same label as unquoted; doubled quotes and spaces inside the quotes are read as CSV says")
     func quotedLabels() throws {
         let dir = try TempDir()
