@@ -8,32 +8,34 @@ import Glibc
 /// A catalogue repeats a few thousand labels millions of times. The memo answers with a
 /// hash and one comparison of the label's bytes, so the shared numbering (and its lock) is
 /// met once per label and worker, and the label map, which folds case and allocates, once
-/// per label. An entry holds a label's first 16 bytes, so a lookup of most labels reads no
-/// memory beyond its entry.
+/// per label. An entry holds a label's first 48 bytes, so a lookup of nearly every label
+/// reads no memory beyond its entry (with 16, the rest of most labels was a second miss,
+/// which no prefetch could hide: where it lay was in the entry).
 ///
 /// The cost of a lookup is where it finds its entry, as the input streaming through the
 /// caches pushes the memo out of them. The labels that hold most tracks are found in a
 /// small table of recent ones, which stays in the nearest cache; the rest (a catalogue's
 /// long tail: about a quarter of the lookups with 20,000 labels) in the large table, whose
-/// 32-byte entries take one cache line per lookup. (An index of 8-byte slots over entries
+/// entries are one cache line each. (An index of 8-byte slots over entries
 /// kept apart took less memory but two lines per lookup, and was slower.)
 struct LabelCache: ~Copyable {
-    /// 32 bytes: two to a cache line.
+    /// 64 bytes: one cache line.
     private struct Entry {
-        /// The first 16 bytes, zero-padded.
-        var head: (UInt64, UInt64)
+        /// The first 48 bytes, zero-padded.
+        var head: Head
         /// ``LabelCache/tag(_:)`` of the label's hash.
         var tag: UInt32
         var number: UInt32
-        /// Where the bytes after the first 16 are in `tails`.
+        /// Where the bytes after the first 48 are in `tails`.
         var tailStart: UInt32
         var length: UInt16
         /// A ``LabelStatus`` raw value, or ``LabelCache/unmapped``.
         var status: UInt8
     }
 
+    private typealias Head = (UInt64, UInt64, UInt64, UInt64, UInt64, UInt64)
     private static let unmapped: UInt8 = 0xFF
-    private static let headBytes = 16
+    private static let headBytes = 48
     /// Past this many labels, or bytes of them, the memo starts over: a worker's memory stays
     /// bounded whatever the catalogue, and the numbers live on in ``LabelNumbers``.
     private let maxEntries: Int
@@ -44,8 +46,8 @@ struct LabelCache: ~Copyable {
     private var slots: UnsafeMutablePointer<Entry>
     private var capacity: Int
     private var used = 0
-    /// The labels last found, two per set (one cache line), the latest first: two labels
-    /// that share a set do not push each other out.
+    /// The labels last found, two per set, the latest first: two labels that share a set do
+    /// not push each other out.
     private let recent: UnsafeMutablePointer<Entry>
     private static let recentSets = 512
     private var tails: [UInt8] = []
@@ -63,9 +65,9 @@ struct LabelCache: ~Copyable {
         recent.deallocate()
     }
 
-    private static let empty = Entry(head: (0, 0), tag: 0, number: 0, tailStart: 0, length: 0, status: 0)
+    private static let empty = Entry(head: (0, 0, 0, 0, 0, 0), tag: 0, number: 0, tailStart: 0, length: 0, status: 0)
 
-    /// Cache-line aligned, so that a set of `recent` is one line.
+    /// Cache-line aligned, so that an entry is one line.
     private static func emptyEntries(_ count: Int) -> UnsafeMutablePointer<Entry> {
         let raw = UnsafeMutableRawPointer.allocate(byteCount: count * MemoryLayout<Entry>.stride, alignment: 64)
         let entries = raw.bindMemory(to: Entry.self, capacity: count)
@@ -73,23 +75,21 @@ struct LabelCache: ~Copyable {
         return entries
     }
 
-    /// The hash ``slot(of:hash:numbers:)`` takes.
-    @inline(__always)
-    static func hash(_ label: UnsafeBufferPointer<UInt8>) -> UInt64 { hash(label, head: head(label)) }
-
-    /// The label's first 16 bytes, as the memo loads them anyway, mixed by one
+    /// The hash ``slot(of:hash:numbers:)`` takes: the label's first 16 bytes (the head's
+    /// first two words; the loads of the others are dead code here) mixed by one
     /// multiplication, and the rest a word at a time.
     @inline(__always)
-    private static func hash(_ label: UnsafeBufferPointer<UInt8>, head: (UInt64, UInt64)) -> UInt64 {
+    static func hash(_ label: UnsafeBufferPointer<UInt8>) -> UInt64 {
         @inline(__always) func mix(_ a: UInt64, _ b: UInt64) -> UInt64 {
             let r = a.multipliedFullWidth(by: b)
             return r.high ^ r.low
         }
+        let head = head(label)
         let n = label.count
         var h = mix(head.0 ^ 0x9E37_79B9_7F4A_7C15, head.1 ^ UInt64(n) ^ 0xBF58_476D_1CE4_E5B9)
-        if n > headBytes {
+        if n > 16 {
             let raw = UnsafeRawBufferPointer(label)
-            var i = headBytes
+            var i = 16
             while i + 8 < n {
                 h = mix(h ^ UInt64(littleEndian: raw.loadUnaligned(fromByteOffset: i, as: UInt64.self)), 0x94D0_49BB_1331_11EB)
                 i += 8
@@ -110,7 +110,9 @@ struct LabelCache: ~Copyable {
     /// misses: the input streaming through the caches pushes the memo out of them.
     @inline(__always)
     func prefetch(hash: UInt64) {
-        consentry_prefetch(recent + 2 * (Int(truncatingIfNeeded: hash) & (LabelCache.recentSets - 1)))
+        let set = recent + 2 * (Int(truncatingIfNeeded: hash) & (LabelCache.recentSets - 1))
+        consentry_prefetch(set)
+        consentry_prefetch(set + 1)
         consentry_prefetch(slots + (Int(LabelCache.tag(hash)) & (capacity - 1)))
     }
 
@@ -122,7 +124,7 @@ struct LabelCache: ~Copyable {
     }
 
     @inline(__always)
-    private mutating func number(of label: UnsafeBufferPointer<UInt8>, head: (UInt64, UInt64), hash: UInt64,
+    private mutating func number(of label: UnsafeBufferPointer<UInt8>, head: Head, hash: UInt64,
                                  numbers: LabelNumbers) -> UInt32 {
         let tag = LabelCache.tag(hash)
         let set = recent + 2 * (Int(truncatingIfNeeded: hash) & (LabelCache.recentSets - 1))
@@ -148,7 +150,7 @@ struct LabelCache: ~Copyable {
     }
 
     @inline(__always)
-    private mutating func slot(of label: UnsafeBufferPointer<UInt8>, hash: UInt64, head: (UInt64, UInt64),
+    private mutating func slot(of label: UnsafeBufferPointer<UInt8>, hash: UInt64, head: Head,
                                numbers: LabelNumbers) -> Int {
         let tag = LabelCache.tag(hash)
         let mask = capacity - 1
@@ -177,33 +179,47 @@ struct LabelCache: ~Copyable {
         return status
     }
 
-    /// The first 16 bytes of `label`, zero-padded: loads that overlap rather than a copy
-    /// byte by byte, and never a byte outside the label.
+    /// The first 48 bytes of `label`, zero-padded: word loads, the last one overlapping the
+    /// word before it rather than a copy byte by byte, and never a byte outside the label.
     @inline(__always)
-    private static func head(_ label: UnsafeBufferPointer<UInt8>) -> (UInt64, UInt64) {
+    private static func head(_ label: UnsafeBufferPointer<UInt8>) -> Head {
         let n = label.count
         let raw = UnsafeRawBufferPointer(label)
         @inline(__always) func load64(_ at: Int) -> UInt64 { UInt64(littleEndian: raw.loadUnaligned(fromByteOffset: at, as: UInt64.self)) }
         @inline(__always) func load32(_ at: Int) -> UInt64 {
             UInt64(UInt32(littleEndian: raw.loadUnaligned(fromByteOffset: at, as: UInt32.self)))
         }
-        if n >= 16 { return (load64(0), load64(8)) }
-        if n > 8 { return (load64(0), load64(n - 8) >> UInt64(8 * (16 - n))) }
-        if n >= 4 { return (load32(0) | (load32(n - 4) >> UInt64(8 * (8 - n))) << 32, 0) }
-        var word: UInt64 = 0
-        for i in 0..<n { word |= UInt64(label[i]) << UInt64(8 * i) }
-        return (word, 0)
+        if n < 8 {
+            if n >= 4 { return (load32(0) | (load32(n - 4) >> UInt64(8 * (8 - n))) << 32, 0, 0, 0, 0, 0) }
+            var word: UInt64 = 0
+            for i in 0..<n { word |= UInt64(label[i]) << UInt64(8 * i) }
+            return (word, 0, 0, 0, 0, 0)
+        }
+        // Word k of the head: whole, the label's last eight bytes shifted into place, or zero.
+        @inline(__always) func word(_ k: Int) -> UInt64 {
+            let end = 8 * k + 8
+            if end <= n { return load64(8 * k) }
+            if end - 8 >= n { return 0 }
+            return load64(n - 8) >> UInt64(8 * (end - n))
+        }
+        return (word(0), word(1), word(2), word(3), word(4), word(5))
+    }
+
+    /// Whether two heads are equal: one test of all their words.
+    @inline(__always)
+    private static func equal(_ a: Head, _ b: Head) -> Bool {
+        ((a.0 ^ b.0) | (a.1 ^ b.1) | (a.2 ^ b.2) | (a.3 ^ b.3) | (a.4 ^ b.4) | (a.5 ^ b.5)) == 0
     }
 
     /// Whether `entry` holds `label`.
     @inline(__always)
-    private static func matches(_ entry: Entry, _ label: UnsafeBufferPointer<UInt8>, tag: UInt32, head: (UInt64, UInt64),
+    private static func matches(_ entry: Entry, _ label: UnsafeBufferPointer<UInt8>, tag: UInt32, head: Head,
                                 tails: [UInt8]) -> Bool {
-        entry.tag == tag && Int(entry.length) == label.count && entry.head == head
+        entry.tag == tag && Int(entry.length) == label.count && equal(entry.head, head)
             && (label.count <= headBytes || tailMatches(entry, label, tails))
     }
 
-    /// Whether the bytes after the first 16 match, compared a word at a time in place: most
+    /// Whether the bytes after the first 48 match, compared a word at a time in place: most
     /// tails are a word or two, shorter than a call of `memcmp` takes to set up.
     @inline(__always)
     private static func tailMatches(_ entry: Entry, _ label: UnsafeBufferPointer<UInt8>, _ tails: [UInt8]) -> Bool {
@@ -240,7 +256,7 @@ struct LabelCache: ~Copyable {
     }
 
     @inline(never)
-    private mutating func insert(_ label: UnsafeBufferPointer<UInt8>, hash: UInt64, head: (UInt64, UInt64),
+    private mutating func insert(_ label: UnsafeBufferPointer<UInt8>, hash: UInt64, head: Head,
                                  numbers: LabelNumbers) -> Int {
         let tag = LabelCache.tag(hash)
         if used >= maxEntries || tails.count > maxTailBytes {

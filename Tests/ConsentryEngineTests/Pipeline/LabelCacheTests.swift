@@ -97,19 +97,18 @@ struct LabelCacheTests {
         for (label, number) in seen { #expect(labels[Int(number)] == String(decoding: label, as: UTF8.self)) }
     }
 
-    @Test("labels that share their first 16 bytes and length are told apart by every byte after them, at any length")
-    func tailsAreComparedWhole() {
+    @Test("labels of one length and hash are told apart by every byte, in the entry's head and after it, at any length")
+    func everyByteIsCompared() {
         let numbers = LabelNumbers()
         var cache = LabelCache()
         var known: [[UInt8]: UInt32] = [:]
-        let head = Array("Sixteen bytes ok".utf8)
-        for length in 0...40 {
-            let tail = (0..<length).map { UInt8(0x61 + $0 % 26) }
-            var labels = [head + tail]
+        for length in 1...70 {
+            let label = (0..<length).map { UInt8(0x61 + $0 % 26) }
+            var labels = [label]
             for at in 0..<length {
-                var changed = tail
+                var changed = label
                 changed[at] ^= 0x20
-                labels.append(head + changed)
+                labels.append(changed)
             }
             // Twice, so that the second round finds each in the memo; with one hash for all,
             // so that only the bytes tell them apart.
