@@ -13,11 +13,12 @@ import Glibc
 /// which no prefetch could hide: where it lay was in the entry).
 ///
 /// The cost of a lookup is where it finds its entry, as the input streaming through the
-/// caches pushes the memo out of them. The labels that hold most tracks are found in a
-/// small table of recent ones, which stays in the nearest cache; the rest (a catalogue's
-/// long tail: about a quarter of the lookups with 20,000 labels) in the large table, whose
-/// entries are one cache line each. (An index of 8-byte slots over entries
-/// kept apart took less memory but two lines per lookup, and was slower.)
+/// caches pushes the memo out of them: the entries of the labels that hold most tracks stay
+/// in the nearest caches as they are used, those of the long tail are asked for a record
+/// ahead (``prefetch(hash:)``). An entry is one cache line. (An index of 8-byte slots over
+/// entries kept apart took less memory but two lines per lookup, and was slower; a small
+/// table of recent labels in front of this one cost more than it saved once entries were a
+/// line each: copying them in took longer than the misses it spared.)
 struct LabelCache: ~Copyable {
     /// 64 bytes: one cache line.
     private struct Entry {
@@ -46,10 +47,6 @@ struct LabelCache: ~Copyable {
     private var slots: UnsafeMutablePointer<Entry>
     private var capacity: Int
     private var used = 0
-    /// The labels last found, two per set, the latest first: two labels that share a set do
-    /// not push each other out.
-    private let recent: UnsafeMutablePointer<Entry>
-    private static let recentSets = 512
     private var tails: [UInt8] = []
 
     init(maxEntries: Int = 1 << 16, maxTailBytes: Int = 4 << 20) {
@@ -57,13 +54,9 @@ struct LabelCache: ~Copyable {
         self.maxTailBytes = maxTailBytes
         capacity = 1024
         slots = LabelCache.emptyEntries(capacity)
-        recent = LabelCache.emptyEntries(2 * LabelCache.recentSets)
     }
 
-    deinit {
-        slots.deallocate()
-        recent.deallocate()
-    }
+    deinit { slots.deallocate() }
 
     private static let empty = Entry(head: (0, 0, 0, 0, 0, 0), tag: 0, number: 0, tailStart: 0, length: 0, status: 0)
 
@@ -101,18 +94,14 @@ struct LabelCache: ~Copyable {
     }
 
     /// The hash's top half, never 0 (0 marks an empty slot). Its low bits place the label in
-    /// `slots`, the hash's low bits in `recent`.
+    /// `slots`.
     @inline(__always)
     private static func tag(_ hash: UInt64) -> UInt32 { UInt32(truncatingIfNeeded: hash >> 32) | 1 << 31 }
 
-    /// Starts loading the cache lines a lookup of the label with `hash` reads first (its set
-    /// of recent labels and its first slot), so that work done before the lookup hides the
-    /// misses: the input streaming through the caches pushes the memo out of them.
+    /// Starts loading the cache line a lookup of the label with `hash` reads first, its first
+    /// slot, so that work done before the lookup hides the miss.
     @inline(__always)
     func prefetch(hash: UInt64) {
-        let set = recent + 2 * (Int(truncatingIfNeeded: hash) & (LabelCache.recentSets - 1))
-        consentry_prefetch(set)
-        consentry_prefetch(set + 1)
         consentry_prefetch(slots + (Int(LabelCache.tag(hash)) & (capacity - 1)))
     }
 
@@ -120,26 +109,9 @@ struct LabelCache: ~Copyable {
     /// any other, in tests of labels that share one).
     @inline(__always)
     mutating func number(of label: UnsafeBufferPointer<UInt8>, hash: UInt64, numbers: LabelNumbers) -> UInt32 {
-        number(of: label, head: LabelCache.head(label), hash: hash, numbers: numbers)
-    }
-
-    @inline(__always)
-    private mutating func number(of label: UnsafeBufferPointer<UInt8>, head: Head, hash: UInt64,
-                                 numbers: LabelNumbers) -> UInt32 {
-        let tag = LabelCache.tag(hash)
-        let set = recent + 2 * (Int(truncatingIfNeeded: hash) & (LabelCache.recentSets - 1))
-        if LabelCache.matches(set[0], label, tag: tag, head: head, tails: tails) { return set[0].number }
-        let found: Entry
-        if LabelCache.matches(set[1], label, tag: tag, head: head, tails: tails) {
-            found = set[1]
-        } else {
-            // The slot first: a new label can move the table.
-            let slot = slot(of: label, hash: hash, head: head, numbers: numbers)
-            found = slots[slot]
-        }
-        set[1] = set[0]
-        set[0] = found
-        return found.number
+        // The slot first: a new label can move the table.
+        let slot = slot(of: label, hash: hash, numbers: numbers)
+        return slots[slot].number
     }
 
     /// The slot of `label` (not empty, with `hash` from ``hash(_:)``), numbered in `numbers`
@@ -261,7 +233,6 @@ struct LabelCache: ~Copyable {
         let tag = LabelCache.tag(hash)
         if used >= maxEntries || tails.count > maxTailBytes {
             slots.update(repeating: LabelCache.empty, count: capacity)
-            recent.update(repeating: LabelCache.empty, count: 2 * LabelCache.recentSets)
             tails.removeAll(keepingCapacity: false)
             used = 0
         } else if 4 * (used + 1) > 3 * capacity {
