@@ -387,38 +387,40 @@ public final class ResultsDatabase {
     private func saveLabels(_ db: Database, runID: Int64, policyCount: Int, labels: Breakdown) throws {
         guard labels.count > 0 else { return }
         let anyKnown = try Bool.fetchOne(db, sql: "SELECT EXISTS (SELECT 1 FROM labels)") ?? false
-        // In byte order, as history orders ids. The labels' bytes lie side by side and their
-        // indexes are sorted, most of them told apart by their first eight bytes as one
-        // number: sorting the entries themselves moved a string and two arrays per swap,
+        // In byte order, as history orders ids. The labels' bytes lie side by side, and they
+        // are sorted as (first eight bytes as one number, index) pairs, most of them told apart
+        // by the number: sorting the entries themselves moved a string and two arrays per swap,
         // whose reference counting was a quarter of this function's time.
-        let entries = Array(labels.counts)
+        var keys: [String] = []
+        var values: [[Int]] = []
+        keys.reserveCapacity(labels.count)
+        values.reserveCapacity(labels.count)
+        for (key, value) in labels.counts {
+            keys.append(key)
+            values.append(value)
+        }
         var bytes: [UInt8] = []
         var starts = [0]
-        var prefixes: [UInt64] = []
-        starts.reserveCapacity(entries.count + 1)
-        prefixes.reserveCapacity(entries.count)
-        for entry in entries {
+        starts.reserveCapacity(keys.count + 1)
+        var order: [(prefix: UInt64, index: Int)] = []
+        order.reserveCapacity(keys.count)
+        for (index, key) in keys.enumerated() {
+            bytes.append(contentsOf: key.utf8)
+            // Big-endian, zero-padded: numbers in the order of the bytes, a shorter label
+            // first or equal (then its bytes decide).
             var prefix: UInt64 = 0
-            var shift: UInt64 = 56
-            for byte in entry.key.utf8 {
-                bytes.append(byte)
-                // Big-endian, zero-padded: numbers in the order of the bytes, a shorter label
-                // first or equal (then its bytes decide).
-                if shift <= 56 { prefix |= UInt64(byte) << shift }
-                shift &-= 8
+            for (k, byte) in bytes[starts[index]..<min(starts[index] + 8, bytes.count)].enumerated() {
+                prefix |= UInt64(byte) << UInt64(56 - 8 * k)
             }
             starts.append(bytes.count)
-            prefixes.append(prefix)
+            order.append((prefix, index))
         }
-        var order = Array(entries.indices)
         bytes.withUnsafeBytes { raw in
             starts.withUnsafeBufferPointer { starts in
-                prefixes.withUnsafeBufferPointer { prefixes in
-                    order.sort { a, b in
-                        if prefixes[a] != prefixes[b] { return prefixes[a] < prefixes[b] }
-                        return TrackOrder.compareIDs(UnsafeRawBufferPointer(rebasing: raw[starts[a]..<starts[a + 1]]),
-                                                     UnsafeRawBufferPointer(rebasing: raw[starts[b]..<starts[b + 1]])) < 0
-                    }
+                order.sort { a, b in
+                    if a.prefix != b.prefix { return a.prefix < b.prefix }
+                    return TrackOrder.compareIDs(UnsafeRawBufferPointer(rebasing: raw[starts[a.index]..<starts[a.index + 1]]),
+                                                 UnsafeRawBufferPointer(rebasing: raw[starts[b.index]..<starts[b.index + 1]])) < 0
                 }
             }
         }
@@ -426,32 +428,35 @@ public final class ResultsDatabase {
         defer { labelID.close() }
         var ids = [Int64?](repeating: nil, count: order.count)
         if anyKnown {
-            for (k, index) in order.enumerated() {
-                labelID.bindText(1, entries[index].key)
+            for (k, entry) in order.enumerated() {
+                labelID.bindText(1, keys[entry.index])
                 ids[k] = try labelID.firstInt64()
             }
         }
         let unknown = order.indices.filter { ids[$0] == nil }
-        let numbers = try insertLabels(db, unknown.map { entries[order[$0]].key }, lookup: labelID)
+        let numbers = try insertLabels(db, unknown.map { keys[order[$0].index] }, lookup: labelID)
         for (k, id) in zip(unknown, numbers) { ids[k] = id }
 
         // Each row's exposed counts as text, in one buffer.
         var rows: [(id: Int64, tracks: Int64, text: Range<Int>)] = []
         rows.reserveCapacity(order.count)
         var texts: [UInt8] = []
+        texts.reserveCapacity(order.count * (2 + 4 * policyCount))
         var exposed: [Int?] = Array(repeating: nil, count: policyCount)
-        for (k, index) in order.enumerated() {
-            let row = entries[index].value
-            var tracks = 0
-            for p in 0..<policyCount {
-                tracks = max(tracks, row[2 * p])
-                exposed[p] = row[2 * p] > 0 ? row[2 * p + 1] : nil
+        for (k, entry) in order.enumerated() {
+            values[entry.index].withUnsafeBufferPointer { row in
+                var tracks = 0
+                for p in 0..<policyCount {
+                    tracks = max(tracks, row[2 * p])
+                    exposed[p] = row[2 * p] > 0 ? row[2 * p + 1] : nil
+                }
+                let start = texts.count
+                Schema.appendExposedText(exposed, to: &texts)
+                rows.append((ids[k]!, Int64(tracks), start..<texts.count))
             }
-            let start = texts.count
-            Schema.appendExposedText(exposed, to: &texts)
-            rows.append((ids[k]!, Int64(tracks), start..<texts.count))
         }
-        rows.sort { $0.id < $1.id }
+        // New labels are numbered in this order: sorted already, unless some were known.
+        if !zip(rows, rows.dropFirst()).allSatisfy({ $0.id < $1.id }) { rows.sort { $0.id < $1.id } }
         try texts.withUnsafeBytes { texts in
             try PreparedStatement.insertInBatches(db, path: path, into: "label_counts", columns: 4, count: rows.count) { statement, row, first in
                 statement.bind(first, runID)
