@@ -217,7 +217,7 @@ extension EndToEnd {
                 try Test.cancel("skipped: mounting a tmpfs is not permitted here (needs root with CAP_SYS_ADMIN)")
             }
             let tmp = try TempDir()
-            let mount = try TmpfsMount(in: tmp, size: "4m")
+            let mount = try TmpfsMount(in: tmp, size: "8m")
             defer { mount.unmount() }
             let db = mount.path + "/results.sqlite"
             let earlier = try seedCompletedRun(db)
@@ -274,10 +274,12 @@ extension EndToEnd {
                 try Test.cancel("skipped: mounting a tmpfs is not permitted here (needs root with CAP_SYS_ADMIN)")
             }
             let tmp = try TempDir()
-            // 40,000 tracks need ~2 MB of spill, history and state: more than the 1 MiB file
-            // system holds. Whichever write finds it full, the message names a file there.
-            let big = try tmp.write("big.csv", generatedCSV(count: 40_000, prefix: "full"))
-            let mount = try TmpfsMount(in: tmp, size: "1m")
+            // The seeding scan fits the 8 MiB file system (a new database's 40 pages of 32 KiB,
+            // and as much again in the WAL while they are made); 150,000 tracks need ~7 MB of
+            // spill, history and state more: more than it holds. Whichever write finds it
+            // full, the message names a file there.
+            let big = try tmp.write("big.csv", generatedCSV(count: 150_000, prefix: "full"))
+            let mount = try TmpfsMount(in: tmp, size: "8m")
             defer { mount.unmount() }
             let db = mount.path + "/results.sqlite"
             let earlier = try seedCompletedRun(db)

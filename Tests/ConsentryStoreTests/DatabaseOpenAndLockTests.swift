@@ -277,6 +277,24 @@ struct ResultsDatabaseOpenTests {
         // Opening again (now existing) works without create.
         _ = try ResultsDatabase(path: dir.db, create: false)
     }
+
+    @Test("a new database gets 32 KiB pages; one created with SQLite's 4 KiB pages keeps them and scans into them")
+    func pageSize() throws {
+        let dir = try TempDir("pages")
+        _ = try ResultsDatabase(path: dir.db, create: true)
+        #expect(try SQLite(dir.db).int("PRAGMA page_size") == 32768)
+        // An older database: the file exists with 4 KiB pages before consentry first opens it.
+        let older = dir.file("older.sqlite")
+        try DatabaseQueue(path: older).writeWithoutTransaction { db in
+            try db.execute(sql: "PRAGMA page_size = 4096; CREATE TABLE placeholder (x); DROP TABLE placeholder")
+        }
+        let input = try dir.write("a.csv", "track_id,label_status\na1,major\na2,independent\n")
+        _ = try ResultsDatabase(path: older, create: true)
+        _ = try scanTestScan(older, inputs: [input], policies: try ["soundcloud-2025-05"].map(BuiltInPolicies.policy))
+        #expect(try SQLite(older).int("PRAGMA page_size") == 4096)
+        #expect(try SQLite(older, readOnly: true).int("SELECT count(*) FROM runs WHERE status = 'completed'") == 1)
+        #expect(try SQLite(older).lines("PRAGMA integrity_check") == ["ok"])
+    }
 }
 
 /// A flag set once, read from other threads.
