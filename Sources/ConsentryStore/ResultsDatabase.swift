@@ -455,16 +455,15 @@ public final class ResultsDatabase {
         texts.reserveCapacity(order.count * (2 + 4 * policyCount))
         var exposed: [Int?] = Array(repeating: nil, count: policyCount)
         for (k, entry) in order.enumerated() {
-            values[entry.index].withUnsafeBufferPointer { row in
-                var tracks = 0
-                for p in 0..<policyCount {
-                    tracks = max(tracks, row[2 * p])
-                    exposed[p] = row[2 * p] > 0 ? row[2 * p + 1] : nil
-                }
-                let start = texts.count
-                Schema.appendExposedText(exposed, to: &texts)
-                rows.append((ids[k]!, Int64(tracks), start..<texts.count))
+            let row = values[entry.index]
+            var tracks = 0
+            for p in 0..<policyCount {
+                tracks = max(tracks, row[2 * p])
+                exposed[p] = row[2 * p] > 0 ? row[2 * p + 1] : nil
             }
+            let start = texts.count
+            Schema.appendExposedText(exposed, to: &texts)
+            rows.append((ids[k]!, Int64(tracks), start..<texts.count))
         }
         // New labels are numbered in this order: sorted already, unless some were known.
         if !zip(rows, rows.dropFirst()).allSatisfy({ $0.id < $1.id }) { rows.sort { $0.id < $1.id } }
