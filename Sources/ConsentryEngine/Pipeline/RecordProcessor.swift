@@ -103,7 +103,8 @@ final class RecordProcessor {
         @_transparent
         func flag(_ field: RecordField) -> Bool? {
             switch self[field] {
-            case .absent:
+            case .absent, .null:
+                // JSON's null is no value, as an empty CSV field: false.
                 return false
             case .bool(let v):
                 return v
