@@ -73,17 +73,10 @@ public struct Breakdown: Sendable, Equatable {
         counts.reserveCapacity(keys)
     }
 
-    /// The breakdown with keys that differ only in case (and surrounding spaces, as
-    /// ``LabelMap`` matches labels) made one group, named by its spelling with the most tracks
-    /// (ties: the first in byte order). Exports spell one label several ways.
-    public func foldingCase() -> Breakdown {
-        let keys = Array(counts.keys)
-        let rows = Array(counts.values)
-        return Breakdown(policyCount: policyCount, keys: keys, groups: CaseGroups(keys: keys), row: { rows[$0] })
-    }
-
-    /// Which keys ``foldingCase()`` makes one group, found from the keys alone, so that a scan
-    /// can group its labels while it counts their tracks.
+    /// Which keys are one group when the by-label breakdown folds case: keys that differ only
+    /// in case and surrounding spaces, as ``LabelMap`` matches labels (exports spell one label
+    /// several ways). Found from the keys alone, so that a scan can group its labels while it
+    /// counts their tracks.
     public struct CaseGroups: Sendable {
         /// Per key, by its index, its group's number.
         public let group: [Int]
@@ -103,12 +96,12 @@ public struct Breakdown: Sendable, Equatable {
         }
     }
 
-    /// The breakdown of `keys` (not two of them equal) folded as ``foldingCase()`` folds,
-    /// `groups` being theirs; `row(k)` is key k's row (per policy: tracks, then
-    /// training-exposed tracks), nil for a key without tracks. Nearly every group has one
-    /// spelling, which names it without a lookup; only a group of several is gathered in a
-    /// breakdown of its own, whose spellings that are the same Unicode text ``add(key:row:)``
-    /// makes one first.
+    /// The breakdown of `keys` (not two of them equal) with each of their ``CaseGroups``
+    /// `groups` made one row, named by its spelling with the most tracks (ties: the first in
+    /// byte order); `row(k)` is key k's row (per policy: tracks, then training-exposed
+    /// tracks), nil for a key without tracks. Nearly every group has one spelling, which
+    /// names it without a lookup; only a group of several is gathered in a breakdown of its
+    /// own, whose spellings that are the same Unicode text ``add(key:row:)`` makes one first.
     public init(policyCount: Int, keys: [String], groups: CaseGroups, row: (Int) -> [Int]?) {
         self.init(policyCount: policyCount)
         var first = [Int](repeating: -1, count: groups.count)
