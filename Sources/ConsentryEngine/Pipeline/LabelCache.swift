@@ -34,9 +34,10 @@ struct LabelCache: ~Copyable {
         var status: UInt8
     }
 
-    private typealias Head = (UInt64, UInt64, UInt64, UInt64, UInt64, UInt64)
+    fileprivate typealias Head = (UInt64, UInt64, UInt64, UInt64, UInt64, UInt64)
     private static let unmapped: UInt8 = 0xFF
-    private static let headBytes = 48
+    /// The bytes of a label an entry, and a key, hold.
+    static let headBytes = 48
     /// Past this many labels, or bytes of them, the memo starts over: a worker's memory stays
     /// bounded whatever the catalogue, and the numbers live on in ``LabelNumbers``.
     private let maxEntries: Int
@@ -68,21 +69,52 @@ struct LabelCache: ~Copyable {
         return entries
     }
 
-    /// The hash ``slot(of:hash:numbers:)`` takes: the label's first 16 bytes (the head's
-    /// first two words; the loads of the others are dead code here) mixed by one
-    /// multiplication, and the rest a word at a time.
+    /// A label as the memo looks it up: its first 48 bytes, its length and its hash, made
+    /// once when its record is read (``key(_:)``) and looked up a record later, so that
+    /// nothing of the label is loaded or copied twice. A longer label's bytes after the
+    /// first 48 travel apart (``number(of:tail:numbers:)``).
+    struct Key {
+        fileprivate var head: Head
+        var hash: UInt64
+        var length: Int
+
+        /// No label.
+        static let none = Key(head: (0, 0, 0, 0, 0, 0), hash: 0, length: 0)
+    }
+
+    /// The key of `label`, hashed by ``hash(_:)``.
     @inline(__always)
-    static func hash(_ label: UnsafeBufferPointer<UInt8>) -> UInt64 {
+    static func key(_ label: UnsafeBufferPointer<UInt8>) -> Key {
+        let head = head(label)
+        return Key(head: head, hash: hash(head: head, label), length: label.count)
+    }
+
+    /// The key of `label` under another hash (tests give labels one they share).
+    @inline(__always)
+    static func key(_ label: UnsafeBufferPointer<UInt8>, hash: UInt64) -> Key {
+        Key(head: head(label), hash: hash, length: label.count)
+    }
+
+    /// The hash the memo and ``LabelNumbers`` find a label by.
+    @inline(__always)
+    static func hash(_ label: UnsafeBufferPointer<UInt8>) -> UInt64 { hash(head: head(label), label) }
+
+    /// The head's three pairs of words mixed by a multiplication each, side by side rather
+    /// than one after another (a short label's zero words mix to a constant), then the bytes
+    /// after the first 48 a word at a time.
+    @inline(__always)
+    private static func hash(head: Head, _ label: UnsafeBufferPointer<UInt8>) -> UInt64 {
         @inline(__always) func mix(_ a: UInt64, _ b: UInt64) -> UInt64 {
             let r = a.multipliedFullWidth(by: b)
             return r.high ^ r.low
         }
-        let head = head(label)
         let n = label.count
         var h = mix(head.0 ^ 0x9E37_79B9_7F4A_7C15, head.1 ^ UInt64(n) ^ 0xBF58_476D_1CE4_E5B9)
-        if n > 16 {
+            ^ mix(head.2 ^ 0x94D0_49BB_1331_11EB, head.3 ^ 0xA076_1D64_78BD_642F)
+            ^ mix(head.4 ^ 0xE703_7ED1_A0B4_28DB, head.5 ^ 0x8EBC_6AF0_9C88_C6E3)
+        if n > headBytes {
             let raw = UnsafeRawBufferPointer(label)
-            var i = 16
+            var i = headBytes
             while i + 8 < n {
                 h = mix(h ^ UInt64(littleEndian: raw.loadUnaligned(fromByteOffset: i, as: UInt64.self)), 0x94D0_49BB_1331_11EB)
                 i += 8
@@ -98,19 +130,26 @@ struct LabelCache: ~Copyable {
     @inline(__always)
     private static func tag(_ hash: UInt64) -> UInt32 { UInt32(truncatingIfNeeded: hash >> 32) | 1 << 31 }
 
-    /// Starts loading the cache line a lookup of the label with `hash` reads first, its first
-    /// slot, so that work done before the lookup hides the miss.
+    /// Starts loading the cache line a lookup of `key` reads first, its first slot, so that
+    /// work done before the lookup hides the miss.
     @inline(__always)
-    func prefetch(hash: UInt64) {
-        consentry_prefetch(slots + (Int(LabelCache.tag(hash)) & (capacity - 1)))
+    func prefetch(_ key: Key) {
+        consentry_prefetch(slots + (Int(LabelCache.tag(key.hash)) & (capacity - 1)))
     }
 
     /// The number of `label` (not empty) in `numbers`, whose `hash` is ``hash(_:)``'s (or
     /// any other, in tests of labels that share one).
     @inline(__always)
     mutating func number(of label: UnsafeBufferPointer<UInt8>, hash: UInt64, numbers: LabelNumbers) -> UInt32 {
+        number(of: LabelCache.key(label, hash: hash), tail: label.baseAddress!, numbers: numbers)
+    }
+
+    /// The number of the label of `key` (not empty) in `numbers`; `label` holds its bytes
+    /// when it is longer than 48 (only those after the first 48 are read).
+    @inline(__always)
+    mutating func number(of key: Key, tail label: UnsafePointer<UInt8>, numbers: LabelNumbers) -> UInt32 {
         // The slot first: a new label can move the table.
-        let slot = slot(of: label, hash: hash, numbers: numbers)
+        let slot = slot(of: key, label: label, numbers: numbers)
         return slots[slot].number
     }
 
@@ -118,19 +157,18 @@ struct LabelCache: ~Copyable {
     /// when this worker meets it for the first time. Valid until the next call.
     @inline(__always)
     mutating func slot(of label: UnsafeBufferPointer<UInt8>, hash: UInt64, numbers: LabelNumbers) -> Int {
-        slot(of: label, hash: hash, head: LabelCache.head(label), numbers: numbers)
+        slot(of: LabelCache.key(label, hash: hash), label: label.baseAddress!, numbers: numbers)
     }
 
     @inline(__always)
-    private mutating func slot(of label: UnsafeBufferPointer<UInt8>, hash: UInt64, head: Head,
-                               numbers: LabelNumbers) -> Int {
-        let tag = LabelCache.tag(hash)
+    private mutating func slot(of key: Key, label: UnsafePointer<UInt8>, numbers: LabelNumbers) -> Int {
+        let tag = LabelCache.tag(key.hash)
         let mask = capacity - 1
         var s = Int(tag) & mask
         while true {
             let entry = slots[s]
-            if entry.tag == 0 { return insert(label, hash: hash, head: head, numbers: numbers) }
-            if LabelCache.matches(entry, label, tag: tag, head: head, tails: tails) { return s }
+            if entry.tag == 0 { return insert(key, label: label, numbers: numbers) }
+            if LabelCache.matches(entry, key, tag: tag, label: label, tails: tails) { return s }
             s = (s + 1) & mask
         }
     }
@@ -183,22 +221,22 @@ struct LabelCache: ~Copyable {
         ((a.0 ^ b.0) | (a.1 ^ b.1) | (a.2 ^ b.2) | (a.3 ^ b.3) | (a.4 ^ b.4) | (a.5 ^ b.5)) == 0
     }
 
-    /// Whether `entry` holds `label`.
+    /// Whether `entry` holds the label of `key`, whose bytes `label` holds.
     @inline(__always)
-    private static func matches(_ entry: Entry, _ label: UnsafeBufferPointer<UInt8>, tag: UInt32, head: Head,
+    private static func matches(_ entry: Entry, _ key: Key, tag: UInt32, label: UnsafePointer<UInt8>,
                                 tails: [UInt8]) -> Bool {
-        entry.tag == tag && Int(entry.length) == label.count && equal(entry.head, head)
-            && (label.count <= headBytes || tailMatches(entry, label, tails))
+        entry.tag == tag && Int(entry.length) == key.length && equal(entry.head, key.head)
+            && (key.length <= headBytes || tailMatches(entry, label, length: key.length, tails))
     }
 
     /// Whether the bytes after the first 48 match, compared a word at a time in place: most
     /// tails are a word or two, shorter than a call of `memcmp` takes to set up.
     @inline(__always)
-    private static func tailMatches(_ entry: Entry, _ label: UnsafeBufferPointer<UInt8>, _ tails: [UInt8]) -> Bool {
+    private static func tailMatches(_ entry: Entry, _ label: UnsafePointer<UInt8>, length: Int, _ tails: [UInt8]) -> Bool {
         tails.withUnsafeBufferPointer {
             let a = UnsafeRawPointer($0.baseAddress! + Int(entry.tailStart))
-            let b = UnsafeRawPointer(label.baseAddress! + headBytes)
-            let n = label.count - headBytes
+            let b = UnsafeRawPointer(label + headBytes)
+            let n = length - headBytes
             @inline(__always) func word(_ p: UnsafeRawPointer, _ at: Int) -> UInt64 { p.loadUnaligned(fromByteOffset: at, as: UInt64.self) }
             @inline(__always) func half(_ p: UnsafeRawPointer, _ at: Int) -> UInt32 { p.loadUnaligned(fromByteOffset: at, as: UInt32.self) }
             if n >= 8 {
@@ -228,9 +266,8 @@ struct LabelCache: ~Copyable {
     }
 
     @inline(never)
-    private mutating func insert(_ label: UnsafeBufferPointer<UInt8>, hash: UInt64, head: Head,
-                                 numbers: LabelNumbers) -> Int {
-        let tag = LabelCache.tag(hash)
+    private mutating func insert(_ key: Key, label: UnsafePointer<UInt8>, numbers: LabelNumbers) -> Int {
+        let tag = LabelCache.tag(key.hash)
         if used >= maxEntries || tails.count > maxTailBytes {
             slots.update(repeating: LabelCache.empty, count: capacity)
             tails.removeAll(keepingCapacity: false)
@@ -246,9 +283,20 @@ struct LabelCache: ~Copyable {
             old.deallocate()
         }
         let s = freeSlot(tag)
-        slots[s] = Entry(head: head, tag: tag, number: numbers.number(of: label, hash: hash), tailStart: UInt32(tails.count),
-                         length: UInt16(label.count), status: LabelCache.unmapped)
-        if label.count > LabelCache.headBytes { tails.append(contentsOf: label[LabelCache.headBytes...]) }
+        // The label whole, for the shared numbering: its head's bytes are its first 48.
+        let number = withUnsafeTemporaryAllocation(of: UInt8.self, capacity: key.length) { whole in
+            var head = key.head
+            withUnsafeBytes(of: &head) { bytes in
+                for i in 0..<min(key.length, LabelCache.headBytes) { whole[i] = bytes[i] }
+            }
+            for i in LabelCache.headBytes..<max(key.length, LabelCache.headBytes) { whole[i] = label[i] }
+            return numbers.number(of: UnsafeBufferPointer(whole), hash: key.hash)
+        }
+        slots[s] = Entry(head: key.head, tag: tag, number: number, tailStart: UInt32(tails.count),
+                         length: UInt16(key.length), status: LabelCache.unmapped)
+        if key.length > LabelCache.headBytes {
+            tails.append(contentsOf: UnsafeBufferPointer(start: label + LabelCache.headBytes, count: key.length - LabelCache.headBytes))
+        }
         used += 1
         return s
     }

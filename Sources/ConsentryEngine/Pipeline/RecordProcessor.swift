@@ -13,10 +13,12 @@ final class RecordProcessor {
     @exclusivity(unchecked) private var scratch: [UInt8] = []
     @exclusivity(unchecked) private var labels = LabelCache()
     /// The last scanned track whose label is still to be looked up: its index in the
-    /// chunk's records and its label's hash, the label's bytes in `pendingBytes`. A lookup
-    /// waits one record, so that the memo's cache lines, asked for when the label was read,
-    /// have arrived by then (see ``process(_:into:)``).
-    @exclusivity(unchecked) private var pending: (record: Int, hash: UInt64, length: Int)? = nil
+    /// chunk's records (-1: none) and its label's key, the bytes of a label longer than the
+    /// key's head in `pendingBytes`. A lookup waits one record, so that the memo's cache
+    /// line, asked for when the label was read, has arrived by then (see
+    /// ``process(_:into:)``).
+    @exclusivity(unchecked) private var pendingRecord = -1
+    @exclusivity(unchecked) private var pendingKey = LabelCache.Key.none
     private let pendingBytes = UnsafeMutablePointer<UInt8>.allocate(capacity: TrackRecordLayout.maxTextBytes)
 
     static let maxTrackIDBytes = TrackRecordLayout.maxIDBytes
@@ -51,10 +53,9 @@ final class RecordProcessor {
     /// Gives the pending track its label's number.
     @inline(__always)
     private func numberPendingLabel(into result: ChunkResult) {
-        guard let (record, hash, length) = pending else { return }
-        pending = nil
-        result.records[record].labelNumber = labels.number(
-            of: UnsafeBufferPointer(start: pendingBytes, count: length), hash: hash, numbers: labelNumbers)
+        guard pendingRecord >= 0 else { return }
+        result.records[pendingRecord].labelNumber = labels.number(of: pendingKey, tail: pendingBytes, numbers: labelNumbers)
+        pendingRecord = -1
     }
 
     /// Adds the tracks counted by key to the statistics, `n` at a time per key.
@@ -330,10 +331,10 @@ final class RecordProcessor {
         // The label's memo entry is likely a cache miss: it starts loading now. (`count > 0`
         // rather than `isEmpty`, here and below: the optimizer left `isEmpty` a call.)
         let labelText = inPlaceText(fields, .label)
-        var labelHash: UInt64 = 0
+        var labelKey = LabelCache.Key.none
         if let text = labelText, text.count > 0 {
-            labelHash = LabelCache.hash(text)
-            labels.prefetch(hash: labelHash)
+            labelKey = LabelCache.key(text)
+            labels.prefetch(labelKey)
         }
 
         // label_status: an explicit value wins; an empty one comes from the label map.
@@ -398,10 +399,13 @@ final class RecordProcessor {
                 if labelGiven || labelMap == nil {
                     // The common case: no map to ask, so the number can wait for the next
                     // track (or the chunk's end), by which time the entry has arrived.
-                    ShortCopy.copy(UnsafeRawPointer(text.baseAddress!), to: UnsafeMutableRawPointer(pendingBytes), count: text.count)
-                    pending = (result.records.count, labelHash, text.count)
+                    if text.count > LabelCache.headBytes {
+                        pendingBytes.update(from: text.baseAddress!, count: text.count)
+                    }
+                    pendingRecord = result.records.count
+                    pendingKey = labelKey
                 } else {
-                    labelSlot = labels.slot(of: text, hash: labelHash, numbers: labelNumbers)
+                    labelSlot = labels.slot(of: text, hash: labelKey.hash, numbers: labelNumbers)
                 }
             }
         } else {

@@ -127,6 +127,43 @@ struct LabelCacheTests {
         #expect(numbers.labels.count == known.count + 1)
     }
 
+    @Test("a key made when a record is read finds the label its bytes do, a longer label's rest read from a copy")
+    func keysFindWhatBytesFind() {
+        let numbers = LabelNumbers()
+        var byKey = LabelCache()
+        var byBytes = LabelCache()
+        let copy = UnsafeMutablePointer<UInt8>.allocate(capacity: 128)
+        defer { copy.deallocate() }
+        var seen: [[UInt8]: UInt32] = [:]
+        for round in 0..<2 {
+            for length in 1...100 {
+                for variant in 0..<3 {
+                    var label = (0..<length).map { UInt8(0x41 + ($0 * 7 + variant) % 26) }
+                    if variant == 2 { label[length - 1] ^= 0x20 }
+                    // The record's bytes are gone by the time its key is looked up.
+                    var record = label
+                    let key = record.withUnsafeBufferPointer { text in
+                        copy.update(from: text.baseAddress!, count: length)
+                        return LabelCache.key(text)
+                    }
+                    #expect(key.hash == label.withUnsafeBufferPointer { LabelCache.hash($0) })
+                    record = Array(repeating: 0xFF, count: length)
+                    let fromKey = byKey.number(of: key, tail: copy, numbers: numbers)
+                    let fromBytes = label.withUnsafeBufferPointer { byBytes.number(of: $0, hash: LabelCache.hash($0), numbers: numbers) }
+                    #expect(fromKey == fromBytes, "length \(length), round \(round)")
+                    if let known = seen[label] {
+                        #expect(known == fromKey)
+                    } else {
+                        #expect(!seen.values.contains(fromKey))
+                        seen[label] = fromKey
+                    }
+                }
+            }
+        }
+        #expect(numbers.labels.count == seen.count + 1)
+        for (label, number) in seen { #expect(numbers.labels[Int(number)] == String(decoding: label, as: UTF8.self)) }
+    }
+
     @Test("a label's map status is the map's, for labels it names and labels it does not, long ones included")
     func statusesAreTheMaps() {
         var map = LabelMap(source: "map.csv", sha256: "")
