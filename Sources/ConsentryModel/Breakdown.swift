@@ -96,55 +96,6 @@ public struct Breakdown: Sendable, Equatable {
         }
     }
 
-    /// The breakdown of `keys` (not two of them equal) with each of their ``CaseGroups``
-    /// `groups` made one row, named by its spelling with the most tracks (ties: the first in
-    /// byte order); `row(k)` is key k's row (per policy: tracks, then training-exposed
-    /// tracks), nil for a key without tracks. Nearly every group has one spelling, which
-    /// names it without a lookup; only a group of several is gathered in a breakdown of its
-    /// own, whose spellings that are the same Unicode text ``add(key:row:)`` makes one first.
-    public init(policyCount: Int, keys: [String], groups: CaseGroups, row: (Int) -> [Int]?) {
-        self.init(policyCount: policyCount)
-        var first = [Int](repeating: -1, count: groups.count)
-        var rows = [[Int]](repeating: [], count: groups.count)
-        var spellings: [Int: Breakdown] = [:]
-        for k in keys.indices {
-            guard let keyRow = row(k) else { continue }
-            let g = groups.group[k]
-            if first[g] < 0 {
-                first[g] = k
-                rows[g] = keyRow
-                continue
-            }
-            if spellings[g] == nil {
-                var gathered = Breakdown(policyCount: policyCount)
-                gathered.add(key: keys[first[g]], row: rows[g])
-                spellings[g] = gathered
-            }
-            spellings[g]!.add(key: keys[k], row: keyRow)
-        }
-        counts.reserveCapacity(groups.count)
-        for g in 0..<groups.count where first[g] >= 0 {
-            guard let gathered = spellings[g] else {
-                counts[keys[first[g]]] = rows[g]
-                continue
-            }
-            var name = ""
-            var nameTracks = -1
-            var sum = Array(repeating: 0, count: 2 * policyCount)
-            for (key, keyRow) in gathered.counts {
-                var tracks = 0
-                for p in 0..<policyCount { tracks += keyRow[2 * p] }
-                for i in sum.indices { sum[i] += keyRow[i] }
-                if tracks > nameTracks || (tracks == nameTracks && key.utf8.lexicographicallyPrecedes(name.utf8)) {
-                    name = key
-                    nameTracks = tracks
-                }
-            }
-            // Names of two groups differ in their folded keys, so they are never equal.
-            counts[name] = sum
-        }
-    }
-
     /// How rows are ordered.
     public enum Order: Sendable {
         /// Most tracks first (the contract's "largest first"), then most exposed.

@@ -6,13 +6,13 @@ public struct ScanOutcome: Sendable {
     public var rejectsByCode: [RejectCode: Int] = [:]
     public var statistics: RunStatistics
     /// Scanned tracks by label (known once duplicates are resolved).
-    public var labels: Breakdown
+    public var labels: LabelTally
     /// Scanned tracks by declared `ContainsAI` (known once duplicates are resolved).
     public var containsAI = ContainsAICounts()
     public var rowsScanned: Int { rowsRead - rowsRejected }
 
     public init(statistics: RunStatistics) {
         self.statistics = statistics
-        labels = Breakdown(policyCount: statistics.policyCount)
+        labels = LabelTally(policyCount: statistics.policyCount)
     }
 }

@@ -367,7 +367,7 @@ public final class ResultsDatabase {
         for (code, count) in outcome.rejectsByCode {
             try db.execute(sql: "INSERT INTO run_reject_counts VALUES (?, ?, ?)", arguments: [runID, code.rawValue, count])
         }
-        try saveLabels(db, runID: runID, policyCount: policies.count, labels: outcome.labels)
+        try saveLabels(db, runID: runID, labels: outcome.labels)
         if outcome.containsAI.anyDeclared {
             for group in ReportGroup.allCases {
                 for declared in [nil] + ContainsAI.allCases.map(Optional.some) {
@@ -392,78 +392,42 @@ public final class ResultsDatabase {
     ///
     /// A run holds tens of thousands of labels: they are bound through the C API
     /// (``PreparedStatement``), by length, so a label may hold any byte; they are looked up
-    /// (unless no run has numbered any yet) and numbered in key order, and the rows written
-    /// in number order, so that SQLite appends to its B-trees rather than visiting pages at
-    /// random.
-    private func saveLabels(_ db: Database, runID: Int64, policyCount: Int, labels: Breakdown) throws {
+    /// (unless no run has numbered any yet) and numbered in the tally's order, their bytes',
+    /// and the rows written in number order, so that SQLite appends to its B-trees rather than
+    /// visiting pages at random.
+    private func saveLabels(_ db: Database, runID: Int64, labels: LabelTally) throws {
         guard labels.count > 0 else { return }
         let anyKnown = try Bool.fetchOne(db, sql: "SELECT EXISTS (SELECT 1 FROM labels)") ?? false
-        // In byte order, as history orders ids. The labels' bytes lie side by side, and they
-        // are sorted as (first eight bytes as one number, index) pairs, most of them told apart
-        // by the number: sorting the entries themselves moved a string and two arrays per swap,
-        // whose reference counting was a quarter of this function's time.
-        var keys: [String] = []
-        var values: [[Int]] = []
-        keys.reserveCapacity(labels.count)
-        values.reserveCapacity(labels.count)
-        for (key, value) in labels.counts {
-            keys.append(key)
-            values.append(value)
-        }
-        var bytes: [UInt8] = []
-        var starts = [0]
-        starts.reserveCapacity(keys.count + 1)
-        var order: [(prefix: UInt64, index: Int)] = []
-        order.reserveCapacity(keys.count)
-        for (index, key) in keys.enumerated() {
-            bytes.append(contentsOf: key.utf8)
-            // Big-endian, zero-padded: numbers in the order of the bytes, a shorter label
-            // first or equal (then its bytes decide).
-            var prefix: UInt64 = 0
-            for (k, byte) in bytes[starts[index]..<min(starts[index] + 8, bytes.count)].enumerated() {
-                prefix |= UInt64(byte) << UInt64(56 - 8 * k)
-            }
-            starts.append(bytes.count)
-            order.append((prefix, index))
-        }
-        bytes.withUnsafeBytes { raw in
-            starts.withUnsafeBufferPointer { starts in
-                order.sort { a, b in
-                    if a.prefix != b.prefix { return a.prefix < b.prefix }
-                    return TrackOrder.compareIDs(UnsafeRawBufferPointer(rebasing: raw[starts[a.index]..<starts[a.index + 1]]),
-                                                 UnsafeRawBufferPointer(rebasing: raw[starts[b.index]..<starts[b.index + 1]])) < 0
-                }
-            }
-        }
         let labelID = try PreparedStatement(db, sql: "SELECT id FROM labels WHERE label = ?", path: path)
         defer { labelID.close() }
-        var ids = [Int64?](repeating: nil, count: order.count)
+        var ids = [Int64?](repeating: nil, count: labels.count)
         if anyKnown {
-            for (k, entry) in order.enumerated() {
-                labelID.bindText(1, keys[entry.index])
-                ids[k] = try labelID.firstInt64()
+            for i in ids.indices {
+                labelID.bindText(1, labels.name(i))
+                ids[i] = try labelID.firstInt64()
             }
         }
-        let unknown = order.indices.filter { ids[$0] == nil }
-        let numbers = try insertLabels(db, unknown.map { keys[order[$0].index] }, lookup: labelID)
-        for (k, id) in zip(unknown, numbers) { ids[k] = id }
+        let unknown = ids.indices.filter { ids[$0] == nil }
+        let numbers = try insertLabels(db, unknown.map { labels.name($0) }, lookup: labelID)
+        for (i, id) in zip(unknown, numbers) { ids[i] = id }
 
         // Each row's exposed counts as text, in one buffer.
+        let policyCount = labels.policyCount
         var rows: [(id: Int64, tracks: Int64, text: Range<Int>)] = []
-        rows.reserveCapacity(order.count)
+        rows.reserveCapacity(labels.count)
         var texts: [UInt8] = []
-        texts.reserveCapacity(order.count * (2 + 4 * policyCount))
+        texts.reserveCapacity(labels.count * (2 + 8 * policyCount))
         var exposed: [Int?] = Array(repeating: nil, count: policyCount)
-        for (k, entry) in order.enumerated() {
-            let row = values[entry.index]
+        for i in ids.indices {
             var tracks = 0
             for p in 0..<policyCount {
-                tracks = max(tracks, row[2 * p])
-                exposed[p] = row[2 * p] > 0 ? row[2 * p + 1] : nil
+                let counted = labels.tracks(i, policy: p)
+                tracks = max(tracks, counted)
+                exposed[p] = counted > 0 ? labels.exposed(i, policy: p) : nil
             }
             let start = texts.count
             Schema.appendExposedText(exposed, to: &texts)
-            rows.append((ids[k]!, Int64(tracks), start..<texts.count))
+            rows.append((ids[i]!, Int64(tracks), start..<texts.count))
         }
         // New labels are numbered in this order: sorted already, unless some were known.
         if !zip(rows, rows.dropFirst()).allSatisfy({ $0.id < $1.id }) { rows.sort { $0.id < $1.id } }

@@ -168,7 +168,7 @@ package func scanTestRunPipeline(_ paths: [String], policies: [Policy], jobs: In
         let outcome = scan.outcome
         return ScanTestOutcome(
             rowsRead: outcome.rowsRead, rowsRejected: outcome.rowsRejected, rowsScanned: outcome.rowsScanned,
-            rejectsByCode: outcome.rejectsByCode, statistics: outcome.statistics, labels: outcome.labels,
+            rejectsByCode: outcome.rejectsByCode, statistics: outcome.statistics, labels: outcome.labels.breakdown,
             containsAI: outcome.containsAI, inputs: outcome.inputs, tracks: tracks, rejects: rejects)
     } catch is ScanTestTimeout {
         throw TestFailure("the scan hung (no end after \(Int(scanTestWatchdogSeconds)) s) with jobs \(jobs), chunkBytes \(options.chunkBytes), after \(sink.rejects.count) rejected records")

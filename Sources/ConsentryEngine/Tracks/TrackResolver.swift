@@ -12,7 +12,7 @@ public struct TrackResolution: Sendable {
     public var duplicates = 0
     /// The distinct tracks by label (spellings that differ in case only are one label), and
     /// by declared `ContainsAI`.
-    public var labels: Breakdown
+    public var labels: LabelTally
     public var containsAI = ContainsAICounts()
     /// The duplicates' records (any order; ``SortedTracks`` puts them in input order); a
     /// partition without duplicates has no file.
@@ -23,7 +23,7 @@ public struct TrackResolution: Sendable {
 
     init(policyCount: Int) {
         statistics = RunStatistics(policyCount: policyCount)
-        labels = Breakdown(policyCount: policyCount)
+        labels = LabelTally(policyCount: policyCount)
     }
 }
 
@@ -56,8 +56,10 @@ final class TrackResolver: @unchecked Sendable {
     private var resolution: TrackResolution
     /// The threads' by-label counts summed, laid out as ``PartitionWork/labelCounts``.
     private var labelCounts: [Int]
-    /// Which labels differ only in case: found from their texts beside the threads.
+    /// Which labels differ only in case, and the labels in the byte order of their texts:
+    /// found from their texts beside the threads.
     private var caseGroups: Breakdown.CaseGroups?
+    private var byteOrder: [Int32]?
 
     /// `partitionFiles[p]` are the spill files of partition `p` (from a scan, or from every
     /// shard), whose label numbers `labels` reads; `budgetBytes` is each thread's memory for
@@ -96,11 +98,12 @@ final class TrackResolver: @unchecked Sendable {
             thread.stackSize = 1 << 20
             thread.start()
         }
-        // Folding tens of thousands of labels' case takes a String and a lookup each: work
-        // for the time the threads count, not for after them.
+        // Folding tens of thousands of labels' case takes a String and a lookup each, and
+        // their byte order a sort: work for the time the threads count, not for after them.
         group.enter()
         let folding = Thread { [self] in
             caseGroups = Breakdown.CaseGroups(keys: labels.texts)
+            byteOrder = LabelTally.byteOrder(of: labels.texts)
             group.leave()
         }
         folding.name = "consentry-label-case"
@@ -118,7 +121,7 @@ final class TrackResolver: @unchecked Sendable {
         group.wait()
         if let failure { throw failure }
         if let reason = cancellation.error { throw reason }
-        resolution.labels = labelBreakdown()
+        resolution.labels = labelTally()
         return resolution
     }
 
@@ -134,19 +137,20 @@ final class TrackResolver: @unchecked Sendable {
         }
     }
 
-    /// The counted labels as a breakdown, case folded: each policy decided every track.
-    private func labelBreakdown() -> Breakdown {
+    /// The counted labels, case folded: each policy decided every track.
+    private func labelTally() -> LabelTally {
         let policies = layout.policyCount
         let stride = 1 + policies
-        return Breakdown(policyCount: policies, keys: labels.texts, groups: caseGroups!) { [labelCounts] index in
-            let at = index * stride
-            guard labelCounts[at] > 0 else { return nil }
-            var row = Array(repeating: 0, count: 2 * policies)
-            for p in 0..<policies {
-                row[2 * p] = labelCounts[at]
-                row[2 * p + 1] = labelCounts[at + 1 + p]
+        return labelCounts.withUnsafeBufferPointer { counts in
+            LabelTally(policyCount: policies, texts: labels.texts, groups: caseGroups!, order: byteOrder!) { index, row in
+                let at = index * stride
+                guard counts[at] > 0 else { return false }
+                for p in 0..<policies {
+                    row[2 * p] = counts[at]
+                    row[2 * p + 1] = counts[at + 1 + p]
+                }
+                return true
             }
-            return row
         }
     }
 

@@ -131,7 +131,7 @@ import TestSupport
         let tracks = [Track(id: "a", hash: 1, labelName: "A"), Track(id: "b", hash: 2, verdicts: [blocked], labelName: "B"),
                       Track(id: "c", hash: 3, labelName: "A"), Track(id: "d", hash: 4, verdicts: [blocked])]
         let resolution = try Self.resolve(tracks, in: dir, name: "labels")
-        #expect(resolution.labels.rows(policy: 0).map { "\($0.key)=\($0.tracks)/\($0.anyTrainingExposed)" } == ["A=2/2", "=1/0", "B=1/0"])
+        #expect(resolution.labels.breakdown.rows(policy: 0).map { "\($0.key)=\($0.tracks)/\($0.anyTrainingExposed)" } == ["A=2/2", "=1/0", "B=1/0"])
         #expect {
             try Self.resolve(tracks, in: dir, name: "unknown", knownLabels: 2)
         } throws: { error in
@@ -230,7 +230,7 @@ import TestSupport
             #expect(try Self.duplicates(resolution).map(\.1) == expectedDuplicates.sorted())
             #expect(resolution.statistics == expectedStatistics)
             #expect(resolution.containsAI == expectedContainsAI)
-            let rows = resolution.labels.rows(policy: 0).map { "\($0.key)=\($0.tracks)/\($0.anyTrainingExposed)" }.sorted()
+            let rows = resolution.labels.breakdown.rows(policy: 0).map { "\($0.key)=\($0.tracks)/\($0.anyTrainingExposed)" }.sorted()
             #expect(rows == labelRows.map { "\($0.key)=\($0.value.0)/\($0.value.1)" }.sorted())
         }
     }
@@ -379,7 +379,7 @@ import TestSupport
             Track(id: "d", hash: 1 << 61, verdicts: [open], labelName: "Other"),
         ]
         let resolution = try Self.resolve(tracks, in: dir, name: "breakdowns")
-        let rows = resolution.labels.rows(policy: 0)
+        let rows = resolution.labels.breakdown.rows(policy: 0)
         // Three spellings, one track each: the first in byte order names the label.
         #expect(rows == [Breakdown.Row(key: "SONY MUSIC", tracks: 3, anyTrainingExposed: 2),
                          Breakdown.Row(key: "", tracks: 1, anyTrainingExposed: 1)])
