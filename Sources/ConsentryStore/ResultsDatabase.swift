@@ -312,9 +312,10 @@ public final class ResultsDatabase {
         }
     }
 
-    /// Stores a finished scan's inputs, policies, statistics and totals, and completes the run.
+    /// Stores a finished scan's inputs, policies, statistics and totals, and completes the run;
+    /// `numbered` are the labels ``numberLabels(_:texts:numbers:)`` numbered for it.
     func saveOutcome(_ db: Database, runID: Int64, policies: [Policy], outcome: ScanOutcome, rejectsNotKept: Int,
-                     history: (began: Int, ended: Int)?, labelMap: LabelMap?) throws {
+                     history: (began: Int, ended: Int)?, labelMap: LabelMap?, numbered: NumberedLabels? = nil) throws {
         for (index, input) in outcome.inputs.enumerated() {
             try db.execute(
                 sql: "INSERT INTO run_inputs VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
@@ -367,7 +368,7 @@ public final class ResultsDatabase {
         for (code, count) in outcome.rejectsByCode {
             try db.execute(sql: "INSERT INTO run_reject_counts VALUES (?, ?, ?)", arguments: [runID, code.rawValue, count])
         }
-        try saveLabels(db, runID: runID, labels: outcome.labels)
+        try saveLabels(db, runID: runID, labels: outcome.labels, numbered: numbered)
         if outcome.containsAI.anyDeclared {
             for group in ReportGroup.allCases {
                 for declared in [nil] + ContainsAI.allCases.map(Optional.some) {
@@ -387,29 +388,67 @@ public final class ResultsDatabase {
                         rejectsNotKept, history?.began, history?.ended, labelMap?.source, labelMap?.sha256, runID])
     }
 
+    /// Labels a run numbered before its counts were known (``numberLabels(_:texts:numbers:)``).
+    struct NumberedLabels {
+        /// By the label's number in the run's texts: its id in `labels`, nil when not
+        /// numbered, and whether this run added it.
+        var ids: [(id: Int64, added: Bool)?]
+    }
+
+    /// Numbers `numbers` of `texts` (each once, in the byte order of their texts) in `labels`
+    /// while the run's tracks are still being resolved: the labels that will name the run's
+    /// rows if they have tracks. The statistics then find them numbered, and one core does not
+    /// do it alone after the last partition.
+    func numberLabels(_ db: Database, texts: [String], numbers: [Int]) throws -> NumberedLabels {
+        var ids = [(id: Int64, added: Bool)?](repeating: nil, count: texts.count)
+        for (k, id) in zip(numbers, try labelIDs(db, numbers.map { texts[$0] })) { ids[k] = id }
+        return NumberedLabels(ids: ids)
+    }
+
+    /// The ids of `texts` (no two alike, in the byte order of their texts) in `labels`, and
+    /// whether they were added: looked up (unless no run has numbered any yet), and those not
+    /// there numbered in this order.
+    private func labelIDs(_ db: Database, _ texts: [String]) throws -> [(id: Int64, added: Bool)] {
+        guard !texts.isEmpty else { return [] }
+        let anyKnown = try Bool.fetchOne(db, sql: "SELECT EXISTS (SELECT 1 FROM labels)") ?? false
+        let labelID = try PreparedStatement(db, sql: "SELECT id FROM labels WHERE label = ?", path: path)
+        defer { labelID.close() }
+        var ids = [(id: Int64, added: Bool)?](repeating: nil, count: texts.count)
+        if anyKnown {
+            for i in ids.indices {
+                labelID.bindText(1, texts[i])
+                ids[i] = try labelID.firstInt64().map { ($0, false) }
+            }
+        }
+        let unknown = ids.indices.filter { ids[$0] == nil }
+        let numbers = try insertLabels(db, unknown.map { texts[$0] }, lookup: labelID)
+        for (i, id) in zip(unknown, numbers) { ids[i] = (id, true) }
+        return ids.map { $0! }
+    }
+
     /// Stores a run's by-label breakdown: each label's text once across runs (`labels`), and
     /// one `label_counts` row per label of the run.
     ///
     /// A run holds tens of thousands of labels: they are bound through the C API
-    /// (``PreparedStatement``), by length, so a label may hold any byte; they are looked up
-    /// (unless no run has numbered any yet) and numbered in the tally's order, their bytes',
-    /// and the rows written in number order, so that SQLite appends to its B-trees rather than
-    /// visiting pages at random.
-    private func saveLabels(_ db: Database, runID: Int64, labels: LabelTally) throws {
-        guard labels.count > 0 else { return }
-        let anyKnown = try Bool.fetchOne(db, sql: "SELECT EXISTS (SELECT 1 FROM labels)") ?? false
-        let labelID = try PreparedStatement(db, sql: "SELECT id FROM labels WHERE label = ?", path: path)
-        defer { labelID.close() }
+    /// (``PreparedStatement``), by length, so a label may hold any byte; most were `numbered`
+    /// while the tracks were resolved, the others are looked up or numbered here, in the
+    /// tally's order, their bytes', and the rows written in number order, so that SQLite
+    /// appends to its B-trees rather than visiting pages at random.
+    private func saveLabels(_ db: Database, runID: Int64, labels: LabelTally, numbered: NumberedLabels?) throws {
         var ids = [Int64?](repeating: nil, count: labels.count)
-        if anyKnown {
-            for i in ids.indices {
-                labelID.bindText(1, labels.name(i))
-                ids[i] = try labelID.firstInt64()
+        if let numbered { for i in ids.indices { ids[i] = numbered.ids[labels.names[i]]?.id } }
+        let missing = ids.indices.filter { ids[$0] == nil }
+        for (i, id) in zip(missing, try labelIDs(db, missing.map { labels.name($0) })) { ids[i] = id.id }
+        if let numbered {
+            // Labels this run added that name none of its rows (every track of theirs was a
+            // duplicate) leave `labels` as they found it.
+            var names = [Bool](repeating: false, count: numbered.ids.count)
+            for k in labels.names { names[k] = true }
+            for (k, id) in numbered.ids.enumerated() where !names[k] {
+                if let id, id.added { try db.execute(sql: "DELETE FROM labels WHERE id = ?", arguments: [id.id]) }
             }
         }
-        let unknown = ids.indices.filter { ids[$0] == nil }
-        let numbers = try insertLabels(db, unknown.map { labels.name($0) }, lookup: labelID)
-        for (i, id) in zip(unknown, numbers) { ids[i] = id }
+        guard labels.count > 0 else { return }
 
         // Each row's exposed counts as text, in one buffer.
         let policyCount = labels.policyCount

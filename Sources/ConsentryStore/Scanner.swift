@@ -103,8 +103,12 @@ public enum Scanner {
                     logger.debug("\(stage) done", metadata: ["seconds": "\(String(format: "%.3f", Date().timeIntervalSince(stageStart)))"])
                     stageStart = Date()
                 }
-                // Each partition's history goes into the database while later ones resolve.
-                try scan.resolve(plan: history?.plan) { partition in try history?.insert(partition: partition) }
+                // Each partition's history goes into the database while later ones resolve, and
+                // so do the labels, as soon as their case groups are known.
+                var numbered: ResultsDatabase.NumberedLabels? = nil
+                try scan.resolve(plan: history?.plan, grouped: { labels in
+                    numbered = try database.numberLabels(db, texts: scan.labelTexts, numbers: labels)
+                }) { partition in try history?.insert(partition: partition) }
                 stageDone("resolving")
                 if let history {
                     try history.commit(db)
@@ -117,7 +121,7 @@ public enum Scanner {
                 try database.saveOutcome(db, runID: runID, policies: scan.policies, outcome: scan.outcome,
                                          rejectsNotKept: scan.rejectsNotKept,
                                          history: history == nil ? nil : scan.historyChanges,
-                                         labelMap: labelMap)
+                                         labelMap: labelMap, numbered: numbered)
                 stageDone("statistics")
                 return scan.outcome
             }

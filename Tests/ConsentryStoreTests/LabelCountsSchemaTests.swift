@@ -102,6 +102,28 @@ struct StoredLabelTextTests {
         #expect(misplaced == nil, "numbered out of byte order: \(String(describing: misplaced))")
     }
 
+    @Test("a label whose every track was a duplicate is not left numbered, unless an earlier night numbered it; one spelt two ways is stored once")
+    func labelsWithoutTracks() throws {
+        let dir = try TempDir("labelgone")
+        let policies = [try BuiltInPolicies.policy("soundcloud-2025-05")]
+        let night = { (name: String, lines: [String]) in
+            try dir.write(name, lines.map { #"{"track_id":"\#($0.prefix(1))","label_status":"independent","label":"\#($0.dropFirst(2))"}"# }
+                .joined(separator: "\n") + "\n")
+        }
+        // Night 1: "Gone" only on a duplicate of track 1; "Kept" and "kept" one group.
+        try storedBreakdownScan(dir.db, inputs: [try night("1.jsonl", ["1 Kept", "1 Gone", "2 kept", "3 Old"])],
+                                policies: policies, store: .none)
+        let sqlite = SQLite(dir.db, readOnly: true)
+        #expect(try sqlite.lines("SELECT label FROM labels ORDER BY label") == ["Kept", "Old"])
+        // Night 2: "Old", which night 1 numbered, only on a duplicate: it stays for run 1.
+        try storedBreakdownScan(dir.db, inputs: [try night("2.jsonl", ["1 Kept", "1 Old", "2 New"])],
+                                policies: policies, store: .none)
+        #expect(try sqlite.lines("SELECT label FROM labels ORDER BY label") == ["Kept", "New", "Old"])
+        #expect(try sqlite.lines("""
+            SELECT c.run_id, l.label, c.tracks FROM label_counts c JOIN labels l ON l.id = c.label_id ORDER BY 1, 2
+            """) == ["1\tKept\t2", "1\tOld\t1", "2\tKept\t1", "2\tNew\t1"])
+    }
+
     @Test("labels that hold a NUL byte, or differ only after one, are stored apart and found again on the next night")
     func labelsWithNULBytes() throws {
         let dir = try TempDir("labelnul")

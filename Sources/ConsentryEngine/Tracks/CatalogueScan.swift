@@ -109,12 +109,16 @@ public final class CatalogueScan {
 
     /// Sorts the scanned tracks, decides duplicates, and with `plan` turns the tracks into
     /// history changes and a new state. `resolved(p)` is called on this thread for each
-    /// partition in order once its changes are written, while later ones are resolved.
-    public func resolve(plan: HistoryPlan?, resolved: (_ partition: Int) throws -> Void = { _ in }) throws {
+    /// partition in order once its changes are written, while later ones are resolved;
+    /// `grouped(labels)` once, as soon as the numbers (in ``labelTexts``) of the labels that
+    /// will name their row of ``ScanOutcome/labels`` if they have tracks are known (those
+    /// alone in their case group, in the byte order of their texts).
+    public func resolve(plan: HistoryPlan?, grouped: ((_ labels: [Int]) throws -> Void)? = nil,
+                        resolved: (_ partition: Int) throws -> Void = { _ in }) throws {
         let resolver = TrackResolver(
             layout: layout, partitionFiles: partitionFiles, labels: labels, plan: plan, jobs: jobs,
             budgetBytes: sortBudgetBytes, workDirectory: workDirectory, cancellation: cancellation)
-        let resolution = try resolver.run(consume: resolved)
+        let resolution = try resolver.run(consume: resolved, grouped: grouped)
         outcome.statistics.merge(resolution.statistics)
         outcome.labels = resolution.labels
         outcome.containsAI = resolution.containsAI

@@ -60,6 +60,9 @@ final class TrackResolver: @unchecked Sendable {
     /// found from their texts beside the threads.
     private var caseGroups: Breakdown.CaseGroups?
     private var byteOrder: [Int32]?
+    /// The labels alone in their case group (the empty one aside), in the byte order of
+    /// their texts: each names its group's row if it has tracks. Set under `lock`.
+    private var loneLabels: [Int]?
 
     /// `partitionFiles[p]` are the spill files of partition `p` (from a scan, or from every
     /// shard), whose label numbers `labels` reads; `budgetBytes` is each thread's memory for
@@ -85,8 +88,12 @@ final class TrackResolver: @unchecked Sendable {
     /// Resolves every partition; `consume(p)` is called on the calling thread for each
     /// partition in order, as soon as it is resolved, while the threads go on with the
     /// next ones (the run's transaction inserts a partition's history changes meanwhile,
-    /// instead of after the last one). An error `consume` throws stops the threads.
-    func run(consume: (Int) throws -> Void = { _ in }) throws -> TrackResolution {
+    /// instead of after the last one). `grouped(labels)` is called on it once, as soon as
+    /// the labels' case groups are known: `labels` are the numbers of those alone in their
+    /// group (not the empty one), in the byte order of their texts, which name their rows of
+    /// the ``LabelTally`` if they have tracks (the run's transaction numbers them meanwhile).
+    /// An error `consume` or `grouped` throws stops the threads.
+    func run(consume: (Int) throws -> Void = { _ in }, grouped: (([Int]) throws -> Void)? = nil) throws -> TrackResolution {
         let group = DispatchGroup()
         for worker in 0..<min(jobs, partitionFiles.count) {
             group.enter()
@@ -102,15 +109,28 @@ final class TrackResolver: @unchecked Sendable {
         // their byte order a sort: work for the time the threads count, not for after them.
         group.enter()
         let folding = Thread { [self] in
-            caseGroups = Breakdown.CaseGroups(keys: labels.texts)
-            byteOrder = LabelTally.byteOrder(of: labels.texts)
+            let groups = Breakdown.CaseGroups(keys: labels.texts)
+            let order = LabelTally.byteOrder(of: labels.texts)
+            var spellings = [Int](repeating: 0, count: groups.count)
+            for g in groups.group { spellings[g] += 1 }
+            let lone = order.map(Int.init).filter { $0 != 0 && spellings[groups.group[$0]] == 1 }
+            caseGroups = groups
+            byteOrder = order
+            lock.lock()
+            loneLabels = lone
+            lock.broadcast()
+            lock.unlock()
             group.leave()
         }
         folding.name = "consentry-label-case"
         folding.start()
+        var handed = grouped == nil
         do {
             for p in partitionFiles.indices {
-                try waitUntilResolved(p)
+                while let lone = try waitUntilResolved(p, orLabels: !handed) {
+                    handed = true
+                    try grouped!(lone)
+                }
                 try consume(p)
             }
         } catch {
@@ -121,20 +141,24 @@ final class TrackResolver: @unchecked Sendable {
         group.wait()
         if let failure { throw failure }
         if let reason = cancellation.error { throw reason }
+        if !handed { try grouped!(loneLabels!) }
         resolution.labels = labelTally()
         return resolution
     }
 
-    /// Waits until partition `p` is resolved; throws when a thread failed or the scan was
-    /// cancelled (checked every 100 ms: cancelling does not signal this condition).
-    private func waitUntilResolved(_ p: Int) throws {
+    /// Waits until partition `p` is resolved, or with `orLabels` until the lone labels are
+    /// known, which it returns then; throws when a thread failed or the scan was cancelled
+    /// (checked every 100 ms: cancelling does not signal this condition).
+    private func waitUntilResolved(_ p: Int, orLabels: Bool) throws -> [Int]? {
         lock.lock()
         defer { lock.unlock() }
         while !resolved[p] {
             if let failure { throw failure }
             if let reason = cancellation.error { throw reason }
+            if orLabels, let loneLabels { return loneLabels }
             _ = lock.wait(until: Date(timeIntervalSinceNow: 0.1))
         }
+        return nil
     }
 
     /// The counted labels, case folded: each policy decided every track.

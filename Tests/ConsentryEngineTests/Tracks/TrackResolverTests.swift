@@ -73,6 +73,7 @@ import TestSupport
     /// resolver knows only that many of the labels numbered (the empty one first).
     static func resolve(_ tracks: [Track], in dir: TempDir, name: String, plan: HistoryPlan? = nil, budget: Int = 1 << 20,
                         jobs: Int = 2, knownLabels: Int? = nil, positions: [UInt64]? = nil,
+                        grouped: (([String]) throws -> Void)? = nil,
                         consume: (Int) throws -> Void = { _ in }) throws -> TrackResolution {
         let work = try dir.makeDirectory(name)
         let layout = TrackRecordLayout(policyCount: tracks.first?.verdicts.count ?? 1)
@@ -97,7 +98,8 @@ import TestSupport
         let resolver = TrackResolver(layout: layout, partitionFiles: files.map { [$0] }, labels: RunLabels(texts: Array(labelTexts.prefix(knownLabels ?? labelTexts.count))),
                                      plan: plan, jobs: jobs, budgetBytes: budget, workDirectory: work,
                                      cancellation: Cancellation())
-        return try resolver.run(consume: consume)
+        let texts = Array(labelTexts.prefix(knownLabels ?? labelTexts.count))
+        return try resolver.run(consume: consume, grouped: grouped.map { grouped in { try grouped($0.map { texts[$0] }) } })
     }
 
     /// The duplicates a resolution found, as (id, position), in input order.
@@ -121,6 +123,20 @@ import TestSupport
         let found = try Self.duplicates(resolution)
         #expect(found.map(\.0) == ["a", "b", "a"])
         #expect(found.map(\.1) == [2, 4, 5], "the later occurrences are the duplicates, in input order")
+    }
+
+    @Test("the labels alone in their case group are handed over once, in byte order; an error there ends the run")
+    func loneLabelsHandedOver() throws {
+        let dir = try TempDir("resolver")
+        let names = ["b", "A", "", "a", "Z", "\u{E9}", "c", "b"]
+        let tracks = names.enumerated().map { Track(id: "t\($0.offset)", hash: UInt64($0.offset) << 58, labelName: $0.element) }
+        var handed: [[String]] = []
+        _ = try Self.resolve(tracks, in: dir, name: "lone", grouped: { handed.append($0) })
+        #expect(handed == [["Z", "b", "c", "\u{E9}"]])
+        struct Refused: Error {}
+        #expect(throws: Refused.self) {
+            try Self.resolve(tracks, in: dir, name: "refused", grouped: { _ in throw Refused() })
+        }
     }
 
     @Test("tracks count under their labels; a label number the scan never gave is a damaged spill file, not a crash")
