@@ -83,7 +83,7 @@ struct LabelCache: ~Copyable {
     }
 
     /// The key of `label`, hashed by ``hash(_:)``.
-    @inline(__always)
+    @_transparent
     static func key(_ label: UnsafeBufferPointer<UInt8>) -> Key {
         let head = head(label)
         return Key(head: head, hash: hash(head: head, label), length: label.count)
@@ -102,7 +102,7 @@ struct LabelCache: ~Copyable {
     /// The head's three pairs of words mixed by a multiplication each, side by side rather
     /// than one after another (a short label's zero words mix to a constant), then the bytes
     /// after the first 48 a word at a time.
-    @inline(__always)
+    @_transparent
     private static func hash(head: Head, _ label: UnsafeBufferPointer<UInt8>) -> UInt64 {
         @inline(__always) func mix(_ a: UInt64, _ b: UInt64) -> UInt64 {
             let r = a.multipliedFullWidth(by: b)
@@ -191,7 +191,7 @@ struct LabelCache: ~Copyable {
 
     /// The first 48 bytes of `label`, zero-padded: word loads, the last one overlapping the
     /// word before it rather than a copy byte by byte, and never a byte outside the label.
-    @inline(__always)
+    @_transparent
     private static func head(_ label: UnsafeBufferPointer<UInt8>) -> Head {
         let n = label.count
         let raw = UnsafeRawBufferPointer(label)
