@@ -1,5 +1,3 @@
-import Glibc
-
 /// A run's by-label breakdown as a scan counted it, ready to store: the labels' names in
 /// the byte order of their texts, each with its row (per policy: tracks, then tracks
 /// exposed to AI training), flat.
@@ -8,7 +6,7 @@ import Glibc
 /// in that order (SQLite appends to its B-trees): a `Dictionary` of `String` keys and an
 /// array per row in between, as ``Breakdown`` holds them, cost a third of the time the
 /// labels took after the last partition. ``breakdown`` gives the same rows as a
-/// ``Breakdown``.
+/// ``Breakdown``; the engine sorts the texts by their bytes (`RunLabels.byteOrder`).
 public struct LabelTally: Sendable, Equatable {
     public let policyCount: Int
     /// The texts the names are taken from, by number.
@@ -29,32 +27,32 @@ public struct LabelTally: Sendable, Equatable {
     /// The labels `texts` (no two of them the same bytes) with each of their case groups
     /// made one label, named by its spelling with the most tracks over all policies (ties:
     /// the first in byte order). `order` is the texts' numbers in the byte order of their
-    /// texts (``byteOrder(of:)``), made beside other work when given. `row(k, into)` writes
-    /// text k's row and says whether it has tracks (a text without any is left out); it is
-    /// asked more than once.
+    /// texts; text k's row is at `2 * policyCount * k` in `rows`. A text without tracks is
+    /// left out.
     ///
     /// Nearly every group has one spelling, which names it as it is. A group of several
     /// spellings is summed; when one of them is not ASCII it is gathered in a ``Breakdown``
     /// first, which makes spellings that are the same Unicode text (`é` composed and
     /// decomposed) one, under the first in byte order. (ASCII texts are the same Unicode text
     /// only when they are the same bytes.)
-    public init(policyCount: Int, texts: [String], groups: Breakdown.CaseGroups, order: [Int32]? = nil,
-                row: (_ text: Int, _ into: UnsafeMutableBufferPointer<Int>) -> Bool) {
+    public init(policyCount: Int, texts: [String], groups: Breakdown.CaseGroups, order: [Int32], rows textRows: [Int]) {
         self.policyCount = policyCount
         self.texts = texts
         let width = 2 * policyCount
-        let scratch = UnsafeMutableBufferPointer<Int>.allocate(capacity: width)
-        defer { scratch.deallocate() }
-        /// Text k's row.
-        func rowOf(_ k: Int) -> [Int] {
-            _ = row(k, scratch)
-            return Array(scratch)
+        precondition(textRows.count == texts.count * width && order.count == texts.count)
+        /// Text k's tracks over all policies.
+        func tracks(_ k: Int) -> Int {
+            var tracks = 0
+            for p in 0..<policyCount { tracks += textRows[k * width + 2 * p] }
+            return tracks
         }
+        /// Text k's row.
+        func rowOf(_ k: Int) -> [Int] { Array(textRows[(k * width)..<((k + 1) * width)]) }
         // Per group: its one text with tracks (-1: none), -2 once it has several, which
         // `several` holds.
         var first = [Int](repeating: -1, count: groups.count)
         var several: [Int: [Int]] = [:]
-        for k in texts.indices where row(k, scratch) {
+        for k in texts.indices where tracks(k) > 0 {
             let g = groups.group[k]
             if first[g] == -1 {
                 first[g] = k
@@ -93,19 +91,19 @@ public struct LabelTally: Sendable, Equatable {
         }
         var names: [Int] = []
         names.reserveCapacity(texts.count)
-        for k in order ?? LabelTally.byteOrder(of: texts) where nameOf[Int(k)] >= 0 { names.append(Int(k)) }
-        rows = [Int](unsafeUninitializedCapacity: names.count * width) { out, initialized in
-            for (i, k) in names.enumerated() {
-                let to = UnsafeMutableBufferPointer(rebasing: out[(i * width)..<((i + 1) * width)])
-                if nameOf[k] == 0 {
-                    _ = row(k, to)
-                } else {
-                    _ = to.initialize(from: summed[nameOf[k] - 1])
-                }
+        for k in order where nameOf[Int(k)] >= 0 { names.append(Int(k)) }
+        var rows: [Int] = []
+        rows.reserveCapacity(names.count * width)
+        for k in names {
+            // Element by element: an array slice appended per label cost a retain and a call.
+            if nameOf[k] == 0 {
+                for i in (k * width)..<((k + 1) * width) { rows.append(textRows[i]) }
+            } else {
+                rows.append(contentsOf: summed[nameOf[k] - 1])
             }
-            initialized = names.count * width
         }
         self.names = names
+        self.rows = rows
     }
 
     /// How many labels.
@@ -130,37 +128,5 @@ public struct LabelTally: Sendable, Equatable {
             breakdown.add(key: name(i), row: Array(rows[(i * width)..<((i + 1) * width)]))
         }
         return breakdown
-    }
-
-    /// The numbers of `texts` in the byte order of their texts: their bytes side by side,
-    /// sorted as (first eight bytes as one number, number) pairs, most of them told apart by
-    /// the number.
-    public static func byteOrder(of texts: [String]) -> [Int32] {
-        var bytes: [UInt8] = []
-        var starts = [0]
-        starts.reserveCapacity(texts.count + 1)
-        var order: [(prefix: UInt64, index: Int32)] = []
-        order.reserveCapacity(texts.count)
-        for (index, text) in texts.enumerated() {
-            bytes.append(contentsOf: text.utf8)
-            // Big-endian, zero-padded: numbers in the order of the bytes, a shorter text first
-            // or equal (then its bytes decide).
-            var prefix: UInt64 = 0
-            for k in 0..<min(8, bytes.count - starts[index]) { prefix |= UInt64(bytes[starts[index] + k]) << UInt64(56 - 8 * k) }
-            starts.append(bytes.count)
-            order.append((prefix, Int32(index)))
-        }
-        bytes.withUnsafeBufferPointer { bytes in
-            starts.withUnsafeBufferPointer { starts in
-                order.sort { a, b in
-                    if a.prefix != b.prefix { return a.prefix < b.prefix }
-                    let (i, j) = (Int(a.index), Int(b.index))
-                    let (m, n) = (starts[i + 1] - starts[i], starts[j + 1] - starts[j])
-                    let common = memcmp(bytes.baseAddress! + starts[i], bytes.baseAddress! + starts[j], min(m, n))
-                    return common != 0 ? common < 0 : m < n
-                }
-            }
-        }
-        return order.map(\.index)
     }
 }

@@ -17,19 +17,26 @@ private func referenceOrder(_ rows: [Breakdown.Row], _ order: Breakdown.Order) -
     }
 }
 
-/// `b` with its keys' case folded, as a scan folds its labels' (every key with a row).
+/// `b` with its keys' case folded, as a scan folds its labels' (every key with tracks).
 func foldedCase(_ b: Breakdown) -> Breakdown {
     let keys = Array(b.counts.keys)
     let rows = Array(b.counts.values)
     return tally(policyCount: b.policyCount, keys: keys, rows: rows).breakdown
 }
 
-/// The tally of `keys` whose rows are `rows` (nil: no tracks), case folded.
+/// The tally of `keys` whose rows are `rows` (nil: no tracks), case folded; the keys' byte
+/// order sorted here, as the engine sorts a scan's.
 func tally(policyCount: Int, keys: [String], rows: [[Int]?]) -> LabelTally {
-    LabelTally(policyCount: policyCount, texts: keys, groups: Breakdown.CaseGroups(keys: keys)) { k, into in
-        guard let row = rows[k] else { return false }
-        _ = into.update(fromContentsOf: row)
-        return true
+    let order = keys.indices.sorted { Array(keys[$0].utf8).lexicographicallyPrecedes(Array(keys[$1].utf8)) }.map { Int32($0) }
+    let flat = rows.flatMap { $0 ?? Array(repeating: 0, count: 2 * policyCount) }
+    return LabelTally(policyCount: policyCount, texts: keys, groups: Breakdown.CaseGroups(keys: keys), order: order, rows: flat)
+}
+
+/// A random row of `policies`: per policy 1 to 3 tracks and up to as many exposed.
+func randomRow(policies: Int, using rng: inout SeededRNG) -> [Int] {
+    (0..<policies).flatMap { _ in
+        let tracks = Int.random(in: 1...3, using: &rng)
+        return [tracks, Int.random(in: 0...tracks, using: &rng)]
     }
 }
 
@@ -198,7 +205,7 @@ struct BreakdownTests {
             let policies = 1 + round % 3
             var b = Breakdown(policyCount: policies)
             for _ in 0..<Int.random(in: 0..<30, using: &rng) {
-                let row = (0..<(2 * policies)).map { _ in Int.random(in: 0..<4, using: &rng) }
+                let row = randomRow(policies: policies, using: &rng)
                 b.add(key: spellings[Int.random(in: 0..<spellings.count, using: &rng)], row: row)
             }
             // The reference: per group of keys from bytes, the sum, named by the spelling with

@@ -1,4 +1,5 @@
 import ConsentryModel
+import Glibc
 
 /// The labels a run's tracks carry as numbers (``TrackRecordLayout``), and what each number
 /// means: the index of its text in `texts`, the run's distinct labels (0: none).
@@ -67,5 +68,37 @@ struct RunLabels: Sendable {
         let input = TrackRecordLayout.input(ofPosition: record.position)
         guard input < numbersGiven.count, number < numbersGiven[input] else { return nil }
         return Int(translation[inputStart[input] + number])
+    }
+
+    /// The numbers of `texts` in the byte order of their texts: their bytes side by side,
+    /// sorted as (first eight bytes as one number, number) pairs, most of them told apart by
+    /// the number.
+    static func byteOrder(of texts: [String]) -> [Int32] {
+        var bytes: [UInt8] = []
+        var starts = [0]
+        starts.reserveCapacity(texts.count + 1)
+        var order: [(prefix: UInt64, index: Int32)] = []
+        order.reserveCapacity(texts.count)
+        for (index, text) in texts.enumerated() {
+            bytes.append(contentsOf: text.utf8)
+            // Big-endian, zero-padded: numbers in the order of the bytes, a shorter text first
+            // or equal (then its bytes decide).
+            var prefix: UInt64 = 0
+            for k in 0..<min(8, bytes.count - starts[index]) { prefix |= UInt64(bytes[starts[index] + k]) << UInt64(56 - 8 * k) }
+            starts.append(bytes.count)
+            order.append((prefix, Int32(index)))
+        }
+        bytes.withUnsafeBufferPointer { bytes in
+            starts.withUnsafeBufferPointer { starts in
+                order.sort { a, b in
+                    if a.prefix != b.prefix { return a.prefix < b.prefix }
+                    let (i, j) = (Int(a.index), Int(b.index))
+                    let (m, n) = (starts[i + 1] - starts[i], starts[j + 1] - starts[j])
+                    let common = memcmp(bytes.baseAddress! + starts[i], bytes.baseAddress! + starts[j], min(m, n))
+                    return common != 0 ? common < 0 : m < n
+                }
+            }
+        }
+        return order.map(\.index)
     }
 }

@@ -110,7 +110,7 @@ final class TrackResolver: @unchecked Sendable {
         group.enter()
         let folding = Thread { [self] in
             let groups = Breakdown.CaseGroups(keys: labels.texts)
-            let order = LabelTally.byteOrder(of: labels.texts)
+            let order = RunLabels.byteOrder(of: labels.texts)
             var spellings = [Int](repeating: 0, count: groups.count)
             for g in groups.group { spellings[g] += 1 }
             let lone = order.map(Int.init).filter { $0 != 0 && spellings[groups.group[$0]] == 1 }
@@ -165,17 +165,14 @@ final class TrackResolver: @unchecked Sendable {
     private func labelTally() -> LabelTally {
         let policies = layout.policyCount
         let stride = 1 + policies
-        return labelCounts.withUnsafeBufferPointer { counts in
-            LabelTally(policyCount: policies, texts: labels.texts, groups: caseGroups!, order: byteOrder!) { index, row in
-                let at = index * stride
-                guard counts[at] > 0 else { return false }
-                for p in 0..<policies {
-                    row[2 * p] = counts[at]
-                    row[2 * p + 1] = counts[at + 1 + p]
-                }
-                return true
+        var rows = [Int](repeating: 0, count: labels.texts.count * 2 * policies)
+        for k in labels.texts.indices where labelCounts[k * stride] > 0 {
+            for p in 0..<policies {
+                rows[2 * policies * k + 2 * p] = labelCounts[k * stride]
+                rows[2 * policies * k + 2 * p + 1] = labelCounts[k * stride + 1 + p]
             }
         }
+        return LabelTally(policyCount: policies, texts: labels.texts, groups: caseGroups!, order: byteOrder!, rows: rows)
     }
 
     private func work() {

@@ -187,6 +187,22 @@ struct LabelCacheTests {
 
 @Suite("RunLabels: what a record's label number means in a scan and in a merge")
 struct RunLabelsTests {
+    @Test("the labels' byte order: by UTF-8 bytes, not by Swift's String order, a text before the longer ones it begins")
+    func byteOrder() {
+        var rng = SeededRNG(seed: 0xB17E)
+        let pieces = ["", "a", "A", "ab", "abcdefgh", "abcdefghi", "abcdefgh\u{0}", "\u{E9}", "e\u{301}", "f", "東京", "Ω", "\u{7F}", "zz"]
+        for _ in 0..<200 {
+            var texts = Set<[UInt8]>()
+            for _ in 0..<Int.random(in: 0..<20, using: &rng) {
+                let text = (0..<Int.random(in: 1...3, using: &rng)).map { _ in pieces.randomElement(using: &rng)! }.joined()
+                texts.insert(Array(text.utf8))
+            }
+            let strings = texts.map { String(decoding: $0, as: UTF8.self) }
+            let order = RunLabels.byteOrder(of: strings).map { Array(strings[Int($0)].utf8) }
+            #expect(order == texts.sorted { $0.lexicographicallyPrecedes($1) })
+        }
+    }
+
     /// A record of `input` whose label number is `number`.
     static func withRecord(input: Int, number: UInt32, _ body: (TrackRecordRef) -> Void) {
         let layout = TrackRecordLayout(policyCount: 1)
