@@ -15,7 +15,7 @@ import Glibc
 /// The cost of a lookup is where it finds its entry, as the input streaming through the
 /// caches pushes the memo out of them: the entries of the labels that hold most tracks stay
 /// in the nearest caches as they are used, those of the long tail are asked for a record
-/// ahead (``prefetch(hash:)``). An entry is one cache line. (An index of 8-byte slots over
+/// ahead (``prefetch(_:)``). An entry is one cache line. (An index of 8-byte slots over
 /// entries kept apart took less memory but two lines per lookup, and was slower; a small
 /// table of recent labels in front of this one cost more than it saved once entries were a
 /// line each: copying them in took longer than the misses it spared.)

@@ -1,5 +1,4 @@
 import ConsentryModel
-import Glibc
 
 /// The labels a run's tracks carry as numbers (``TrackRecordLayout``), and what each number
 /// means: the index of its text in `texts`, the run's distinct labels (0: none).
@@ -70,9 +69,9 @@ struct RunLabels: Sendable {
         return Int(translation[inputStart[input] + number])
     }
 
-    /// The numbers of `texts` in the byte order of their texts: their bytes side by side,
-    /// sorted as (first eight bytes as one number, number) pairs, most of them told apart by
-    /// the number.
+    /// The numbers of `texts` in the byte order of their texts, as history orders ids: their
+    /// bytes side by side, sorted as (first eight bytes as one number, number) pairs, most of
+    /// them told apart by the number.
     static func byteOrder(of texts: [String]) -> [Int32] {
         var bytes: [UInt8] = []
         var starts = [0]
@@ -88,14 +87,13 @@ struct RunLabels: Sendable {
             starts.append(bytes.count)
             order.append((prefix, Int32(index)))
         }
-        bytes.withUnsafeBufferPointer { bytes in
+        bytes.withUnsafeBytes { raw in
             starts.withUnsafeBufferPointer { starts in
                 order.sort { a, b in
                     if a.prefix != b.prefix { return a.prefix < b.prefix }
                     let (i, j) = (Int(a.index), Int(b.index))
-                    let (m, n) = (starts[i + 1] - starts[i], starts[j + 1] - starts[j])
-                    let common = memcmp(bytes.baseAddress! + starts[i], bytes.baseAddress! + starts[j], min(m, n))
-                    return common != 0 ? common < 0 : m < n
+                    return TrackOrder.compareIDs(UnsafeRawBufferPointer(rebasing: raw[starts[i]..<starts[i + 1]]),
+                                                 UnsafeRawBufferPointer(rebasing: raw[starts[j]..<starts[j + 1]])) < 0
                 }
             }
         }
