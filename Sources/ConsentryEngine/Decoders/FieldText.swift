@@ -145,6 +145,9 @@ public enum FieldText {
         var i = 0
         let n = b.count
         while i < n {
+            // ASCII eight bytes at a time: a record with one accented title is mostly ASCII.
+            while i &+ 8 <= n && load8(b, i) & 0x8080_8080_8080_8080 == 0 { i &+= 8 }
+            guard i < n else { return true }
             let c = b[i]
             if c < 0x80 { i += 1; continue }
             guard let (need, lo, hi) = utf8Sequence(lead: c) else { return false }

@@ -357,6 +357,20 @@ struct FieldTextTests {
         }
     }
 
+    @Test("UTF-8 validation agrees with the standard library with ASCII runs around it, at every alignment")
+    func utf8WithinASCIIRuns() {
+        var rng = SeededRNG(seed: 0x07F9)
+        let pool: [UInt8] = [0x80, 0xBF, 0xC2, 0xDF, 0xE0, 0xED, 0xEF, 0xF0, 0xF4, 0xF5, 0xFF]
+        for _ in 0..<5_000 {
+            let before = Array(repeating: UInt8(ascii: "a"), count: Int.random(in: 0...24, using: &rng))
+            let inner = (0..<Int.random(in: 0...4, using: &rng)).map { _ in pool.randomElement(using: &rng)! }
+            let after = Array(repeating: UInt8(ascii: "b"), count: Int.random(in: 0...24, using: &rng))
+            let bytes = before + inner + after
+            let expected = String(validating: bytes, as: UTF8.self) != nil
+            #expect(validUTF8(bytes) == expected, "\(KitText.show(bytes))")
+        }
+    }
+
     // MARK: Excerpts
 
     static let excerptInputs: [[UInt8]] = [
