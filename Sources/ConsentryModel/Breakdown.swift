@@ -128,31 +128,17 @@ public struct Breakdown: Sendable, Equatable {
         guard top > 0 else { return [] }
         // A heap of the `top` first so far, its last at the root: a million artists need no
         // full sort.
-        var heap: [Row] = []
+        let later = { (a: Row, b: Row) in precedes(b, a) }
+        var heap = Heap<Row>()
         heap.reserveCapacity(top)
         for row in rows {
             if heap.count < top {
-                heap.append(row)
-                var k = heap.count - 1
-                while k > 0, precedes(heap[(k - 1) / 2], heap[k]) {
-                    heap.swapAt(k, (k - 1) / 2)
-                    k = (k - 1) / 2
-                }
-            } else if precedes(row, heap[0]) {
-                heap[0] = row
-                var k = 0
-                while true {
-                    let l = 2 * k + 1, r = l + 1
-                    var m = k
-                    if l < heap.count && precedes(heap[m], heap[l]) { m = l }
-                    if r < heap.count && precedes(heap[m], heap[r]) { m = r }
-                    if m == k { break }
-                    heap.swapAt(k, m)
-                    k = m
-                }
+                heap.push(row, by: later)
+            } else if precedes(row, heap.top!) {
+                heap.replaceTop(with: row, by: later)
             }
         }
-        return heap.sorted(by: precedes)
+        return heap.unordered.sorted(by: precedes)
     }
 
     /// Larger first by `x`, then by `y`, then keys in byte order.

@@ -26,7 +26,7 @@ final class SortedTracks {
     private var cursor = 0
     // ...or a merge of runs on disk.
     private var runs: [WorkFileReader] = []
-    private var heap: [Int] = []
+    private var heap = Heap<Int>()
     private var current: [TrackRecordRef?] = []
     private var lastTaken: Int?
 
@@ -97,7 +97,7 @@ final class SortedTracks {
         current = Array(repeating: nil, count: runs.count)
         for i in runs.indices {
             current[i] = try head(of: i)
-            if current[i] != nil { push(i) }
+            if current[i] != nil { heap.push(i, by: less) }
         }
     }
 
@@ -190,11 +190,11 @@ final class SortedTracks {
         if let taken = lastTaken {
             runs[taken].consume(current[taken]!.size)
             current[taken] = try head(of: taken)
-            if current[taken] != nil { push(taken) }
+            if current[taken] != nil { heap.push(taken, by: less) }
             lastTaken = nil
         }
         guard !heap.isEmpty else { return nil }
-        let top = pop()
+        let top = heap.pop(by: less)
         lastTaken = top
         return current[top]
     }
@@ -338,34 +338,4 @@ final class SortedTracks {
     // MARK: - Heap of runs
 
     private func less(_ i: Int, _ j: Int) -> Bool { SortedTracks.precedes(current[i]!, current[j]!, order) }
-
-    private func push(_ run: Int) {
-        heap.append(run)
-        var k = heap.count - 1
-        while k > 0 {
-            let parent = (k - 1) / 2
-            guard less(heap[k], heap[parent]) else { break }
-            heap.swapAt(k, parent)
-            k = parent
-        }
-    }
-
-    private func pop() -> Int {
-        let top = heap[0]
-        let last = heap.removeLast()
-        if !heap.isEmpty {
-            heap[0] = last
-            var k = 0
-            while true {
-                let l = 2 * k + 1, r = l + 1
-                var m = k
-                if l < heap.count && less(heap[l], heap[m]) { m = l }
-                if r < heap.count && less(heap[r], heap[m]) { m = r }
-                if m == k { break }
-                heap.swapAt(k, m)
-                k = m
-            }
-        }
-        return top
-    }
 }

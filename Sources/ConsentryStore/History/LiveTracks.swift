@@ -19,7 +19,7 @@ final class LiveTracks {
     }
 
     private var segments: [Segment] = []
-    private var heap: [Int] = []
+    private var heap = Heap<Int>()
 
     init(db: Database, path: String, at run: Int64?) throws {
         let runs = try Int64.fetchAll(db, sql: "SELECT from_run FROM history_segments WHERE from_run <= ? ORDER BY from_run",
@@ -27,16 +27,16 @@ final class LiveTracks {
         for fromRun in runs {
             let segment = try Segment(db: db, path: path, fromRun: fromRun, endedBy: run ?? Int64.max)
             segments.append(segment)
-            if segment.current != nil { push(segments.count - 1) }
+            if segment.current != nil { heap.push(segments.count - 1, by: less) }
         }
     }
 
     func next() throws -> Entry? {
         guard !heap.isEmpty else { return nil }
-        let top = pop()
+        let top = heap.pop(by: less)
         let entry = segments[top].current!
         try segments[top].advance()
-        if segments[top].current != nil { push(top) }
+        if segments[top].current != nil { heap.push(top, by: less) }
         return entry
     }
 
@@ -55,36 +55,6 @@ final class LiveTracks {
     private func less(_ i: Int, _ j: Int) -> Bool {
         let a = segments[i].current!, b = segments[j].current!
         return LiveTracks.compare(a.hash, a.id, b.hash, b.id) < 0
-    }
-
-    private func push(_ i: Int) {
-        heap.append(i)
-        var k = heap.count - 1
-        while k > 0 {
-            let parent = (k - 1) / 2
-            guard less(heap[k], heap[parent]) else { break }
-            heap.swapAt(k, parent)
-            k = parent
-        }
-    }
-
-    private func pop() -> Int {
-        let top = heap[0]
-        let last = heap.removeLast()
-        if !heap.isEmpty {
-            heap[0] = last
-            var k = 0
-            while true {
-                let l = 2 * k + 1, r = l + 1
-                var m = k
-                if l < heap.count && less(heap[l], heap[m]) { m = l }
-                if r < heap.count && less(heap[r], heap[m]) { m = r }
-                if m == k { break }
-                heap.swapAt(k, m)
-                k = m
-            }
-        }
-        return top
     }
 
     /// One run's packs, without the periods ended by the run asked about.
