@@ -82,15 +82,15 @@ public enum Pruner {
         try database.write { db in try db.inTransaction(.immediate) { try work(db); return .commit } }
         // Free pages also remain when an earlier prune was killed during its VACUUM.
         let freePages = try database.read { db in try Int.fetchOne(db, sql: "PRAGMA freelist_count") ?? 0 }
-        if freePages > 0 {
-            do {
-                try database.write { db in
-                    try db.execute(sql: "VACUUM")
-                    try db.execute(sql: "PRAGMA wal_checkpoint(TRUNCATE)")
-                }
-            } catch {
-                result.vacuumError = (error as? any ConsentryError)?.message ?? "\(error)"
+        do {
+            try database.write { db in
+                if freePages > 0 { try db.execute(sql: "VACUUM") }
+                // The deletion, and the VACUUM's copy, are in the WAL until a checkpoint folds
+                // them into the file: the size reported after is the file's once they are.
+                try db.execute(sql: "PRAGMA wal_checkpoint(TRUNCATE)")
             }
+        } catch {
+            result.vacuumError = (error as? any ConsentryError)?.message ?? "\(error)"
         }
         result.bytesAfter = fileBytes(databasePath)
         return result

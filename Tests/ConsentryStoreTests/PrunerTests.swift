@@ -148,6 +148,27 @@ struct PrunerTests {
         #expect(try Self.viewRows(dir.db, run: 2).count == 80_000)
     }
 
+    @Test("the size after is the file's with its WAL checkpointed, also when nothing was left to VACUUM")
+    func sizeAfter() throws {
+        let dir = try TempDir("prunesize")
+        // A night that changed a few tracks, then the first night again: pruning rewrites a
+        // few packs in place and frees no page, so there is nothing to VACUUM.
+        var first = "track_id,label_status\n"
+        for i in 0..<2_000 { first += "t\(i),independent\n" }
+        let second = first.replacingOccurrences(of: "t7,independent", with: "t7,major")
+        let policies = try ["soundcloud-2025-05"].map(BuiltInPolicies.policy)
+        for text in [first, second, first] { try scanTestScan(dir.db, inputs: [try dir.write("n.csv", text)], policies: policies) }
+        // Scans leave free pages now and then; without any, the prune has nothing to VACUUM.
+        try SQLite(dir.db).execute("VACUUM")
+        #expect(try SQLite(dir.db, readOnly: true).int("PRAGMA freelist_count") == 0)
+        let result = try Pruner.prune(databasePath: dir.db, keep: 1)
+        #expect(result.prunedRuns == [1, 2] && result.periods == 2)
+        let wal = (try? FileManager.default.attributesOfItem(atPath: dir.db + "-wal")[.size] as? NSNumber)?.int64Value ?? 0
+        #expect(wal == 0)
+        let file = (try FileManager.default.attributesOfItem(atPath: dir.db)[.size] as? NSNumber)?.int64Value
+        #expect(result.bytesAfter == file)
+    }
+
     @Test("prune takes the scan lock: a held lock gives `locked`")
     func lock() throws {
         let dir = try TempDir("prunelock")
