@@ -130,6 +130,8 @@ public enum ReportRenderer {
         var out = "Run \(report.runID) \(report.status)"
         if let finished = report.finishedAt { out += " at \(finished)" }
         out += "\n"
+        // A run that failed recorded no rows and no statistics: its error is what it has.
+        if let error = report.error { return out + "Error: \(error)\n" }
         out += "Rows: \(grouped(report.rowsRead)) read, \(grouped(report.rowsScanned)) scanned, \(grouped(report.rowsRejected)) rejected (\(String(format: "%.2f%%", report.rejectRate * 100)))\n"
         if !report.rejectsByCode.isEmpty {
             let parts = RejectCode.allCases.compactMap { code in report.rejectsByCode[code].map { "\(code.rawValue) \(grouped($0))" } }

@@ -25,14 +25,19 @@ public enum TrackRenderer {
                 out += "    \(describe(policy.latest))\n"
                 if let latest = policy.latest {
                     if let since = policy.exposedSince {
-                        out += "    exposed to AI training since run \(since.runID) (\(since.startedAt))\n"
+                        out += "    exposed to AI training since run \(since.runID) (\(since.startedAt))"
+                        if policy.earlierRunsPruned && since.runID == policy.changes.first?.runID {
+                            out += " or earlier: the runs before it were pruned"
+                        }
+                        out += "\n"
                     } else if !latest.trainingExposed {
                         out += "    not exposed to AI training\n"
                     }
                 }
                 out += "    changes:\n"
-                for change in policy.changes {
-                    out += "      run \(change.runID) \(change.startedAt): \(describe(change.before)) → \(describe(change.after))\n"
+                for (k, change) in policy.changes.enumerated() {
+                    let before = k == 0 && policy.earlierRunsPruned ? "unknown (earlier runs pruned)" : describe(change.before)
+                    out += "      run \(change.runID) \(change.startedAt): \(before) → \(describe(change.after))\n"
                 }
             }
             out += "\n"
@@ -75,6 +80,7 @@ public enum TrackRenderer {
                                     w.key("latest_run_id"); policy.latestRun.map { w.int(Int($0)) } ?? w.null()
                                     w.key("latest"); state(policy.latest)
                                     w.key("exposed_since_run_id"); policy.exposedSince.map { w.int(Int($0.runID)) } ?? w.null()
+                                    w.key("earlier_runs_pruned"); w.bool(policy.earlierRunsPruned)
                                     w.key("changes")
                                     w.array {
                                         for change in policy.changes {

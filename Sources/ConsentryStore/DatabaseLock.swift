@@ -37,9 +37,12 @@ public final class DatabaseLock {
             if Date() >= deadline {
                 let holder = DatabaseLock.holder(opened)
                 close(opened)
+                let waited = wait > 0 ? " (waited \(Int(wait.rounded(.up))) s)" : ""
                 throw StoreError(
                     .locked,
-                    "another consentry scan or prune\(holder.map { " (pid \($0))" } ?? "") is writing to this database", remedy: "wait for it to finish or pass --wait-lock SECONDS",
+                    "another consentry scan or prune\(holder.map { " (pid \($0))" } ?? "") is writing to this database\(waited)",
+                    remedy: wait > 0 ? "check that it is not hung (`consentry runs`), or wait longer with a larger --wait-lock"
+                        : "wait for it to finish or pass --wait-lock SECONDS",
                     file: databasePath)
             }
             if let error = interruption?() {

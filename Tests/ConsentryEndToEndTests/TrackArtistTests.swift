@@ -39,6 +39,30 @@ extension EndToEnd {
             #expect(policy["latest"]?["artist_id"]?.string == "Cat Power")
         }
 
+        @Test func afterPruningTrackSaysWhatItNoLongerKnows() throws {
+            let tmp = try TempDir()
+            let night = try tmp.write("n.csv", "track_id,label_status\nt1,independent\n")
+            for _ in 0..<3 { #expect(try consentry(["scan", night, "--db", tmp.db]).exitCode == 0) }
+            func policy() throws -> JSON? {
+                let json = try consentry(["track", "t1", "--db", tmp.db, "--format", "json"])
+                return try JSON.parse(json.stdoutData)["tracks"]?.array?.first?["policies"]?.array?.first
+            }
+            #expect(try policy()?["earlier_runs_pruned"]?.bool == false)
+            #expect(try policy()?["exposed_since_run_id"]?.int == 1)
+            #expect(try consentry(["prune", "--keep", "1", "--db", tmp.db]).exitCode == 0)
+
+            // Exposed in every run: after pruning, since run 3 is all that is known.
+            let text = try consentry(["track", "t1", "--db", tmp.db])
+            #expect(text.exitCode == 0, "\(text)")
+            #expect(text.stdout.contains("exposed to AI training since run 3 ("), "\(text.stdout)")
+            #expect(text.stdout.contains(") or earlier: the runs before it were pruned"), "\(text.stdout)")
+            let changes = text.stdout.split(separator: "\n").filter { $0.contains("→") }
+            #expect(changes.count == 1 && changes[0].contains("run 3 ") && changes[0].contains(": unknown (earlier runs pruned) → independent"),
+                    "not 'not in the run': it was, in the pruned runs: \(text.stdout)")
+            #expect(try policy()?["earlier_runs_pruned"]?.bool == true)
+            #expect(try policy()?["exposed_since_run_id"]?.int == 3)
+        }
+
         @Test func aTrackWithoutAnArtistSaysSo() throws {
             let tmp = try TempDir()
             let night = try tmp.write("n.csv", "track_id,label_status\nt1,independent\n")

@@ -215,4 +215,11 @@ struct ReportRendererTests {
         #expect(headline?.contains("n/a") == true)
         #expect(headline?.contains("%") == false)
     }
+
+    @Test("text of a failed run: its status and its error, no rows it never read")
+    func failedRunText() {
+        let report = RunReport(runID: 4, status: "failed", startedAt: "s", finishedAt: "f",
+                               error: "x.csv.gz: gzip data is truncated", rowsRead: 0, rowsScanned: 0, rowsRejected: 0)
+        #expect(ReportRenderer.text(report) == "Run 4 failed at f\nError: x.csv.gz: gzip data is truncated\n")
+    }
 }

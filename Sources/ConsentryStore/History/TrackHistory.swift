@@ -37,10 +37,14 @@ public struct TrackHistory: Sendable, Equatable {
         /// exposed to AI training; nil when it is not exposed now.
         public var exposedSince: (runID: Int64, startedAt: String)?
         public var changes: [Change]
+        /// Whether runs that stored verdicts before the first one here were pruned: what the
+        /// track was before that run is no longer known, and an exposure there may be older.
+        public var earlierRunsPruned: Bool
 
         public static func == (a: PolicyHistory, b: PolicyHistory) -> Bool {
             a.policyID == b.policyID && a.latestRun == b.latestRun && a.latest == b.latest
                 && a.exposedSince?.runID == b.exposedSince?.runID && a.changes == b.changes
+                && a.earlierRunsPruned == b.earlierRunsPruned
         }
     }
 
@@ -113,10 +117,13 @@ extension ResultsDatabase {
                     SELECT h.run_id, r.started_at FROM history_runs h JOIN runs r ON r.id = h.run_id
                     WHERE h.policy_no = ? ORDER BY h.run_id
                     """, arguments: [number]).map { (id: $0[0] as Int64, startedAt: $0[1] as String) }
-                guard let last = runs.last else { continue }
+                guard let first = runs.first, let last = runs.last else { continue }
+                let pruned = try Bool.fetchOne(db, sql: """
+                    SELECT EXISTS (SELECT 1 FROM runs WHERE id < ? AND pruned_at IS NOT NULL AND store_mode != 'none')
+                    """, arguments: [first.id]) ?? false
                 var entry = TrackHistory.PolicyHistory(
                     policyID: policyID, latestRun: last.id, latestStartedAt: last.startedAt, latest: try state(at: last.id),
-                    exposedSince: nil, changes: [])
+                    exposedSince: nil, changes: [], earlierRunsPruned: pruned)
                 var previous: TrackHistory.State? = nil
                 var exposedFrom: (Int64, String)? = nil
                 for run in runs {
