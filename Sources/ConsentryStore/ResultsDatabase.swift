@@ -85,7 +85,9 @@ public final class ResultsDatabase {
         do {
             queue = try DatabaseQueue(path: path, configuration: configuration)
             try queue.writeWithoutTransaction { db in
-                // Refuse a newer database before anything (even the journal mode) is changed.
+                // Refuse another program's database, or a newer one, before anything (even the
+                // journal mode) is changed.
+                try refuseForeignDatabase(db, path: path)
                 try refuseNewerSchema(db, path: path)
                 // A new database gets 32 KiB pages. A first night writes the whole history
                 // twice (into the WAL, then the checkpoint), a page per write: 4 KiB pages made
@@ -118,6 +120,22 @@ public final class ResultsDatabase {
             throw ResultsDatabase.translate(error, path: path)
         }
         return queue
+    }
+
+    /// Throws `notConsentry` for a SQLite database another program made: tables, and none of
+    /// this tool's migrations. A mistyped `--db` must not add tables to it (a reader would
+    /// have created the schema), nor fail halfway through a migration.
+    private static func refuseForeignDatabase(_ db: Database, path: String) throws {
+        let tables = try String.fetchAll(db, sql: """
+            SELECT name FROM sqlite_master WHERE type = 'table' AND name NOT LIKE 'sqlite_%' ORDER BY name
+            """)
+        guard !tables.isEmpty else { return }
+        if tables.contains("grdb_migrations"),
+           try Schema.migrator(databasePath: path).appliedIdentifiers(db).contains(Schema.firstMigration) { return }
+        let shown = tables.prefix(5).map { "'\($0)'" }.joined(separator: ", ") + (tables.count > 5 ? ", …" : "")
+        throw StoreError(
+            .notConsentry, "this SQLite database was not made by consentry (it holds the tables \(shown)); it was left as it is",
+            remedy: "pass --db a new file, or a database consentry made", file: path)
     }
 
     /// Throws `newerSchema` for a database with migrations this version does not know.
@@ -175,6 +193,7 @@ public final class ResultsDatabase {
         do {
             let queue = try DatabaseQueue(path: location, configuration: configuration)
             try queue.read { db in
+                try refuseForeignDatabase(db, path: path)
                 try refuseNewerSchema(db, path: path)
                 if try !Schema.migrator(databasePath: path).hasCompletedMigrations(db) {
                     throw StoreError(.readOnly, "the database's schema needs an upgrade, which needs write access to the file and its directory", remedy: "run any consentry command once as a user who can write it", file: path)

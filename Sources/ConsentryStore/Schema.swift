@@ -110,11 +110,14 @@ enum Schema {
                  AND r.rule_index = (v.verdicts >> (8 * u.use_index + 2)) & 63;
         """
 
+    /// The identifier of the first migration: every database this tool made has it.
+    static let firstMigration = "v1"
+
     /// The migrations; `databasePath` is where the conversion to history (v4) keeps its
     /// work files.
     static func migrator(databasePath: String) -> DatabaseMigrator {
         var migrator = DatabaseMigrator()
-        migrator.registerMigration("v1") { db in
+        migrator.registerMigration(firstMigration) { db in
             try db.execute(sql: """
                 CREATE TABLE runs (
                     id INTEGER PRIMARY KEY,

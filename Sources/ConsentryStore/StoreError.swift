@@ -4,6 +4,7 @@ import ConsentryModel
 public struct StoreError: ConsentryError {
     public enum Code: String, Sendable {
         case notADatabase = "db_not_sqlite"
+        case notConsentry = "db_not_consentry"
         case newerSchema = "db_newer_schema"
         case readOnly = "db_read_only"
         case diskFull = "db_disk_full"

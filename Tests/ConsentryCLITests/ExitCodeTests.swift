@@ -17,7 +17,7 @@ struct ExitCodeTests {
     @Test("a database held by another scan exits 75; every other database problem 2")
     func store() {
         #expect(ConsentryCLI.exitCode(for: StoreError(.locked, "another scan holds the database", file: "r.sqlite")) == 75)
-        let others: [StoreError.Code] = [.notADatabase, .newerSchema, .readOnly, .diskFull, .io, .missing, .runNotFound, .other]
+        let others: [StoreError.Code] = [.notADatabase, .notConsentry, .newerSchema, .readOnly, .diskFull, .io, .missing, .runNotFound, .other]
         for kind in others {
             #expect(ConsentryCLI.exitCode(for: StoreError(kind, "problem", file: "r.sqlite")) == 2, "\(kind)")
         }

@@ -128,6 +128,27 @@ struct ResultsDatabaseOpenTests {
         #expect(try SQLite(dir.db, readOnly: true).int("SELECT count(*) FROM runs") == 0)
     }
 
+    @Test("another program's SQLite database is refused by scans and readers alike, and left exactly as it was")
+    func foreignDatabase() throws {
+        let dir = try TempDir("foreign")
+        // A table named as one of ours: half a migration must not happen either.
+        try SQLite(dir.db).execute("CREATE TABLE runs (x); CREATE TABLE notes (y); INSERT INTO notes VALUES ('keep me')")
+        let before = try SQLite(dir.db, readOnly: true).lines("SELECT type || ' ' || name FROM sqlite_master ORDER BY name")
+        let mode = try SQLite(dir.db, readOnly: true).lines("PRAGMA journal_mode")
+        for open in [{ _ = try ResultsDatabase(path: dir.db, create: true) }, { _ = try ResultsDatabase(path: dir.db, create: false) },
+                     { _ = try ResultsDatabase(readOnly: dir.db) }] {
+            let error = thrownError(open) as? StoreError
+            #expect(error?.kind == .notConsentry, "\(String(describing: error))")
+            #expect(error?.message.contains("'notes', 'runs'") == true, "\(String(describing: error))")
+        }
+        let input = try dir.write("a.csv", "track_id,label_status\na1,major\n")
+        let scanError = thrownError { try scanTestScan(dir.db, inputs: [input], policies: try ["soundcloud-2025-05"].map(BuiltInPolicies.policy)) }
+        #expect((scanError as? StoreError)?.kind == .notConsentry)
+        #expect(try SQLite(dir.db, readOnly: true).lines("SELECT type || ' ' || name FROM sqlite_master ORDER BY name") == before)
+        #expect(try SQLite(dir.db, readOnly: true).lines("PRAGMA journal_mode") == mode)
+        #expect(try SQLite(dir.db, readOnly: true).lines("SELECT y FROM notes") == ["keep me"])
+    }
+
     @Test("a v1 database is upgraded in place to history: its verdicts read the same, runs keep their figures")
     func upgradeFromV1() throws {
         let dir = try TempDir("dbv1")
