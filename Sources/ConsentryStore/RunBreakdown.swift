@@ -1,3 +1,4 @@
+import Foundation
 import ConsentryEngine
 import ConsentryModel
 import GRDB
@@ -32,11 +33,14 @@ extension ResultsDatabase {
                     db, sql: "SELECT policy_id FROM run_policies WHERE run_id = ? ORDER BY policy_index", arguments: [id])
                 var breakdown = Breakdown(policyCount: policies.count)
                 let index = Dictionary(policies.enumerated().map { ($1, $0) }, uniquingKeysWith: { a, _ in a })
+                // The label as a blob: read as text, it would end at a NUL byte, which a label
+                // may hold (two labels differing after it would read as one).
                 for row in try Row.fetchAll(db, sql: """
-                    SELECT policy_id, label, tracks, any_training_exposed FROM label_stats WHERE run_id = ?
+                    SELECT policy_id, CAST(label AS BLOB), tracks, any_training_exposed FROM label_stats WHERE run_id = ?
                     """, arguments: [id]) {
                     guard let p = index[row[0] as String] else { continue }
-                    breakdown.add(key: row[1], policy: p, tracks: row[2], exposed: row[3])
+                    let label = (row[1] as Data?).map { String(decoding: $0, as: UTF8.self) } ?? ""
+                    breakdown.add(key: label, policy: p, tracks: row[2], exposed: row[3])
                 }
                 return RunBreakdown(runID: id, field: field, policyIDs: policies, breakdown: breakdown)
             case .artist:

@@ -117,4 +117,13 @@ struct StoredBreakdownTests {
         #expect(run["label_map"]?.string == map)
         #expect(run["label_map_sha256"]?.string == (try sha256sum(map)))
     }
+
+    @Test("labels that differ only after a NUL byte stay apart when the breakdown is read back")
+    func nulInLabels() throws {
+        let dir = try TempDir("nullabel")
+        let input = try dir.write("n.csv", "track_id,label_status,label\n1,independent,x\n2,independent,x\u{0}y\n3,major,x\u{0}z\n")
+        try storedBreakdownScan(dir.db, inputs: [input], policies: [try BuiltInPolicies.policy("soundcloud-2025-05")])
+        let labels = try ResultsDatabase(path: dir.db, create: false).breakdown(runID: nil, by: .label)
+        #expect(Set(storedBreakdownLines(labels, policy: "soundcloud-2025-05")) == ["x 1/1", "x\u{0}y 1/1", "x\u{0}z 1/0"])
+    }
 }
