@@ -8,7 +8,7 @@ import ConsentryStore
 public enum BreakdownRenderer {
     /// How the empty key (tracks without a label or artist) is shown to people.
     static func name(_ key: String, _ field: Breakdown.Field) -> String {
-        key.isEmpty ? (field == .label ? "(no label)" : "(no artist)") : key
+        key.isEmpty ? (field == .label ? "(no label)" : "(no artist)") : VisibleText.of(key)
     }
 
     static func noun(_ field: Breakdown.Field) -> String { field == .label ? "label" : "artist" }

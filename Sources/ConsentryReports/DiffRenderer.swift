@@ -19,10 +19,10 @@ public enum DiffRenderer {
         switch change.kind {
         case .added:
             let b = change.b!
-            return "+ \(change.trackID) [\(b.labelStatus.name)] " + AIUse.allCases.map { "\($0.name)=\(b.verdicts[$0.rawValue].name)" }.joined(separator: " ")
+            return "+ \(VisibleText.of(change.trackID)) [\(b.labelStatus.name)] " + AIUse.allCases.map { "\($0.name)=\(b.verdicts[$0.rawValue].name)" }.joined(separator: " ")
         case .removed:
             let a = change.a!
-            return "- \(change.trackID) [\(a.labelStatus.name)] " + AIUse.allCases.map { "\($0.name)=\(a.verdicts[$0.rawValue].name)" }.joined(separator: " ")
+            return "- \(VisibleText.of(change.trackID)) [\(a.labelStatus.name)] " + AIUse.allCases.map { "\($0.name)=\(a.verdicts[$0.rawValue].name)" }.joined(separator: " ")
         case .changed:
             let a = change.a!, b = change.b!
             var parts: [String] = []
@@ -31,7 +31,7 @@ public enum DiffRenderer {
                 let u = use.rawValue
                 parts.append("\(use.name): \(a.verdicts[u].name) (\(a.rules[u])) → \(b.verdicts[u].name) (\(b.rules[u]))")
             }
-            return "~ \(change.trackID) [\(b.labelStatus.name)] " + parts.joined(separator: "; ")
+            return "~ \(VisibleText.of(change.trackID)) [\(b.labelStatus.name)] " + parts.joined(separator: "; ")
         }
     }
 

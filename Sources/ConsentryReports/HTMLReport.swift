@@ -289,7 +289,7 @@ public enum HTMLReport {
                 out += "<ul class=\"examples\">\n"
                 for r in examples {
                     let column = r.column.map { " <span class=\"column\">[\(escape($0))]</span>" } ?? ""
-                    let excerpt = r.excerpt.replacingOccurrences(of: "\r\n", with: "⏎").replacingOccurrences(of: "\n", with: "⏎")
+                    let excerpt = VisibleText.of(r.excerpt)
                     out += "<li><span class=\"location\">\(escape(r.input)):\(r.line)</span>\(column) \(escape(r.message))"
                     out += "<br/><code class=\"excerpt\">\(escape(excerpt))</code></li>\n"
                 }

@@ -8,14 +8,14 @@ public enum TrackRenderer {
         guard let state else { return "not in the run" }
         let uses = AIUse.allCases.map { "\($0.name) \(state.verdicts[$0.rawValue].name) (\(state.rules[$0.rawValue]))" }
         // The artist is part of the state: a new artist is a change of its own.
-        let artist = state.artist.isEmpty ? "no artist" : "artist \"\(state.artist)\""
+        let artist = state.artist.isEmpty ? "no artist" : "artist \"\(VisibleText.of(state.artist))\""
         return "\(state.labelStatus.name), \(artist); " + uses.joined(separator: ", ")
     }
 
     public static func text(_ histories: [TrackHistory]) -> String {
         var out = ""
         for history in histories {
-            out += "Track \(history.trackID)\n"
+            out += "Track \(VisibleText.of(history.trackID))\n"
             if !history.known {
                 out += "  not in any stored run (runs scanned with --store all or exposed, not pruned)\n\n"
                 continue

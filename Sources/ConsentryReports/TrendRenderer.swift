@@ -79,13 +79,13 @@ public enum TrendRenderer {
         return out
     }
 
-    /// `input:line: code [column]: message` and the excerpt on one line, newlines shown as ⏎.
+    /// `input:line: code [column]: message` and the excerpt on one line, newlines shown as ⏎
+    /// (``VisibleText``: both may quote the record).
     public static func rejects(_ rejects: [StoredReject]) -> String {
         var out = ""
         for r in rejects {
             let column = r.column.map { " [\($0)]" } ?? ""
-            let excerpt = r.excerpt.replacingOccurrences(of: "\r\n", with: "⏎").replacingOccurrences(of: "\n", with: "⏎")
-            out += "\(r.input):\(r.line): \(r.code)\(column): \(r.message) | \(excerpt)\n"
+            out += "\(r.input):\(r.line): \(r.code)\(column): \(VisibleText.of(r.message)) | \(VisibleText.of(r.excerpt))\n"
         }
         return out
     }
