@@ -93,7 +93,11 @@ struct ScanCommand: ParsableCommand {
         if let shardDir, shardDir.isEmpty { throw ValidationError("--shard-dir needs a directory") }
         if let labelMap, labelMap.isEmpty { throw ValidationError("--label-map needs a file") }
         _ = try delimiterByte()
-        _ = try columnOverrides()
+        let overrides = try columnOverrides()
+        let required = RecordField.requiredColumns(labelMap: labelMap != nil)
+        for (field, taker) in FieldNames.displaced(by: overrides) where required.contains(field) {
+            throw ValidationError("--column \(taker.name)=\(overrides[taker]!) gives \(field.name)'s own column to \(taker.name), leaving \(field.name), which every record needs, with none; map it as well: --column \(field.name)=NAME")
+        }
     }
 
     func delimiterByte() throws -> UInt8 {

@@ -129,6 +129,17 @@ struct ScanArgumentTests {
         }
     }
 
+    @Test("--column that gives a required field's own column away without mapping that field is refused; an optional field just reads nothing")
+    func displacedColumns() throws {
+        expectRefused(["scan", "x.csv", "--column", "track_id=label_status"],
+                      "--column track_id=label_status gives label_status's own column to track_id")
+        expectRefused(["scan", "x.jsonl", "--column", "label=Track_ID"], "--column label=Track_ID gives track_id's own column to label")
+        // Mapped as well, or not required (a label map gives the status; artist_id is optional): accepted.
+        _ = try parse(["scan", "x.csv", "--column", "track_id=label_status", "--column", "label_status=status"], as: ScanCommand.self)
+        _ = try parse(["scan", "x.csv", "--column", "track_id=label_status", "--label-map", "m.csv"], as: ScanCommand.self)
+        _ = try parse(["scan", "x.csv", "--column", "label=artist_id"], as: ScanCommand.self)
+    }
+
     @Test("numeric options are range-checked")
     func ranges() {
         expectRefused(["scan", "x.csv", "--jobs", "0"], "--jobs must be at least 1")

@@ -13,10 +13,22 @@ public struct FieldNames: Sendable, Equatable {
 
     /// A field `reading` says is not read gets ``unmatchable``.
     public init(overrides: [RecordField: String] = [:], reading: (RecordField) -> Bool = { _ in true }) {
-        let taken = Set(overrides.values.map { $0.trimmingCharacters(in: .whitespaces).lowercased() })
+        let displaced = Set(FieldNames.displaced(by: overrides).map(\.field))
         names = RecordField.allCases.map { field in
             guard reading(field) else { return FieldNames.unmatchable }
-            return overrides[field] ?? (taken.contains(field.name) ? FieldNames.unmatchable : field.name)
+            return overrides[field] ?? (displaced.contains(field) ? FieldNames.unmatchable : field.name)
+        }
+    }
+
+    /// The fields that read nothing because `overrides` gives their own name to another
+    /// field (`taker`) and maps them nowhere else.
+    public static func displaced(by overrides: [RecordField: String]) -> [(field: RecordField, taker: RecordField)] {
+        RecordField.allCases.compactMap { field in
+            guard overrides[field] == nil,
+                  let taker = RecordField.allCases.first(where: {
+                      overrides[$0].map { $0.trimmingCharacters(in: .whitespaces).lowercased() } == field.name
+                  }) else { return nil }
+            return (field, taker)
         }
     }
 

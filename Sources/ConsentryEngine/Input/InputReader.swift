@@ -216,9 +216,11 @@ final class InputReader {
         for field in RecordField.requiredColumns(labelMap: options.labelMap != nil)
         where !columnFields.contains(Int8(field.rawValue)) {
             let hint = options.columns[field].map { " (mapped by --column to '\($0)')" } ?? ""
+            let wantedColumn = wanted[field] == FieldNames.unmatchable
+                ? "column for \(field.name) (--column gave '\(field.name)' to another field)" : "'\(wanted[field])' column\(hint)"
             throw InputError(
                 .missingColumn,
-                "the header has no '\(wanted[field])' column\(hint); found: \(names.joined(separator: ", ")). Use --column \(field.name)=NAME if it has another name",
+                "the header has no \(wantedColumn); found: \(names.joined(separator: ", ")). Use --column \(field.name)=NAME if it has another name",
                 file: path, line: max(headerLine, 1))
         }
         csvConfiguration = CSVDecoder.Configuration(
