@@ -36,4 +36,14 @@ public struct InputError: ConsentryError {
         self.line = line
         self.underlying = underlying
     }
+
+    /// A 0-byte input is a failed export, not an empty catalogue: fatal, so that no run
+    /// looks complete without it (an empty CSV has no header anyway; an empty JSONL would
+    /// otherwise scan to zero rows).
+    public static func emptyInput(_ path: String) -> InputError {
+        InputError(
+            .empty,
+            "the input is empty (0 bytes): the export failed or is still being written", remedy: "re-export it, or leave it out of the scan",
+            file: path)
+    }
 }

@@ -16,7 +16,7 @@ public enum Scanner {
             for path in paths where path != "-" {
                 var info = stat()
                 if stat(path, &info) == 0 && (info.st_mode & S_IFMT) == S_IFREG && info.st_size == 0 {
-                    throw emptyInput(path)
+                    throw InputError.emptyInput(path)
                 }
             }
             var options = request.input
@@ -87,7 +87,6 @@ public enum Scanner {
                 defer { rejects.close() }
                 try read(rejects)
                 if let reason = cancellation.error { throw reason }
-                if let empty = scan.outcome.inputs.first(where: { $0.bytes == 0 }) { throw emptyInput(empty.path) }
                 for input in scan.outcome.inputs {
                     logger.info("input scanned", metadata: [
                         "path": "\(input.path)", "format": "\(input.format.rawValue)", "compression": "\(input.compression)",
@@ -144,15 +143,5 @@ public enum Scanner {
             throw error
         }
         return try database.report(runID: runID)
-    }
-
-    /// A 0-byte input is a failed export, not an empty catalogue: fatal, so that no run
-    /// looks complete without it (an empty CSV has no header anyway; an empty JSONL would
-    /// otherwise scan to zero rows).
-    static func emptyInput(_ path: String) -> InputError {
-        InputError(
-            .empty,
-            "the input is empty (0 bytes): the export failed or is still being written", remedy: "re-export it, or leave it out of the scan",
-            file: path)
     }
 }

@@ -499,11 +499,14 @@ extension EndToEnd {
         }
 
         @Test func anEmptyStandardInputIsFatal() throws {
+            // Whatever the format: no size given beforehand says a pipe is empty.
             let tmp = try TempDir()
-            let r = try consentry(["scan", "-", "--db", tmp.db, "--input-format", "jsonl"], stdin: Data())
-            #expect(r.exitCode == 2, "\(r)")
-            #expect(r.stderr.hasPrefix("consentry: error: -: "), "\(r)")
-            #expect(r.stderr.contains("empty"), "\(r)")
+            for format in [[], ["--input-format", "csv"], ["--input-format", "jsonl"], ["--input-format", "ddex"]] {
+                let r = try consentry(["scan", "-", "--db", tmp.db] + format, stdin: Data())
+                #expect(r.exitCode == 2, "\(format): \(r)")
+                #expect(r.stderr.hasPrefix("consentry: error: -: the input is empty (0 bytes)"), "\(format): \(r)")
+                #expect(r.stderr.contains("[input_empty]"), "\(format): \(r)")
+            }
         }
 
         @Test func aGzipStreamOfNothingScansToZeroRows() throws {

@@ -122,6 +122,8 @@ final class InputReader {
     private func begin() throws {
         var head: [UInt8] = []
         var atEnd = !(try readMore(&head, 64 << 10))
+        // Standard input or a pipe, which no size given beforehand says is empty.
+        if atEnd && reader?.rawBytesRead == 0 { throw InputError.emptyInput(path) }
         let hasBOM = head.count >= 3 && head[0] == 0xEF && head[1] == 0xBB && head[2] == 0xBF
         if let explicit = options.format ?? InputFormat.fromName(path) {
             format = explicit
