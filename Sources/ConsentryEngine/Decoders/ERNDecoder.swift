@@ -572,6 +572,14 @@ public final class ERNDecoder {
                  excerptFrom: excerptStart)
             return
         }
+        if error.code == Int32(XML_ERR_UNDECLARED_ENTITY.rawValue) {
+            // Well-formed, maybe, with the entity declared in its DTD: that is never read.
+            let name = error.str1.map { String(cString: $0) } ?? "?"
+            fail(line: lineNumber, offset: position,
+                 "the message uses the entity '&\(name);', which is not one of XML's five: consentry expands no entity a DTD declares (nor reads a DTD), so that a message cannot make it read other files or expand without bound; deliver the message with the text written out",
+                 excerptFrom: excerptStart)
+            return
+        }
         var text = error.message.map { String(cString: $0) } ?? "error \(error.code)"
         while let last = text.last, last == "\n" || last == " " { text.removeLast() }
         fail(line: lineNumber, offset: position,
