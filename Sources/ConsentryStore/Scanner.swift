@@ -87,6 +87,7 @@ public enum Scanner {
                 defer { rejects.close() }
                 try read(rejects)
                 if let reason = cancellation.error { throw reason }
+                if let empty = scan.outcome.inputs.first(where: { $0.bytes == 0 }) { throw InputError.emptyInput(empty.path) }
                 for input in scan.outcome.inputs {
                     logger.info("input scanned", metadata: [
                         "path": "\(input.path)", "format": "\(input.format.rawValue)", "compression": "\(input.compression)",

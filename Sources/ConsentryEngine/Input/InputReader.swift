@@ -122,8 +122,6 @@ final class InputReader {
     private func begin() throws {
         var head: [UInt8] = []
         var atEnd = !(try readMore(&head, 64 << 10))
-        // Standard input or a pipe, which no size given beforehand says is empty.
-        if atEnd && reader?.rawBytesRead == 0 { throw InputError.emptyInput(path) }
         let hasBOM = head.count >= 3 && head[0] == 0xEF && head[1] == 0xBB && head[2] == 0xBF
         if let explicit = options.format ?? InputFormat.fromName(path) {
             format = explicit
@@ -198,6 +196,9 @@ final class InputReader {
             throw InputError(.badHeader, "\(problem)", remedy: "fix the first line of the export", file: path, line: 1)
         }
         guard let names else {
+            // Not a byte at all (standard input or a pipe, which no size said was empty) is
+            // the failed export a 0-byte file is.
+            if reader?.rawBytesRead == 0 { throw InputError.emptyInput(path) }
             throw InputError(.missingColumn, "the input is empty: a CSV export needs a header line with at least track_id and label_status", file: path, line: 1)
         }
         nextOffset = decoder.offset
