@@ -51,7 +51,7 @@ public enum PolicyLoader {
         guard let root, let mapping = root.mapping else {
             throw checker.error(root, "a policy must be a YAML mapping with keys id, title, source and uses")
         }
-        let top = try checker.keyed(mapping, allowed: rootKeys, what: "policy")
+        let top = try checker.keyed(mapping, allowed: rootKeys, what: "top-level key")
         guard let idNode = top["id"] else { throw checker.error(root, "the policy has no 'id'") }
         let id = try checker.string(idNode, "id")
         guard !id.isEmpty, id.utf8.count <= 100,

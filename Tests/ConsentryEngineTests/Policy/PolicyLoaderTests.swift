@@ -64,7 +64,7 @@ private let errorCases: [KitPolicyErrorCase] = [
     KitPolicyErrorCase(name: "root is a scalar", yaml: "just some text\n", lines: [1], mentions: "mapping"),
     KitPolicyErrorCase(name: "empty file", yaml: "", lines: [], mentions: "mapping"),
     KitPolicyErrorCase(name: "unknown top-level key", yaml: policyText(insertAfter: [2: ["owner: someone"]]),
-                    lines: [3], mentions: "owner"),
+                    lines: [3], mentions: "unknown top-level key 'owner'"),
     KitPolicyErrorCase(name: "missing id", yaml: policyText(delete: [1]), lines: [1], mentions: "'id'"),
     KitPolicyErrorCase(name: "invalid id", yaml: policyText(replace: [1: "id: bad id!"]), lines: [1], mentions: "bad id!"),
     KitPolicyErrorCase(name: "missing uses", yaml: "id: x\ntitle: y\n", lines: [1], mentions: "uses"),
