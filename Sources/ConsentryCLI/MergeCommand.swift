@@ -39,7 +39,7 @@ struct MergeCommand: ParsableCommand {
 
     func validate() throws {
         if let jobs, jobs < 1 { throw ValidationError("--jobs must be at least 1") }
-        if waitLock < 0 { throw ValidationError("--wait-lock must not be negative") }
+        if !(waitLock >= 0) { throw ValidationError("--wait-lock must be a number of seconds, 0 or more") }
         if let tempDir, tempDir.isEmpty { throw ValidationError("--temp-dir needs a directory") }
     }
 

@@ -31,7 +31,7 @@ struct PruneCommand: ParsableCommand {
 
     func validate() throws {
         if keep < 0 { throw ValidationError("--keep must be 0 or more") }
-        if waitLock < 0 { throw ValidationError("--wait-lock must not be negative") }
+        if !(waitLock >= 0) { throw ValidationError("--wait-lock must be a number of seconds, 0 or more") }
     }
 
     func run() throws {

@@ -80,7 +80,7 @@ struct ScanCommand: ParsableCommand {
         if let jobs, jobs < 1 { throw ValidationError("--jobs must be at least 1") }
         if maxRecordBytes < 1 { throw ValidationError("--max-record-bytes must be at least 1") }
         if chunkBytes < 16 { throw ValidationError("--chunk-bytes must be at least 16") }
-        if waitLock < 0 { throw ValidationError("--wait-lock must not be negative") }
+        if !(waitLock >= 0) { throw ValidationError("--wait-lock must be a number of seconds, 0 or more") }
         if let tempDir, tempDir.isEmpty { throw ValidationError("--temp-dir needs a directory") }
         if (shard == nil) != (shardDir == nil) {
             throw ValidationError("--shard and --shard-dir go together: a shard writes its result into the shard folder")

@@ -149,7 +149,8 @@ struct ScanArgumentTests {
         expectRefused(["scan", "x.csv", "--max-reject-rate", "2"], "--max-reject-rate must be between 0 and 1")
         expectRefused(["scan", "x.csv", "--max-reject-rate=-0.1"], "--max-reject-rate must be between 0 and 1")
         expectRefused(["scan", "x.csv", "--max-exposed-share", "1.5"], "--max-exposed-share must be between 0 and 1")
-        expectRefused(["scan", "x.csv", "--wait-lock=-1"], "--wait-lock must not be negative")
+        expectRefused(["scan", "x.csv", "--wait-lock=-1"], "--wait-lock must be a number of seconds, 0 or more")
+        expectRefused(["scan", "x.csv", "--wait-lock", "nan"], "--wait-lock must be a number of seconds, 0 or more")
         // The limits themselves are accepted.
         for ok in [["--jobs", "1"], ["--max-record-bytes", "1"], ["--chunk-bytes", "16"], ["--max-reject-rate", "0"],
                    ["--max-reject-rate", "1"], ["--max-exposed-share", "0"], ["--wait-lock", "0"]] {
@@ -240,7 +241,8 @@ struct ReadingCommandArgumentTests {
         #expect(prune.waitLock == 0)
         expectRefused(["prune"], "--keep")
         expectRefused(["prune", "--keep=-1"], "--keep must be 0 or more")
-        expectRefused(["prune", "--keep", "1", "--wait-lock=-3"], "--wait-lock must not be negative")
+        expectRefused(["prune", "--keep", "1", "--wait-lock=-3"], "--wait-lock must be a number of seconds, 0 or more")
+        expectRefused(["merge", "d", "--wait-lock", "nan"], "--wait-lock must be a number of seconds, 0 or more")
     }
 
     @Test("the database is --db, else a non-empty CONSENTRY_DB, else ./consentry.sqlite")
