@@ -239,8 +239,14 @@ public enum LabelMapLoader {
         var entries: [Entry] = []
         for (key, value) in mapping {
             let line = key.mark?.line ?? 0
-            guard let label = key.scalar?.string else {
+            guard let scalar = key.scalar else {
                 throw PolicyError(.invalidLabelMap, "a label must be plain text", file: path, line: line)
+            }
+            let label = scalar.string
+            if scalar.style == .plain && ["~", "null", "Null", "NULL", ""].contains(label) {
+                // YAML reads these as no value at all: a label this way is likely a slip.
+                throw PolicyError(.invalidLabelMap, "'\(label)' unquoted is YAML's null, not a label",
+                                  remedy: "quote it ('\(label)') if a label is written so", file: path, line: line)
             }
             guard let status = value.scalar?.string else {
                 throw PolicyError(.invalidLabelMap, "the status of '\(label)' must be one word: major, licensed, independent or unknown",

@@ -181,6 +181,16 @@ struct LabelMapLoaderTests {
         _ = try Self.failure("labels.yaml", "Sony: major\nTiny: [independent, major]\n", line: 2)
     }
 
+    @Test("YAML: a label YAML reads as null (~, null unquoted) is an error at its line; quoted, it is a label")
+    func yamlNullLabels() throws {
+        for null in ["~", "null", "NULL"] {
+            let error = try Self.failure("labels.yaml", "Sony: major\n\(null): independent\n", line: 2)
+            #expect(error.message.contains("'\(null)' unquoted is YAML's null"), "\(error.message)")
+        }
+        let (map, _) = try Self.load("labels.yaml", "'~': independent\n\"null\": major\n")
+        #expect(lookUp(map, "~") == .independent && lookUp(map, "NULL") == .major)
+    }
+
     @Test("YAML that is not a mapping, or not YAML at all, is an error at its line")
     func yamlShape() throws {
         let list = try Self.failure("labels.yaml", "# a list\n- Sony\n- Tiny\n", line: 2)
