@@ -99,6 +99,28 @@ extension EndToEnd {
             #expect(leftovers == ["shard-0-of-3", "shard-1-of-3", "shard-2-of-3"], "a retried shard left nothing beside its result")
         }
 
+        @Test func anInputChangedInPlaceAfterTheShardsRecordsNothing() throws {
+            let tmp = try TempDir()
+            let inputs = try Self.parts(tmp)
+            let shards = tmp.file("shards")
+            for k in 0..<2 { #expect(try Self.shard(inputs, "\(k)/2", dir: shards).exitCode == 0) }
+            // The same size, one byte changed (the first id, d-001, becomes x-001), and a later
+            // modification time (set: a rewrite within the file system's clock tick could keep
+            // the old one).
+            let path = inputs + "/d.csv"
+            var bytes = try Data(contentsOf: URL(fileURLWithPath: path))
+            let at = try #require(bytes.firstRange(of: Data("d-001".utf8)))
+            bytes[at.lowerBound] = UInt8(ascii: "X")
+            let modified = try #require(try FileManager.default.attributesOfItem(atPath: path)[.modificationDate] as? Date)
+            try bytes.write(to: URL(fileURLWithPath: path))
+            try FileManager.default.setAttributes([.modificationDate: modified.addingTimeInterval(2)], ofItemAtPath: path)
+            let merge = try consentry(["merge", shards, "--db", tmp.db])
+            #expect(merge.exitCode == 2, "\(merge)")
+            #expect(merge.stderr.contains("d.csv: the input changed or is gone since the shards read it"), "\(merge)")
+            let runs = FileManager.default.fileExists(atPath: tmp.db) ? try SQLite(tmp.db).int("SELECT count(*) FROM runs") : 0
+            #expect(runs == 0, "nothing was recorded")
+        }
+
         @Test func everyEnginesVariablesPickTheShard() throws {
             let tmp = try TempDir()
             let inputs = try Self.parts(tmp)

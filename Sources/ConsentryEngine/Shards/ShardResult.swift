@@ -9,14 +9,28 @@ import Foundation
 /// step, so the merge sees a whole result or none; a retried task replaces its own.
 public struct ShardResult: Sendable {
     /// The format of the folder; a merge refuses another. (3: records carry label numbers,
-    /// `labels.bin` their texts.)
-    public static let formatVersion = 3
+    /// `labels.bin` their texts; 4: inputs carry their modification time.)
+    public static let formatVersion = 4
 
     /// What a shard was asked to do (the same for every shard of a set) and what it read.
     public struct Manifest: Codable, Sendable, Equatable {
+        /// An input as the shard found it: a file changed in place keeps its size, not its
+        /// modification time (nanoseconds since 1970).
         public struct Input: Codable, Sendable, Equatable {
             public var path: String
             public var bytes: Int
+            public var modified: Int
+
+            /// The input at `path` as it is now.
+            static func now(_ path: String) throws -> Input {
+                var info = stat()
+                guard stat(path, &info) == 0 else {
+                    throw InputError(.unreadable, "cannot read the input's size (\(String(cString: strerror(errno))))",
+                                     remedy: "check the path and its permissions", file: path)
+                }
+                return Input(path: path, bytes: Int(info.st_size),
+                             modified: info.st_mtim.tv_sec * 1_000_000_000 + info.st_mtim.tv_nsec)
+            }
         }
 
         public struct PolicyText: Codable, Sendable, Equatable {
@@ -50,7 +64,7 @@ public struct ShardResult: Sendable {
         public var toolVersion: String
         public var shard: Int
         public var count: Int
-        /// Every input of the whole scan, as expanded, with its size.
+        /// Every input of the whole scan, as expanded, with its size and modification time.
         public var inputs: [Input]
         public var policies: [PolicyText]
         public var options: Options

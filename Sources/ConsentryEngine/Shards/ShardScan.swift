@@ -29,16 +29,8 @@ public struct ShardScan: Sendable {
     public func run(cancellation: Cancellation = Cancellation(), progress: ScanProgress? = nil) throws -> ShardResult {
         precondition(shard >= 0 && shard < count)
         let paths = try InputResolver.expand(inputs)
-        var sizes: [Int] = []
-        for path in paths {
-            var info = stat()
-            guard stat(path, &info) == 0 else {
-                throw InputError(.unreadable, "cannot read the input's size (\(String(cString: strerror(errno))))",
-                                 remedy: "check the path and its permissions", file: path)
-            }
-            sizes.append(Int(info.st_size))
-        }
-        let assignment = ShardAssignment.shards(sizes: sizes, count: count)
+        let found = try paths.map(ShardResult.Manifest.Input.now)
+        let assignment = ShardAssignment.shards(sizes: found.map(\.bytes), count: count)
         let mine = paths.indices.filter { assignment[$0] == shard }
 
         do {
@@ -62,7 +54,7 @@ public struct ShardScan: Sendable {
             let reading = scan.reading
             let manifest = ShardResult.Manifest(
                 format: ShardResult.formatVersion, toolVersion: ConsentryVersion.current, shard: shard, count: count,
-                inputs: zip(paths, sizes).map { .init(path: $0, bytes: $1) },
+                inputs: found,
                 policies: policies.map { .init(id: $0.id, origin: $0.origin, yaml: $0.yaml) },
                 options: ShardScan.manifestOptions(options, keepRejects: keepRejects),
                 read: zip(reading.inputNumbers, reading.outcome.inputs).map {

@@ -64,7 +64,7 @@ public struct ShardSet: Sendable {
             if m.shard != results.firstIndex(where: { $0.directory == result.directory }) || m.count != count {
                 differs = "its manifest says shard \(m.shard) of \(m.count)"
             } else if m.inputs != first.inputs {
-                differs = "its inputs (or their sizes) differ from shard 0's"
+                differs = "its inputs (or their sizes or modification times) differ from shard 0's"
             } else if m.policies != first.policies {
                 differs = "its policies differ from shard 0's"
             } else if m.options != first.options {
@@ -83,12 +83,9 @@ public struct ShardSet: Sendable {
             throw InputError(.shardInconsistent, "the shards did not read every input exactly once",
                              remedy: "run every shard of the set again with the same inputs", file: directory)
         }
-        for input in first.inputs {
-            var info = stat()
-            guard stat(input.path, &info) == 0, Int(info.st_size) == input.bytes else {
-                throw InputError(.unreadable, "the input changed or is gone since the shards read it (it had \(input.bytes) bytes)",
-                                 remedy: "keep the inputs in place until the merge, or run the shards again", file: input.path)
-            }
+        for input in first.inputs where (try? ShardResult.Manifest.Input.now(input.path)) != input {
+            throw InputError(.unreadable, "the input changed or is gone since the shards read it (its size or modification time differs)",
+                             remedy: "keep the inputs in place until the merge, or run the shards again", file: input.path)
         }
         let policies = try first.policies.map { try PolicyLoader.load(yaml: $0.yaml, origin: $0.origin) }
         var options = InputOptions()
