@@ -1,9 +1,12 @@
+import Foundation
+
 /// Label statuses by label name, for exports that name a track's label but not its status
 /// (`--label-map`, contract §1.3).
 ///
 /// Names match after trimming spaces and tabs and folding case (ASCII letters byte by byte,
-/// other letters as Unicode lowercases them), so `Sony Music ` and `sony music` are one
-/// label.
+/// other letters by Unicode's full case folding), so `Sony Music ` and `sony music` are one
+/// label, and so are `STRASSE` and `Straße`, `ΟΔΟΣ` and `οδος`, which lowercasing keeps
+/// apart.
 public struct LabelMap: Sendable {
     private var statuses: [String: LabelStatus] = [:]
     /// The file the map was read from, as given (for messages and the run's record).
@@ -53,6 +56,6 @@ public struct LabelMap: Sendable {
         }
         while let last = folded.last, last == 0x20 || last == 0x09 { folded.removeLast() }
         let text = String(decoding: folded, as: UTF8.self)
-        return ascii ? text : text.lowercased()
+        return ascii ? text : text.folding(options: .caseInsensitive, locale: nil)
     }
 }

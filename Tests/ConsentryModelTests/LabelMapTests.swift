@@ -21,13 +21,18 @@ struct LabelMapTests {
         #expect(LabelMap.normalized(Array("ABCDEFGHIJKLMNOPQRSTUVWXYZ@[`{0-9_".utf8)) == "abcdefghijklmnopqrstuvwxyz@[`{0-9_")
     }
 
-    @Test("non-ASCII names fold as Unicode lowercases them")
+    @Test("non-ASCII names fold by Unicode's full case folding, which also matches what lowercasing keeps apart")
     func unicodeNormalization() {
         #expect(LabelMap.normalized(Array("BUREAU Ω".utf8)) == "bureau ω")
         #expect(LabelMap.normalized(Array("Bureau ω".utf8)) == "bureau ω")
         #expect(LabelMap.normalized(Array(" ÉDITIONS Mégalo ".utf8)) == "éditions mégalo")
         #expect(LabelMap.normalized(Array("ПОЛЯНА".utf8)) == LabelMap.normalized(Array("поляна".utf8)))
         #expect(LabelMap.normalized(Array("東京レコード".utf8)) == "東京レコード")
+        // Lowercasing leaves ς, ß, ſ and ligatures as they are; folding does not.
+        for (a, b) in [("ΟΔΟΣ", "οδος"), ("ΣΟΦΟΣ Records", "σοφος records"), ("Straße", "STRASSE"), ("ſtar", "STAR"), ("ﬁne", "FINE")] {
+            #expect(LabelMap.normalized(Array(a.utf8)) == LabelMap.normalized(Array(b.utf8)), "\(a) and \(b)")
+        }
+        #expect(LabelMap.normalized(Array("Straße".utf8)) != LabelMap.normalized(Array("Strase".utf8)))
     }
 
     @Test("set and status(of:) match any spelling of a name; set returns the status the map had")
