@@ -28,7 +28,7 @@ struct WorkDirectory {
             try FileManager.default.createDirectory(atPath: path, withIntermediateDirectories: false)
         } catch {
             throw WorkFileError(
-                .io, "cannot create the scan's work folder (\(error.localizedDescription))",
+                .io, "cannot create the scan's work folder (\(FailureReason.of(error)))",
                 remedy: "check that its directory exists and is writable, or pass --temp-dir", file: path, underlying: error)
         }
     }

@@ -49,7 +49,7 @@ public enum InputResolver {
             do {
                 names = try FileManager.default.contentsOfDirectory(atPath: argument)
             } catch {
-                throw InputError(.unreadable, "cannot list the directory: \(error.localizedDescription)", remedy: "check its permissions", file: argument)
+                throw InputError(.unreadable, "cannot list the directory: \(FailureReason.of(error))", remedy: "check its permissions", file: argument)
             }
             let base = argument.hasSuffix("/") ? argument : argument + "/"
             var matching: [String] = []

@@ -14,7 +14,7 @@ public enum LabelMapLoader {
         do {
             data = try Data(contentsOf: URL(fileURLWithPath: path))
         } catch {
-            throw PolicyError(.invalidLabelMap, "cannot read the label map: \(error.localizedDescription)",
+            throw PolicyError(.invalidLabelMap, "cannot read the label map: \(FailureReason.of(error))",
                               remedy: "check the path and its permissions", file: path, underlying: error)
         }
         guard var text = String(data: data, encoding: .utf8) else {

@@ -36,7 +36,7 @@ public enum PolicyLoader {
         do {
             data = try Data(contentsOf: URL(fileURLWithPath: path))
         } catch {
-            throw PolicyError(.unreadable, "cannot read the \(what): \(error.localizedDescription)", remedy: "check the path and its permissions", file: path, underlying: error)
+            throw PolicyError(.unreadable, "cannot read the \(what): \(FailureReason.of(error))", remedy: "check the path and its permissions", file: path, underlying: error)
         }
         guard let text = String(data: data, encoding: .utf8) else {
             throw PolicyError(.invalidYAML, "the \(what) is not UTF-8 text", file: path)

@@ -109,7 +109,7 @@ public struct ShardResult: Sendable {
         } catch let error as InputError {
             throw error
         } catch {
-            throw InputError(.shardInconsistent, "the shard result's manifest cannot be read (\(error.localizedDescription))",
+            throw InputError(.shardInconsistent, "the shard result's manifest cannot be read (\(FailureReason.of(error)))",
                              remedy: "run that shard again", file: path, underlying: error)
         }
         return ShardResult(directory: directory, manifest: manifest)

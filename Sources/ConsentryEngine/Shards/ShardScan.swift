@@ -36,7 +36,7 @@ public struct ShardScan: Sendable {
         do {
             try FileManager.default.createDirectory(atPath: directory, withIntermediateDirectories: true)
         } catch {
-            throw WorkFileError(.io, "cannot create the shard folder (\(error.localizedDescription))",
+            throw WorkFileError(.io, "cannot create the shard folder (\(FailureReason.of(error)))",
                                 remedy: "check that its parent exists and is writable", file: directory, underlying: error)
         }
         let name = ShardResult.folderName(shard: shard, count: count)
@@ -98,7 +98,7 @@ public struct ShardScan: Sendable {
             if manager.fileExists(atPath: final) { try manager.moveItem(atPath: final, toPath: aside) }
             try manager.moveItem(atPath: staging, toPath: final)
         } catch {
-            throw WorkFileError(.io, "cannot put the shard result in place (\(error.localizedDescription))",
+            throw WorkFileError(.io, "cannot put the shard result in place (\(FailureReason.of(error)))",
                                 remedy: "check that the shard folder is writable", file: final, underlying: error)
         }
         try? manager.removeItem(atPath: aside)

@@ -22,7 +22,7 @@ public struct ShardSet: Sendable {
         do {
             names = try FileManager.default.contentsOfDirectory(atPath: directory)
         } catch {
-            throw InputError(.shardMissing, "cannot list the shard folder (\(error.localizedDescription))",
+            throw InputError(.shardMissing, "cannot list the shard folder (\(FailureReason.of(error)))",
                              remedy: "check the path: it is the --shard-dir the shards wrote into", file: directory, underlying: error)
         }
         // Hidden entries are results still being written, or set aside by a retried shard.

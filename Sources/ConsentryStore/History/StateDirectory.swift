@@ -62,7 +62,7 @@ final class StateDirectory {
         do {
             try FileManager.default.createDirectory(atPath: next, withIntermediateDirectories: true)
         } catch {
-            throw WorkFileError(.io, "cannot create the history state folder (\(error.localizedDescription))",
+            throw WorkFileError(.io, "cannot create the history state folder (\(FailureReason.of(error)))",
                                 remedy: "check that the database's directory is writable", file: next, underlying: error)
         }
         return next
