@@ -53,15 +53,17 @@ public enum ConsentryCLI {
         }
     }
 
-    /// Prints `consentry: error: FILE:LINE: what; what to do [code]`, then its cause.
+    /// Prints `consentry: error: FILE:LINE: what; what to do [code]`, then its cause. A message
+    /// may quote the input (a header's names, a value), so its control characters are shown
+    /// (``VisibleText``), never sent to the terminal.
     static func report(_ error: any ConsentryError) {
         var text: String
         if let unmet = error as? UnmetExpectation {
-            text = unmet.lines.map { "consentry: \(unmet.label): \($0)\n" }.joined()
+            text = unmet.lines.map { "consentry: \(unmet.label): \(VisibleText.of($0))\n" }.joined()
         } else {
-            text = "consentry: error: \(error.description) [\(error.code)]\n"
+            text = "consentry: error: \(VisibleText.of(error.description)) [\(error.code)]\n"
             if let cause = error.underlying {
-                text += "consentry: caused by: \(cause)\n"
+                text += "consentry: caused by: \(VisibleText.of("\(cause)"))\n"
             }
             if let file = error.file, !file.hasPrefix("/"), file != "-", let problem = workingDirectoryProblem() {
                 text += "consentry: note: \(file) is relative to the working directory, but \(problem); "
@@ -119,6 +121,6 @@ enum Output {
     }
 
     static func warn(_ text: String) {
-        FileHandle.standardError.write(Data("consentry: warning: \(text)\n".utf8))
+        FileHandle.standardError.write(Data("consentry: warning: \(VisibleText.of(text))\n".utf8))
     }
 }

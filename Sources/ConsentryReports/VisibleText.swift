@@ -5,8 +5,8 @@
 /// title), a NUL cuts a line for some tools, and XML (the HTML report) forbids most control
 /// characters. Line breaks become ⏎, the other C0 controls and DEL their control pictures
 /// (␀ … ␟, ␡), and C1 controls, which some terminals also act on, U+FFFD.
-enum VisibleText {
-    static func of(_ text: String) -> String {
+public enum VisibleText {
+    public static func of(_ text: String) -> String {
         guard text.unicodeScalars.contains(where: isControl) else { return text }
         var out = String.UnicodeScalarView()
         var afterCR = false

@@ -104,6 +104,16 @@ extension EndToEnd {
             #expect(try labels(db, run: run) == ["t1": "major", "t2": "licensed", "t3": "unknown", "t4": "independent"])
         }
 
+        @Test func anErrorQuotingTheInputShowsItsControlCharacters() throws {
+            // A header of binary bytes (a file compressed twice, say) is quoted by the error.
+            let tmp = try TempDir()
+            let input = try tmp.write("odd.csv", Data("id\u{1B}[2J,\u{7}x,\u{0}y\nz,1,2\n".utf8))
+            let r = try consentry(["scan", input, "--db", tmp.db])
+            #expect(r.exitCode == 2, "\(r)")
+            #expect(r.stderr.contains("found: id␛[2J, ␇x, ␀y."), "\(r.stderr)")
+            #expect(!r.stderr.unicodeScalars.contains { $0.value < 0x20 && $0 != "\n" }, "\(r.stderr.debugDescription)")
+        }
+
         @Test func aDirectoryWithoutInputsIsAFatalError() throws {
             let tmp = try TempDir()
             let dir = tmp.file("empty-export")
