@@ -63,6 +63,22 @@ extension EndToEnd {
             #expect(try policy()?["exposed_since_run_id"]?.int == 3)
         }
 
+        @Test func afterPruningATrackThatCameLaterKeepsItsKnownStart() throws {
+            let tmp = try TempDir()
+            let before = try tmp.write("a.csv", "track_id,label_status\nt1,independent\n")
+            let after = try tmp.write("b.csv", "track_id,label_status\nt1,independent\nt9,independent\n")
+            for night in [before, before, after] { #expect(try consentry(["scan", night, "--db", tmp.db]).exitCode == 0) }
+            #expect(try consentry(["prune", "--keep", "2", "--db", tmp.db]).exitCode == 0)
+            // t9 came in run 3; run 2, kept, shows it absent: nothing about it is unknown.
+            let t9 = try consentry(["track", "t9", "--db", tmp.db])
+            #expect(t9.stdout.contains("run 3 ") && t9.stdout.contains(": not in the run → independent"), "\(t9.stdout)")
+            #expect(!t9.stdout.contains("pruned"), "\(t9.stdout)")
+            // t1 was in the pruned run 1 too: its start in run 2 is all that is known.
+            let t1 = try consentry(["track", "t1", "--db", tmp.db])
+            #expect(t1.stdout.contains("run 2 ") && t1.stdout.contains(": unknown (earlier runs pruned) → independent"), "\(t1.stdout)")
+            #expect(t1.stdout.contains(") or earlier: the runs before it were pruned"), "\(t1.stdout)")
+        }
+
         @Test func aTrackWithoutAnArtistSaysSo() throws {
             let tmp = try TempDir()
             let night = try tmp.write("n.csv", "track_id,label_status\nt1,independent\n")

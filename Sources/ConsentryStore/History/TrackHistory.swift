@@ -37,8 +37,9 @@ public struct TrackHistory: Sendable, Equatable {
         /// exposed to AI training; nil when it is not exposed now.
         public var exposedSince: (runID: Int64, startedAt: String)?
         public var changes: [Change]
-        /// Whether runs that stored verdicts before the first one here were pruned: what the
-        /// track was before that run is no longer known, and an exposure there may be older.
+        /// Whether the first change is in the oldest run the history still has for the policy,
+        /// and earlier runs that applied it were pruned: what the track was before that run is
+        /// no longer known, and an exposure that began there may be older.
         public var earlierRunsPruned: Bool
 
         public static func == (a: PolicyHistory, b: PolicyHistory) -> Bool {
@@ -118,12 +119,9 @@ extension ResultsDatabase {
                     WHERE h.policy_no = ? ORDER BY h.run_id
                     """, arguments: [number]).map { (id: $0[0] as Int64, startedAt: $0[1] as String) }
                 guard let first = runs.first, let last = runs.last else { continue }
-                let pruned = try Bool.fetchOne(db, sql: """
-                    SELECT EXISTS (SELECT 1 FROM runs WHERE id < ? AND pruned_at IS NOT NULL AND store_mode != 'none')
-                    """, arguments: [first.id]) ?? false
                 var entry = TrackHistory.PolicyHistory(
                     policyID: policyID, latestRun: last.id, latestStartedAt: last.startedAt, latest: try state(at: last.id),
-                    exposedSince: nil, changes: [], earlierRunsPruned: pruned)
+                    exposedSince: nil, changes: [], earlierRunsPruned: false)
                 var previous: TrackHistory.State? = nil
                 var exposedFrom: (Int64, String)? = nil
                 for run in runs {
@@ -139,6 +137,13 @@ extension ResultsDatabase {
                     previous = now
                 }
                 entry.exposedSince = exposedFrom.map { (runID: $0.0, startedAt: $0.1) }
+                // A change in a later run has a known state before it: the kept run before.
+                if entry.changes.first?.runID == first.id {
+                    entry.earlierRunsPruned = try Bool.fetchOne(db, sql: """
+                        SELECT EXISTS (SELECT 1 FROM runs r JOIN run_policies p ON p.run_id = r.id
+                                       WHERE r.id < ? AND r.pruned_at IS NOT NULL AND r.store_mode != 'none' AND p.policy_id = ?)
+                        """, arguments: [first.id, policyID]) ?? false
+                }
                 history.policies.append(entry)
             }
             return history
