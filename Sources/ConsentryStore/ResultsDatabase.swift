@@ -122,16 +122,19 @@ public final class ResultsDatabase {
         return queue
     }
 
-    /// Throws `notConsentry` for a SQLite database another program made: tables, and none of
-    /// this tool's migrations. A mistyped `--db` must not add tables to it (a reader would
-    /// have created the schema), nor fail halfway through a migration.
+    /// Throws `notConsentry` for a SQLite database another program made: tables, and not this
+    /// tool's first migration with the `runs` table it made. A mistyped `--db` must not add
+    /// tables to it (a reader would have created the schema), nor fail halfway through a
+    /// migration. (`v1` alone is GRDB's usual first migration: another GRDB program has it.)
     private static func refuseForeignDatabase(_ db: Database, path: String) throws {
         let tables = try String.fetchAll(db, sql: """
-            SELECT name FROM sqlite_master WHERE type = 'table' AND name NOT LIKE 'sqlite_%' ORDER BY name
+            SELECT name FROM sqlite_master WHERE type = 'table' AND name NOT LIKE 'sqlite\\_%' ESCAPE '\\' ORDER BY name
             """)
         guard !tables.isEmpty else { return }
-        if tables.contains("grdb_migrations"),
-           try Schema.migrator(databasePath: path).appliedIdentifiers(db).contains(Schema.firstMigration) { return }
+        if tables.contains("grdb_migrations") && tables.contains("runs"),
+           try Schema.migrator(databasePath: path).appliedIdentifiers(db).contains(Schema.firstMigration),
+           try Set(Row.fetchAll(db, sql: "PRAGMA table_info(runs)").map { $0["name"] as String })
+               .isSuperset(of: ["tool_version", "store_mode", "command_line"]) { return }
         let shown = tables.prefix(5).map { "'\($0)'" }.joined(separator: ", ") + (tables.count > 5 ? ", …" : "")
         throw StoreError(
             .notConsentry, "this SQLite database was not made by consentry (it holds the tables \(shown)); it was left as it is",

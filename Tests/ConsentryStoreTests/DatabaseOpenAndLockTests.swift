@@ -147,6 +147,16 @@ struct ResultsDatabaseOpenTests {
         #expect(try SQLite(dir.db, readOnly: true).lines("SELECT type || ' ' || name FROM sqlite_master ORDER BY name") == before)
         #expect(try SQLite(dir.db, readOnly: true).lines("PRAGMA journal_mode") == mode)
         #expect(try SQLite(dir.db, readOnly: true).lines("SELECT y FROM notes") == ["keep me"])
+
+        // Another GRDB program's database: its first migration is named v1 too.
+        let other = dir.file("other.sqlite")
+        try SQLite(other).execute("""
+            CREATE TABLE grdb_migrations (identifier TEXT NOT NULL PRIMARY KEY); INSERT INTO grdb_migrations VALUES ('v1');
+            CREATE TABLE runs (id INTEGER PRIMARY KEY, note TEXT)
+            """)
+        let otherError = thrownError { _ = try ResultsDatabase(path: other, create: false) } as? StoreError
+        #expect(otherError?.kind == .notConsentry, "\(String(describing: otherError))")
+        #expect(try SQLite(other, readOnly: true).lines("SELECT identifier FROM grdb_migrations") == ["v1"])
     }
 
     @Test("a v1 database is upgraded in place to history: its verdicts read the same, runs keep their figures")
