@@ -131,7 +131,7 @@ public enum ReportRenderer {
         if let finished = report.finishedAt { out += " at \(finished)" }
         out += "\n"
         // A run that failed recorded no rows and no statistics: its error is what it has.
-        if let error = report.error { return out + "Error: \(error)\n" }
+        if let error = report.error { return out + "Error: \(VisibleText.of(error))\n" }
         out += "Rows: \(grouped(report.rowsRead)) read, \(grouped(report.rowsScanned)) scanned, \(grouped(report.rowsRejected)) rejected (\(String(format: "%.2f%%", report.rejectRate * 100)))\n"
         if !report.rejectsByCode.isEmpty {
             let parts = RejectCode.allCases.compactMap { code in report.rejectsByCode[code].map { "\(code.rawValue) \(grouped($0))" } }
@@ -216,7 +216,8 @@ public enum ReportRenderer {
             if let finished = run.finishedAt, let a = parseISO(run.startedAt), let b = parseISO(finished) {
                 duration = String(format: "%.1fs", b.timeIntervalSince(a))
             }
-            let inputs = run.inputs.isEmpty ? (run.error ?? "") : run.inputs.joined(separator: ", ")
+            // An error may quote the input (a header's names).
+            let inputs = run.inputs.isEmpty ? VisibleText.of(run.error ?? "") : run.inputs.joined(separator: ", ")
             out += [pad(String(run.id), 5, right: true), pad(run.startedAt, 24), pad(duration, 9, right: true),
                     pad(run.status, 10), pad(run.rowsRead.map(grouped) ?? "-", 12, right: true),
                     pad(run.rowsScanned.map(grouped) ?? "-", 12, right: true),

@@ -84,7 +84,7 @@ public enum TrendRenderer {
     public static func rejects(_ rejects: [StoredReject]) -> String {
         var out = ""
         for r in rejects {
-            let column = r.column.map { " [\($0)]" } ?? ""
+            let column = r.column.map { " [\(VisibleText.of($0))]" } ?? ""
             out += "\(r.input):\(r.line): \(r.code)\(column): \(VisibleText.of(r.message)) | \(VisibleText.of(r.excerpt))\n"
         }
         return out

@@ -137,7 +137,9 @@ public enum Scanner {
             ])
         } catch {
             state.discardNext()
-            let stored = (error as? any ConsentryError)?.description ?? "\(error)"
+            // As the CLI prints it: the message may quote the input, and a NUL in it would cut
+            // the stored text when it is read back.
+            let stored = VisibleText.of((error as? any ConsentryError)?.description ?? "\(error)")
             // The CLI prints the error itself; the log only records how the run ended.
             logger.info("run \(runID) failed; its rows were rolled back", metadata: ["error": "\(stored)"])
             try? database.failRun(runID, error: stored)

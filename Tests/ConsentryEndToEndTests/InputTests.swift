@@ -112,6 +112,12 @@ extension EndToEnd {
             #expect(r.exitCode == 2, "\(r)")
             #expect(r.stderr.contains("found: id␛[2J, ␇x, ␀y."), "\(r.stderr)")
             #expect(!r.stderr.unicodeScalars.contains { $0.value < 0x20 && $0 != "\n" }, "\(r.stderr.debugDescription)")
+            // The failed run keeps the error; runs and report show it the same way.
+            for command in [["runs"], ["report", "--run", "1"]] {
+                let shown = try consentry(command + ["--db", tmp.db])
+                #expect(shown.stdout.contains("id␛[2J, ␇x, ␀y"), "\(command): \(shown.stdout)")
+                #expect(!shown.stdout.unicodeScalars.contains { $0.value < 0x20 && $0 != "\n" }, "\(command): \(shown.stdout.debugDescription)")
+            }
         }
 
         @Test func aDirectoryWithoutInputsIsAFatalError() throws {
