@@ -572,11 +572,13 @@ public final class ERNDecoder {
                  excerptFrom: excerptStart)
             return
         }
-        if error.code == Int32(XML_ERR_UNDECLARED_ENTITY.rawValue) {
+        // libxml2 says "warning" when the message has an external DTD or parameter entities
+        // (the entity might be declared where it did not look); it reports it as an error.
+        if error.code == Int32(XML_ERR_UNDECLARED_ENTITY.rawValue) || error.code == Int32(XML_WAR_UNDECLARED_ENTITY.rawValue) {
             // Well-formed, maybe, with the entity declared in its DTD: that is never read.
             let name = error.str1.map { String(cString: $0) } ?? "?"
             fail(line: lineNumber, offset: position,
-                 "the message uses the entity '&\(name);', which is not one of XML's five: consentry expands no entity a DTD declares (nor reads a DTD), so that a message cannot make it read other files or expand without bound; deliver the message with the text written out",
+                 "the message uses the entity '\(name)', which is not one of XML's five: consentry expands no entity a DTD declares (nor reads a DTD), so that a message cannot make it read other files or expand without bound; deliver the message with the text written out",
                  excerptFrom: excerptStart)
             return
         }
