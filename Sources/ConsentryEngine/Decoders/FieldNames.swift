@@ -26,7 +26,7 @@ public struct FieldNames: Sendable, Equatable {
         RecordField.allCases.compactMap { field in
             guard overrides[field] == nil,
                   let taker = RecordField.allCases.first(where: {
-                      overrides[$0].map { $0.trimmingCharacters(in: .whitespaces).lowercased() } == field.name
+                      overrides[$0].map { $0.trimmingSpaces().lowercased() } == field.name
                   }) else { return nil }
             return (field, taker)
         }

@@ -142,6 +142,21 @@ struct ScanPipelineLabelsTests {
         #expect(error.kind == .missingColumn)
     }
 
+    @Test("a required field whose column a mapping gave to another field is named, not a placeholder")
+    func displacedRequiredField() throws {
+        // The CLI refuses this mapping; a caller of the library gets a header error that says why.
+        let dir = try TempDir()
+        let input = try dir.write("d.csv", "track_id,label_status\ng,major\n")
+        var options = InputOptions()
+        options.columns = [.trackID: "label_status"]
+        let error = try #require(throws: InputError.self) {
+            try scanTestRunPipeline([input], policies: [try BuiltInPolicies.policy("soundcloud-2025-05")], jobs: 1, options: options)
+        }
+        #expect(error.kind == .missingColumn)
+        #expect(error.message.contains("no column for label_status (--column gave 'label_status' to another field)"), "\(error.message)")
+        #expect(!error.message.contains("\u{FFFF}"), "\(error.message)")
+    }
+
     @Test("long labels and artists keep 1024 bytes, cut at a character boundary")
     func longTexts() throws {
         let dir = try TempDir()
