@@ -13,6 +13,8 @@ public struct PruneResult: Sendable, Equatable {
     /// Database file size (main file plus WAL) before and after; equal in a dry run.
     public var bytesBefore: Int64 = 0
     public var bytesAfter: Int64 = 0
+    /// Whether the file had free pages to give back, so that a `VACUUM` ran.
+    public var vacuumed = false
     /// Why the space could not be given back (the rows are deleted all the same).
     public var vacuumError: String?
 }
@@ -27,7 +29,8 @@ public struct PruneResult: Sendable, Equatable {
 public enum Pruner {
     /// Deletes the verdict and reject rows of every completed run but the `keep` most recent
     /// ones, in one transaction, then gives the space back with `VACUUM` (whenever the file
-    /// has free pages, so a prune killed during its VACUUM is finished by the next one).
+    /// has free pages, so a prune killed during its VACUUM is finished by the next one) and a
+    /// WAL checkpoint, after which the file's size is the one reported.
     ///
     /// Takes the database lock like a scan, so it never runs while a scan writes.
     public static func prune(databasePath: String, keep: Int, dryRun: Bool = false, waitLock: Double = 0,
@@ -84,7 +87,10 @@ public enum Pruner {
         let freePages = try database.read { db in try Int.fetchOne(db, sql: "PRAGMA freelist_count") ?? 0 }
         do {
             try database.write { db in
-                if freePages > 0 { try db.execute(sql: "VACUUM") }
+                if freePages > 0 {
+                    try db.execute(sql: "VACUUM")
+                    result.vacuumed = true
+                }
                 // The deletion, and the VACUUM's copy, are in the WAL until a checkpoint folds
                 // them into the file: the size reported after is the file's once they are.
                 try db.execute(sql: "PRAGMA wal_checkpoint(TRUNCATE)")

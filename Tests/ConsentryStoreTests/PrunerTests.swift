@@ -145,6 +145,7 @@ struct PrunerTests {
         let result = try Pruner.prune(databasePath: dir.db, keep: 1)
         #expect(result.periods == 20_000)
         #expect(result.bytesAfter < result.bytesBefore * 3 / 4, "\(result.bytesBefore) → \(result.bytesAfter)")
+        #expect(result.vacuumed)
         #expect(try Self.viewRows(dir.db, run: 2).count == 80_000)
     }
 
@@ -163,6 +164,7 @@ struct PrunerTests {
         #expect(try SQLite(dir.db, readOnly: true).int("PRAGMA freelist_count") == 0)
         let result = try Pruner.prune(databasePath: dir.db, keep: 1)
         #expect(result.prunedRuns == [1, 2] && result.periods == 2)
+        #expect(!result.vacuumed, "the case this test is for: nothing to VACUUM, so no checkpoint came with one")
         let wal = (try? FileManager.default.attributesOfItem(atPath: dir.db + "-wal")[.size] as? NSNumber)?.int64Value ?? 0
         #expect(wal == 0)
         let file = (try FileManager.default.attributesOfItem(atPath: dir.db)[.size] as? NSNumber)?.int64Value
