@@ -26,11 +26,20 @@ public struct FieldNames: Sendable, Equatable {
         RecordField.allCases.compactMap { field in
             guard overrides[field] == nil,
                   let taker = RecordField.allCases.first(where: {
-                      overrides[$0].map { $0.trimmingSpaces().lowercased() } == field.name
+                      overrides[$0].map(FieldNames.key) == field.name
                   }) else { return nil }
             return (field, taker)
         }
     }
 
     public subscript(field: RecordField) -> String { names[field.rawValue] }
+
+    /// A header's or a mapping's name as names are compared: without leading and trailing
+    /// spaces and tabs, lowercased.
+    static func key(_ name: String) -> String {
+        let scalars = name.unicodeScalars
+        guard let first = scalars.firstIndex(where: { $0 != " " && $0 != "\t" }) else { return "" }
+        let last = scalars.lastIndex(where: { $0 != " " && $0 != "\t" })!
+        return String(scalars[first...last]).lowercased()
+    }
 }

@@ -204,11 +204,11 @@ final class InputReader {
         nextOffset = decoder.offset
         headerLineFeeds = decoder.lineFeeds
         let headerLine = decoder.lineFeeds
-        let normalized = names.map { $0.trimmingSpaces().lowercased() }
+        let normalized = names.map(FieldNames.key)
         var columnFields = [Int8](repeating: -1, count: names.count)
         let wanted = FieldNames(overrides: options.columns)
         for field in RecordField.allCases {
-            let target = wanted[field].trimmingSpaces().lowercased()
+            let target = FieldNames.key(wanted[field])
             let matches = normalized.indices.filter { normalized[$0] == target }
             if matches.count > 1 {
                 throw InputError(.badHeader, "columns \(matches.map { String($0 + 1) }.joined(separator: " and ")) are both named '\(target)'; a field must come from one column", file: path, line: max(headerLine, 1))
@@ -229,15 +229,5 @@ final class InputReader {
         csvConfiguration = CSVDecoder.Configuration(
             delimiter: options.delimiter, maxRecordBytes: options.maxRecordBytes,
             columnFields: columnFields, columnCount: names.count)
-    }
-}
-
-extension String {
-    /// The string without leading and trailing spaces and tabs.
-    func trimmingSpaces() -> String {
-        let scalars = unicodeScalars
-        guard let first = scalars.firstIndex(where: { $0 != " " && $0 != "\t" }) else { return "" }
-        let last = scalars.lastIndex(where: { $0 != " " && $0 != "\t" })!
-        return String(scalars[first...last])
     }
 }
