@@ -66,6 +66,7 @@ public final class CSVDecoder {
     @exclusivity(unchecked) private var fieldQuoted = false
     @exclusivity(unchecked) private var nonASCII = false
     private let fields: UnsafeMutableBufferPointer<FieldValue>
+    private let problems = RawRecord.ProblemSlot()
     /// `configuration.columnFields`, held outside any array so the per-field lookup in the
     /// hot loop costs no reference counting.
     private let columnFields: UnsafeMutableBufferPointer<Int8>
@@ -207,7 +208,7 @@ public final class CSVDecoder {
             bytes: UnsafeBufferPointer(rebasing: buf[start..<min(end, buf.count)]),
             line: lineOrigin + recordLine + 1,
             offset: recordOffset,
-            structuralError: error,
+            problem: problems.hold(error),
             hasNonASCII: nonASCII,
             fields: UnsafeBufferPointer(fields))
     }
@@ -245,11 +246,13 @@ public final class CSVDecoder {
         }
         if blank { return true }
         let expected = configuration.columnCount
-        var error: StructuralError? = nil
+        // Two calls rather than an optional error for both: the optional, its `String`
+        // cases aside, was consumed by a call per record.
         if expected > 0 && fieldIndex != expected {
-            error = .fieldCount(expected: expected, found: fieldIndex)
+            var record = makeRecord(buf, start: start, end: end, error: .fieldCount(expected: expected, found: fieldIndex))
+            return emit(&record)
         }
-        var record = makeRecord(buf, start: start, end: end, error: error)
+        var record = makeRecord(buf, start: start, end: end, error: nil)
         return emit(&record)
     }
 

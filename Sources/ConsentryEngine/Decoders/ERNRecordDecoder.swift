@@ -18,6 +18,7 @@ final class ERNRecordDecoder: RecordDecoder {
     private var finished = false
     private var bytes: [UInt8] = []
     private let fields: UnsafeMutableBufferPointer<FieldValue>
+    private let problems = RawRecord.ProblemSlot()
 
     /// `startsInput`: the chunk is the input's first; otherwise the decoder is inert.
     init(startsInput: Bool) {
@@ -48,7 +49,7 @@ final class ERNRecordDecoder: RecordDecoder {
                 bytes.withUnsafeBufferPointer { buffer in
                     var record = RawRecord(
                         bytes: buffer, line: lineOrigin + problem.line, offset: problem.offset,
-                        structuralError: .invalidXML(problem.message), hasNonASCII: false,
+                        problem: problems.hold(.invalidXML(problem.message)), hasNonASCII: false,
                         fields: UnsafeBufferPointer(fields))
                     _ = emit(&record)
                 }
@@ -72,7 +73,7 @@ final class ERNRecordDecoder: RecordDecoder {
         bytes.withUnsafeBufferPointer { buffer in
             // The decoder hands out valid UTF-8 only, so nothing needs checking.
             var record = RawRecord(
-                bytes: buffer, line: lineOrigin + track.line, offset: track.offset, structuralError: nil,
+                bytes: buffer, line: lineOrigin + track.line, offset: track.offset, problem: nil,
                 hasNonASCII: false, fields: UnsafeBufferPointer(fields), containsAI: track.containsAI,
                 excerptEnd: excerptEnd)
             _ = emit(&record)

@@ -34,6 +34,7 @@ public final class JSONLDecoder {
     @exclusivity(unchecked) private var checkingBOM: Bool
     @exclusivity(unchecked) private var bomMatched = 0
     private let fields: UnsafeMutableBufferPointer<FieldValue>
+    private let problems = RawRecord.ProblemSlot()
     @exclusivity(unchecked) private var stack: [UInt8] = []
     @exclusivity(unchecked) private var keyScratch: [UInt8] = []
     /// The keys' bytes back to back, and where each starts (one extra entry at the end):
@@ -190,7 +191,7 @@ public final class JSONLDecoder {
                     var record = RawRecord(
                         bytes: UnsafeBufferPointer(rebasing: input[i..<min(n, i + CSVDecoder.excerptBytes)]),
                         line: lineOrigin + lineFeeds + 1, offset: offset + i,
-                        structuralError: .recordTooLong, hasNonASCII: true,
+                        problem: problems.hold(.recordTooLong), hasNonASCII: true,
                         fields: UnsafeBufferPointer(fields))
                     _ = emit(&record)
                     skipping = true
@@ -217,7 +218,7 @@ public final class JSONLDecoder {
         carry.withUnsafeBufferPointer { buf in
             var record = RawRecord(
                 bytes: UnsafeBufferPointer(rebasing: buf[0..<min(buf.count, CSVDecoder.excerptBytes)]),
-                line: lineOrigin + line + 1, offset: start, structuralError: .recordTooLong,
+                line: lineOrigin + line + 1, offset: start, problem: problems.hold(.recordTooLong),
                 hasNonASCII: true, fields: UnsafeBufferPointer(fields))
             _ = emit(&record)
         }
@@ -269,7 +270,7 @@ public final class JSONLDecoder {
             bytes: error == .some(.recordTooLong)
                 ? UnsafeBufferPointer(rebasing: record[0..<min(record.count, CSVDecoder.excerptBytes)])
                 : record,
-            line: lineOrigin + line + 1, offset: offset, structuralError: error,
+            line: lineOrigin + line + 1, offset: offset, problem: problems.hold(error),
             hasNonASCII: nonASCII, fields: UnsafeBufferPointer(fields))
         _ = emit(&raw)
     }

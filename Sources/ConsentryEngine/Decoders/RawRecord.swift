@@ -10,7 +10,10 @@ public struct RawRecord {
     /// 0-based byte offset of the record's first byte in the decompressed input.
     public var offset: Int
     /// Set when the record cannot be read at all.
-    public var structuralError: StructuralError?
+    public var structuralError: StructuralError? { problem?.pointee }
+    /// Where the decoder holds ``structuralError`` (a ``ProblemSlot``'s). Stored in the
+    /// record, whose messages are `String`s, it made every record one to copy and release.
+    var problem: UnsafePointer<StructuralError>?
     /// Whether any byte of the record is outside ASCII (then UTF-8 must be checked).
     public var hasNonASCII: Bool
     /// The interpreted fields, indexed by ``RecordField/rawValue``.
@@ -25,5 +28,25 @@ public struct RawRecord {
     public var excerptBytes: UnsafeBufferPointer<UInt8> {
         guard let excerptEnd else { return bytes }
         return UnsafeBufferPointer(rebasing: bytes[0..<excerptEnd])
+    }
+
+    /// A decoder's place for the problem of the record it hands over, as the record's bytes
+    /// are the decoder's.
+    final class ProblemSlot {
+        private let slot = UnsafeMutablePointer<StructuralError>.allocate(capacity: 1)
+
+        init() { slot.initialize(to: .recordTooLong) }
+
+        /// `problem` held until the next call, for ``RawRecord/problem``.
+        func hold(_ problem: StructuralError?) -> UnsafePointer<StructuralError>? {
+            guard let problem else { return nil }
+            slot.pointee = problem
+            return UnsafePointer(slot)
+        }
+
+        deinit {
+            slot.deinitialize(count: 1)
+            slot.deallocate()
+        }
     }
 }

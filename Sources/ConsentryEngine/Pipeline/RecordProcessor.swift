@@ -287,8 +287,8 @@ final class RecordProcessor {
 
     private func process(_ record: inout RawRecord, into result: ChunkResult) {
         result.rowsRead += 1
-        if let error = record.structuralError {
-            switch error {
+        if let problem = record.problem {
+            switch problem.pointee {
             case .recordTooLong:
                 reject(record, .recordTooLong, nil, "record is longer than --max-record-bytes; reading resumed after the next line break", into: result)
             case .unterminatedQuote:
@@ -313,15 +313,13 @@ final class RecordProcessor {
 
         // track_id
         let idStart = result.ids.count
-        var idProblem: (RejectCode, String)? = nil
         if let (start, end) = RecordProcessor.plainID(fields), start < end,
            end - start <= RecordProcessor.maxTrackIDBytes,
            !FieldText.containsControl(record.bytes, start, end) {
             result.ids.append(contentsOf: UnsafeBufferPointer(rebasing: record.bytes[start..<end]))
-        } else {
-            idProblem = trackIDSlow(record, into: result)
-        }
-        if let (code, message) = idProblem {
+        } else if let (code, message) = trackIDSlow(record, into: result) {
+            // Here, not after the branches: a message kept until then was released (nil as
+            // it nearly always is) by a call per record.
             reject(record, code, .trackID, message, into: result)
             return
         }
@@ -441,7 +439,7 @@ final class RecordProcessor {
         } else {
             result.statistics.add(label: label, packed: UnsafeBufferPointer(rebasing: result.verdicts.buffer[first...]))
         }
-        let hash = TrackHash.of(UnsafeBufferPointer(start: result.ids.base + idStart, count: idLength))
+        let hash = TrackHash.of(result.ids.base + idStart, count: idLength)
         result.records.append(ScannedRecord(
             hash: hash, offset: record.offset, idStart: UInt32(idStart), idLength: UInt16(idLength),
             artistLength: UInt16(artistLength), labelNumber: labelNumber, label: label,

@@ -8,28 +8,45 @@
 public enum TrackHash {
     @inline(__always)
     public static func of(_ bytes: UnsafeBufferPointer<UInt8>) -> UInt64 {
+        hash(UnsafeRawPointer(bytes.baseAddress), count: bytes.count)
+    }
+
+    /// The hash of the `count` bytes at `start`.
+    @inline(__always)
+    public static func of(_ start: UnsafePointer<UInt8>, count: Int) -> UInt64 {
+        hash(UnsafeRawPointer(start), count: count)
+    }
+
+    @inline(__always)
+    private static func hash(_ bytes: UnsafeRawPointer?, count n: Int) -> UInt64 {
         @inline(__always) func mix(_ a: UInt64, _ b: UInt64) -> UInt64 {
             let r = a.multipliedFullWidth(by: b)
             return r.high ^ r.low
         }
-        let n = bytes.count
         var h: UInt64 = 0x9E37_79B9_7F4A_7C15 ^ UInt64(n)
-        var i = 0
-        let raw = UnsafeRawBufferPointer(bytes)
-        while i + 8 <= n {
-            let w = UInt64(littleEndian: raw.loadUnaligned(fromByteOffset: i, as: UInt64.self))
-            h = mix(h ^ w, 0xBF58_476D_1CE4_E5B9)
-            i += 8
-        }
-        if i < n {
-            var w: UInt64 = 0
-            var shift: UInt64 = 0
-            while i < n {
-                w |= UInt64(bytes[i]) << shift
-                shift += 8
-                i += 1
+        if let raw = bytes, n > 0 {
+            var i = 0
+            while i + 8 <= n {
+                let w = UInt64(littleEndian: raw.loadUnaligned(fromByteOffset: i, as: UInt64.self))
+                h = mix(h ^ w, 0xBF58_476D_1CE4_E5B9)
+                i += 8
             }
-            h = mix(h ^ w ^ 0xA076_1D64_78BD_642F, 0x94D0_49BB_1331_11EB)
+            if i < n {
+                // The last 1-7 bytes as a little-endian word: the word ending with them,
+                // shifted down, when the id is that long (most are), else a byte at a time.
+                var w: UInt64 = 0
+                if n >= 8 {
+                    w = UInt64(littleEndian: raw.loadUnaligned(fromByteOffset: n - 8, as: UInt64.self)) >> UInt64(8 * (8 - (n - i)))
+                } else {
+                    var shift: UInt64 = 0
+                    while i < n {
+                        w |= UInt64(raw.load(fromByteOffset: i, as: UInt8.self)) << shift
+                        shift += 8
+                        i += 1
+                    }
+                }
+                h = mix(h ^ w ^ 0xA076_1D64_78BD_642F, 0x94D0_49BB_1331_11EB)
+            }
         }
         h ^= h >> 33
         h = h &* 0xFF51_AFD7_ED55_8CCD

@@ -346,13 +346,33 @@ struct PartitionWork {
     var duplicates = 0
     var began = 0
     var ended = 0
+    /// The counts every distinct track adds to, in memory of their own: as arrays, counting
+    /// a track checked two arrays' uniqueness. A thread's one `PartitionWork` owns them.
+    private let counts: Counts
     /// Per label (by ``RunLabels`` index): its distinct tracks, then per policy those exposed
     /// to AI training.
-    var labelCounts: [Int]
+    var labelCounts: UnsafeMutableBufferPointer<Int> { counts.labels }
     /// Distinct tracks by their record's flags byte: label status and declared `ContainsAI`
     /// (``TrackRecordLayout``). Counted here, in this module, because ``ContainsAICounts``'
     /// method, in another, was a call per track.
-    private var byFlags = [Int](repeating: 0, count: 16)
+    private var byFlags: UnsafeMutableBufferPointer<Int> { counts.byFlags }
+
+    private final class Counts {
+        let labels: UnsafeMutableBufferPointer<Int>
+        let byFlags: UnsafeMutableBufferPointer<Int>
+
+        init(labels: Int) {
+            self.labels = .allocate(capacity: labels)
+            self.labels.initialize(repeating: 0)
+            byFlags = .allocate(capacity: 16)
+            byFlags.initialize(repeating: 0)
+        }
+
+        deinit {
+            labels.deallocate()
+            byFlags.deallocate()
+        }
+    }
     private var verdictScratch: [UInt32]
     /// (previous combination, tonight's label and verdicts) → next combination.
     var transitions: [Transition: UInt32] = [:]
@@ -399,7 +419,7 @@ struct PartitionWork {
     init(layout: TrackRecordLayout, labelCount: Int, plan: HistoryPlan?) {
         self.layout = layout
         statistics = RunStatistics(policyCount: layout.policyCount)
-        labelCounts = Array(repeating: 0, count: labelCount * (1 + layout.policyCount))
+        counts = Counts(labels: labelCount * (1 + layout.policyCount))
         verdictScratch = Array(repeating: 0, count: layout.policyCount)
     }
 
@@ -420,9 +440,7 @@ struct PartitionWork {
     /// Starts loading the counts of the label with index `label`, to be counted soon.
     @inline(__always)
     func prefetchCounts(label: Int) {
-        labelCounts.withUnsafeBufferPointer { counts in
-            consentry_prefetch_write(counts.baseAddress! + label * (1 + layout.policyCount))
-        }
+        consentry_prefetch_write(labelCounts.baseAddress! + label * (1 + layout.policyCount))
     }
 
     /// The distinct tracks by label status and declared `ContainsAI`.
