@@ -68,4 +68,18 @@ struct HistoryPackTests {
             #expect(found == expected ?? bytes.count, "\(bytes) from \(from)")
         }
     }
+
+    @Test("a byte to escape before `from` flags nothing after it, in the last word's overlap too")
+    func escapedBeforeFrom() {
+        // A control character, a quote or a backslash just escaped, then bytes that a borrow
+        // from it could flag (a space is 0x20, the bound for control characters).
+        for escaped: UInt8 in [0x01, 0x1F, 0x22, 0x5C, 0x7F] {
+            for prefix in 0...12 {
+                let bytes = Array(repeating: UInt8(ascii: "a"), count: prefix) + [escaped, 0x20, 0x21, 0x23, 0x5D, 0x80]
+                let found = bytes.withUnsafeBytes { HistoryPack.firstEscaped($0, from: prefix + 1) }
+                #expect(found == bytes.count, "\(bytes) from \(prefix + 1)")
+                #expect(bytes.withUnsafeBytes { HistoryPack.firstEscaped($0, from: 0) } == prefix)
+            }
+        }
+    }
 }

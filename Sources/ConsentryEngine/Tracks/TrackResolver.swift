@@ -473,7 +473,9 @@ final class PartitionHistory {
     @exclusivity(unchecked) private var current: TrackStateRef?
     private let state: WorkFileWriter
     private let output: any HistoryPartitionWriter
-    @exclusivity(unchecked) private var verdicts: [UInt32]
+    /// The track's decisions, copied once per track: not an `Array`, whose every write
+    /// checked its uniqueness.
+    private let verdicts: UnsafeMutableBufferPointer<UInt32>
 
     init(plan: HistoryPlan, partition p: Int) throws {
         self.plan = plan
@@ -485,9 +487,12 @@ final class PartitionHistory {
         state = try WorkFileWriter(path: plan.newStateDirectory + "/" + HistoryPlan.stateFileName(partition: p),
                                    writesBack: true)
         output = try plan.output.partition(p)
-        verdicts = Array(repeating: 0, count: plan.policyNumbers.count)
+        verdicts = .allocate(capacity: plan.policyNumbers.count)
+        verdicts.initialize(repeating: 0)
         current = try previous?.next()
     }
+
+    deinit { verdicts.deallocate() }
 
     /// Orders a state record against a scanned one: by hash, then id bytes.
     @inline(__always)
@@ -593,7 +598,7 @@ final class PartitionHistory {
     /// ``transition(from:_:work:)`` through the table of every move seen, numbering the
     /// combination when it is new.
     private func slowTransition(from previous: UInt32, _ record: TrackRecordRef, work: inout PartitionWork) -> UInt32 {
-        let key = PartitionWork.Transition(previous: previous, label: record.label.rawValue, verdicts: verdicts)
+        let key = PartitionWork.Transition(previous: previous, label: record.label.rawValue, verdicts: Array(verdicts))
         if let next = work.transitions[key] { return next }
         var entries = plan.combos.entries(previous).filter { !plan.policyNumbers.contains($0.policy) }
         for (p, number) in plan.policyNumbers.enumerated() {
