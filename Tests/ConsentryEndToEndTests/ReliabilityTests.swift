@@ -8,12 +8,11 @@ import Glibc
 import Darwin
 #endif
 
-// Reliability (issue items 4 and 5): database faults and hostile inputs. A fault must end in
-// exit 2 with a message that names the file and says what to do, with no partial run counted
-// and every earlier run intact; a hostile input must be rejected, fatal or scanned as
-// Docs/troubleshooting.md says, in flat memory and bounded time. Item 1 (SIGKILL at any
-// moment) is Scripts/kill-test; the full-size bomb and long line also run in
-// Scripts/hostile-test against the release build.
+// Reliability: database faults and hostile inputs. A fault must end in exit 2 with a message
+// that names the file and says what to do, with no partial run counted and every earlier run
+// intact; a hostile input must be rejected, fatal or scanned as docs/OPERATIONS.md says, in
+// flat memory and bounded time. A SIGKILL at any moment is Scripts/kill-test's; the
+// full-size bomb and long line also run in Scripts/hostile-test against the release build.
 
 // MARK: - Helpers
 
