@@ -304,7 +304,7 @@ final class TrackResolver: @unchecked Sendable {
     /// Starts loading the label counts `record` will be counted in (none for a label number
     /// its scan never gave, which counting rejects).
     @inline(__always)
-    private func prefetchCounts(of record: TrackRecordRef, into work: PartitionWork) {
+    private func prefetchCounts(of record: TrackRecordRef, into work: borrowing PartitionWork) {
         if let label = labels.index(record) { work.prefetchCounts(label: label) }
     }
 
@@ -338,8 +338,9 @@ private struct Duplicates {
     func close() throws { try file?.close() }
 }
 
-/// One resolver thread's running totals and caches.
-struct PartitionWork {
+/// One resolver thread's running totals and caches. Not copyable: a copy would share the
+/// counts in memory of their own (``counts``) with it.
+struct PartitionWork: ~Copyable {
     let layout: TrackRecordLayout
     var statistics: RunStatistics
     var tracks = 0
@@ -347,7 +348,7 @@ struct PartitionWork {
     var began = 0
     var ended = 0
     /// The counts every distinct track adds to, in memory of their own: as arrays, counting
-    /// a track checked two arrays' uniqueness. A thread's one `PartitionWork` owns them.
+    /// a track checked two arrays' uniqueness.
     private let counts: Counts
     /// Per label (by ``RunLabels`` index): its distinct tracks, then per policy those exposed
     /// to AI training.
