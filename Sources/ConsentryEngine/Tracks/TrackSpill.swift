@@ -18,7 +18,10 @@ final class TrackSpill {
     /// workers keep each other busy and a 5-million-track partition sorts in memory.
     static let partitionBits = 6
     static let partitionCount = 1 << partitionBits
-    private static let bufferBytes = 64 << 10
+    /// 256 KiB a partition, 16 MiB in all: with 64 KiB a scan without history spent a fifth
+    /// more system time (writing, reading back and removing the spill in four times as many,
+    /// smaller pieces); 1 MiB gained nothing more.
+    private static let bufferBytes = 256 << 10
 
     @inline(__always)
     static func partition(of hash: UInt64) -> Int { Int(hash >> (63 - UInt64(partitionBits))) }
