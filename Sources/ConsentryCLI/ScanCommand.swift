@@ -47,7 +47,7 @@ struct ScanCommand: ParsableCommand {
     @Option(name: .long, help: "Worker threads; each inflates an input or parses chunks (default: all cores).")
     var jobs: Int?
 
-    @Option(name: .customLong("max-record-bytes"), help: "Longer records are rejected as record_too_long.")
+    @Option(name: .customLong("max-record-bytes"), help: "Longer records are rejected as record_too_long (at most 1 GiB).")
     var maxRecordBytes: Int = 1 << 20
 
     @OptionGroup var output: RunOutputOptions
@@ -79,6 +79,9 @@ struct ScanCommand: ParsableCommand {
         if inputs.isEmpty { throw ValidationError("name at least one input: a file, a directory or - for standard input") }
         if let jobs, jobs < 1 { throw ValidationError("--jobs must be at least 1") }
         if maxRecordBytes < 1 { throw ValidationError("--max-record-bytes must be at least 1") }
+        if maxRecordBytes > InputOptions.maxRecordBytesLimit {
+            throw ValidationError("--max-record-bytes must be at most \(InputOptions.maxRecordBytesLimit) (1 GiB)")
+        }
         if chunkBytes < 16 { throw ValidationError("--chunk-bytes must be at least 16") }
         if !(waitLock >= 0) { throw ValidationError("--wait-lock must be a number of seconds, 0 or more") }
         if let tempDir, tempDir.isEmpty { throw ValidationError("--temp-dir needs a directory") }

@@ -5,7 +5,11 @@ public struct InputOptions: Sendable {
     public var delimiter: UInt8 = UInt8(ascii: ",")
     /// `--column FIELD=NAME` overrides.
     public var columns: [RecordField: String] = [:]
+    /// Longer records are rejected (`record_too_long`); at most ``maxRecordBytesLimit``.
     public var maxRecordBytes = 1 << 20
+    /// The largest `maxRecordBytes` (1 GiB): the decoders keep a field's place in its record
+    /// in 32 bits, and a record is held whole in memory until its end.
+    public static let maxRecordBytesLimit = 1 << 30
     /// `--label-map`: statuses for tracks whose record gives none.
     public var labelMap: LabelMap?
     /// Whether each track's `artist_id` is carried to the resolver: only history keeps

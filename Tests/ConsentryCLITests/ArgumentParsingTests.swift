@@ -145,6 +145,8 @@ struct ScanArgumentTests {
         expectRefused(["scan", "x.csv", "--jobs", "0"], "--jobs must be at least 1")
         expectRefused(["scan", "x.csv", "--jobs=-2"], "--jobs must be at least 1")
         expectRefused(["scan", "x.csv", "--max-record-bytes", "0"], "--max-record-bytes must be at least 1")
+        expectRefused(["scan", "x.csv", "--max-record-bytes", "1073741825"], "--max-record-bytes must be at most 1073741824 (1 GiB)")
+        expectRefused(["scan", "x.csv", "--max-record-bytes", "3000000000"], "--max-record-bytes must be at most 1073741824 (1 GiB)")
         expectRefused(["scan", "x.csv", "--chunk-bytes", "15"], "--chunk-bytes must be at least 16")
         expectRefused(["scan", "x.csv", "--max-reject-rate", "2"], "--max-reject-rate must be between 0 and 1")
         expectRefused(["scan", "x.csv", "--max-reject-rate=-0.1"], "--max-reject-rate must be between 0 and 1")
@@ -152,8 +154,8 @@ struct ScanArgumentTests {
         expectRefused(["scan", "x.csv", "--wait-lock=-1"], "--wait-lock must be a number of seconds, 0 or more")
         expectRefused(["scan", "x.csv", "--wait-lock", "nan"], "--wait-lock must be a number of seconds, 0 or more")
         // The limits themselves are accepted.
-        for ok in [["--jobs", "1"], ["--max-record-bytes", "1"], ["--chunk-bytes", "16"], ["--max-reject-rate", "0"],
-                   ["--max-reject-rate", "1"], ["--max-exposed-share", "0"], ["--wait-lock", "0"]] {
+        for ok in [["--jobs", "1"], ["--max-record-bytes", "1"], ["--max-record-bytes", "1073741824"], ["--chunk-bytes", "16"],
+                   ["--max-reject-rate", "0"], ["--max-reject-rate", "1"], ["--max-exposed-share", "0"], ["--wait-lock", "0"]] {
             #expect(usageError(["scan", "x.csv"] + ok) == nil, "\(ok)")
         }
     }
