@@ -70,6 +70,10 @@ public final class CSVDecoder {
     /// `configuration.columnFields`, held outside any array so the per-field lookup in the
     /// hot loop costs no reference counting.
     private let columnFields: UnsafeMutableBufferPointer<Int8>
+    private let columnFieldCount: Int
+    /// Whether a record's fields must be cleared before it is read: not when every mapped
+    /// column is among the fields of each record that can be read (see ``scan``).
+    private let clearsFields: Bool
     /// When set, every field's span is kept in `allFields` (for reading a header).
     @exclusivity(unchecked) public var collectsAllFields = false
     /// The spans of all fields of the last record, relative to its first byte, when
@@ -86,6 +90,8 @@ public final class CSVDecoder {
         fields.initialize(repeating: .absent)
         columnFields = .allocate(capacity: max(configuration.columnFields.count, 1))
         _ = columnFields.initialize(from: configuration.columnFields)
+        columnFieldCount = configuration.columnFields.count
+        clearsFields = configuration.columnCount == 0 || configuration.columnFields.count > configuration.columnCount
     }
 
     deinit {
@@ -215,16 +221,24 @@ public final class CSVDecoder {
 
     @inline(__always)
     private func endField(_ start: Int, _ end: Int) {
-        if collectsAllFields { allFields.append((fieldStart, end - start, fieldQuoted)) }
-        if fieldIndex < configuration.columnFields.count {
-            let target = Int(columnFields[fieldIndex])
-            if target >= 0 {
-                fields[target] = .text(start: Int32(fieldStart), end: Int32(end - start),
-                                       escaped: fieldQuoted)
-            }
-        }
+        keepField(fieldIndex, from: fieldStart, to: end - start, quoted: fieldQuoted, collecting: collectsAllFields)
         fieldIndex += 1
         fieldQuoted = false
+    }
+
+    /// Keeps field `index` of the record, `from..<to` relative to its first byte, where its
+    /// column's field wants it. Positions fit 32 bits: a record is at most
+    /// `InputOptions.maxRecordBytesLimit` long.
+    @inline(__always)
+    private func keepField(_ index: Int, from: Int, to: Int, quoted: Bool, collecting: Bool) {
+        if collecting { allFields.append((from, to, quoted)) }
+        if index < columnFieldCount {
+            let target = Int(columnFields[index])
+            if target >= 0 {
+                fields[target] = .text(start: Int32(truncatingIfNeeded: from), end: Int32(truncatingIfNeeded: to),
+                                       escaped: quoted)
+            }
+        }
     }
 
     /// Finishes the record in `buf[start..<end]`; returns what `emit` returned.
@@ -354,10 +368,17 @@ public final class CSVDecoder {
     private func scanPlainRecord(_ buf: UnsafeBufferPointer<UInt8>, from rs: Int, block: inout Block) -> Int? {
         let n = buf.count
         let limit = rs + configuration.maxRecordBytes
+        let collecting = collectsAllFields
         // The record's bytes before `from` are in `high`.
         var high: UInt64 = 0
         var from = rs
         var j = rs
+        // The field being read, kept here rather than in the decoder's properties, which the
+        // optimizer must load and store around every field's write to `fields` (a twelfth of
+        // this loop's instructions); handed to them when the record is whole.
+        var index = 0
+        var start = 0
+        var quoted = false
         while true {
             guard j < n else { return nil }
             if buf[j] == CSVDecoder.quote {
@@ -383,7 +404,7 @@ public final class CSVDecoder {
                 }
                 j = q &+ 1
                 guard j < n, j <= limit, buf[j] == configuration.delimiter || buf[j] == CSVDecoder.lf else { return nil }
-                fieldQuoted = true
+                quoted = true
             }
             var m: UInt64
             while true {
@@ -399,10 +420,15 @@ public final class CSVDecoder {
                 let tail = (1 as UInt64) &<< UInt64(j &- from) &- 1
                 high |= block.high &>> UInt64(from &- block.base) & tail
                 if high != 0 { nonASCII = true }
+                fieldIndex = index
+                fieldStart = start
+                fieldQuoted = quoted
                 return j
             }
-            endField(rs, j)
-            fieldStart = j &+ 1 &- rs
+            keepField(index, from: start, to: j &- rs, quoted: quoted, collecting: collecting)
+            index &+= 1
+            quoted = false
+            start = j &+ 1 &- rs
             j &+= 1
         }
     }
@@ -455,7 +481,13 @@ public final class CSVDecoder {
                 rs = i
                 recordLine = lineFeeds
                 recordOffset = bufferOffset + i
-                beginRecord()
+                // The one-pass decoder keeps its own field state, and writes every mapped field
+                // of a record with the header's field count when the header maps no column
+                // past it (as a scan's does); a record with another count is rejected before
+                // its fields are read. So only a header itself (no count to check) needs the
+                // fields cleared first: clearing them was a twentieth of the decoder's work.
+                nonASCII = false
+                if clearsFields || collectsAllFields { beginRecord() }
                 if let lineFeed = scanPlainRecord(buf, from: rs, block: &block) {
                     i = lineFeed + 1
                     if !endLine(buf, recordStart: rs, lineFeed: lineFeed, emit: emit) { return (i, nil) }

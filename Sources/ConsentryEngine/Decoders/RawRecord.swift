@@ -16,7 +16,8 @@ public struct RawRecord {
     var problem: UnsafePointer<StructuralError>?
     /// Whether any byte of the record is outside ASCII (then UTF-8 must be checked).
     public var hasNonASCII: Bool
-    /// The interpreted fields, indexed by ``RecordField/rawValue``.
+    /// The interpreted fields, indexed by ``RecordField/rawValue``; not defined for a record
+    /// with a ``structuralError``, which cannot be read.
     public var fields: UnsafeBufferPointer<FieldValue>
     /// DDEX ERN 4.3.2's `ContainsAI`; nil for CSV and JSONL, which do not declare it.
     public var containsAI: ContainsAI? = nil

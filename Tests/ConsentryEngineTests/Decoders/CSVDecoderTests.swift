@@ -281,6 +281,36 @@ struct CSVDecoderTests {
         }
     }
 
+    @Test("as a scan decodes, keeping only the mapped fields: the same records, and the same fields for every record that can be read, whatever the chunk size or cuts", arguments: KitCSVCase.all)
+    func mappedFieldsOnly(_ c: KitCSVCase) {
+        // The fields are not cleared between records that way: a record with too few fields
+        // must not lend the next one any of its predecessor's.
+        let reference = KitDecode.csv(c.input, configuration: c.configuration).map(\.readable)
+        let splits = [[]] + KitDecode.everyChunkSize(count: c.input.count)
+            + KitDecode.randomSplits(count: 50, length: c.input.count, seed: UInt64(c.input.count) &* 104_729)
+        for cuts in splits {
+            let got = KitDecode.csv(c.input, cuts: cuts, configuration: c.configuration, collecting: false).map(\.readable)
+            #expect(got == reference, "cuts \(cuts)")
+            if got != reference { break }
+        }
+    }
+
+    @Test("a record after one with fewer or more fields than the header has its own fields only, in the one-pass decoder and in the state machine")
+    func noFieldsLentAcrossRecords() {
+        // Quoted fields with line breaks take the state machine, and so does a record cut by
+        // the chunk or without 64 bytes after it in the buffer; the others the one-pass decoder.
+        let tail = String(repeating: "p,q,r\n", count: 20)
+        let input = Array(("1,2,3\n4\n5,6,7\n8,9\n,,\n\"a\nb\",c\nd,e,f,g\nh,\"i\nj\",k\n" + tail).utf8)
+        let config = CSVDecoder.Configuration(columnFields: [0, 1, 2], columnCount: 3)
+        let expected: [[KitField]] = [[.t("1"), .t("2"), .t("3")], [.t("5"), .t("6"), .t("7")], [.t(""), .t(""), .t("")],
+                                      [.t("h"), .t("i\nj"), .t("k")]] + Array(repeating: [.t("p"), .t("q"), .t("r")], count: 20)
+        for cuts in [[], [1], [9], Array(1..<input.count)] {
+            let readable = KitDecode.csv(input, cuts: cuts, configuration: config, collecting: false)
+                .filter { $0.error == nil }.map { Array($0.fields.prefix(3)) }
+            #expect(readable == expected, "cuts \(cuts)")
+        }
+    }
+
     @Test("lines and offsets count from the decoder's origin and start offset")
     func originAndOffset() {
         let input = Array("a,b\n\"c\nd\",e\nf,g\n".utf8)
