@@ -177,8 +177,8 @@ enum KitDecode {
         var fields: [KitField] = []
         var columns: [[UInt8]] = []
         // A record with a structural error has no defined fields, and the places its fields
-        // hold may lie outside it; a CSV decoder that collects every column (as for a
-        // header) clears them before each record, which the tests check.
+        // hold may lie outside it; the JSONL decoder, and a CSV decoder that collects every
+        // column (as for a header), clear them before each record, which the tests check.
         if record.structuralError != .recordTooLong && (record.structuralError == nil || allFields != nil || json) {
             fields = record.fields.map { field($0, in: bytes, json: json) }
             if let allFields {
