@@ -185,4 +185,29 @@ static inline uint64_t consentry_line_feeds64(const uint8_t *bytes) {
     return feeds;
 #endif
 }
+/* The spellings `FieldText.parseBool` reads a word at a time, in the slots their folded words
+   hash to (its comment says how they are laid out). Constants of the binary: a Swift table is
+   made on first use, and checking that it was cost a call per value. The Swift tests make
+   these tables again from the spellings. */
+static inline uint64_t consentry_boolean_slot(uint64_t k) {
+    static const uint64_t slots[16] = {
+        0x8800000000000000ULL, 0x9100000000000031ULL, 0, 0x9900000000000079ULL,
+        0, 0x8A00000000006F6EULL, 0x8100000000000030ULL, 0x9B00000000736579ULL,
+        0x890000000000006EULL, 0, 0x9C00000065757274ULL, 0x9900000000000074ULL,
+        0x8D000065736C6166ULL, 0, 0, 0x8900000000000066ULL,
+    };
+    return slots[k & 15];
+}
+
+/* The spellings `FieldText.parseLabelStatus` reads, as `consentry_boolean_slot`'s: two words
+   a slot. */
+static inline uint64_t consentry_status_word(uint64_t i) {
+    static const uint64_t words[32] = {
+        0, 0x8000000000000030ULL, 0, 0, 0, 0, 0x000000726F6A616DULL, 0x8000000000000005ULL,
+        0x006E776F6E6B6E75ULL, 0x8000000000000037ULL, 0, 0, 0, 0, 0x6465736E6563696CULL, 0x8000000000000018ULL,
+        0, 0, 0, 0, 0, 0, 0x64656E6769736E75ULL, 0x8000000000000028ULL,
+        0, 0, 0x646E657065646E69ULL, 0x800000000000002BULL, 0, 0, 0, 0,
+    };
+    return words[i & 31];
+}
 #endif

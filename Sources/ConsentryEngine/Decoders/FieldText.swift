@@ -1,3 +1,4 @@
+import CMemory
 import ConsentryModel
 
 /// Byte-level interpretation of field values (contract §1.3), without making `String`s.
@@ -223,6 +224,31 @@ public enum FieldText {
         n >= 8 ? UInt64.max : (1 << (8 * UInt64(truncatingIfNeeded: n))) &- 1
     }
 
+    /// ``parseBool``'s multiplier: the top four bits of a folded word times it tell the
+    /// spellings apart (found by trying multipliers).
+    @usableFromInline static let booleanHash: UInt64 = 0xB222_1A58_008A_05A7
+
+    /// ``parseBool``'s spellings of at most five bytes (`""`, `t`, `y`, `1`, `f`, `n`, `0`,
+    /// `no`, `yes`, `true`, `false`), each in the slot of 16 its folded word hashes to: the
+    /// word as it must read once folded (letters folded, digits not: 0x11 folds to `1`), its
+    /// length in bits 56–58, whether its bytes fold in bit 59, its value in bit 60, and bit 63
+    /// set. The slots are a C constant (`consentry_boolean_slot`): a Swift table is made on
+    /// first use, and the check that it was cost a call per flag. The tests make them again
+    /// from the spellings.
+    @usableFromInline @inline(__always)
+    static func booleanSlot(_ k: Int) -> UInt64 { consentry_boolean_slot(UInt64(truncatingIfNeeded: k)) }
+
+    /// ``parseLabelStatus``'s multiplier, as ``booleanHash``.
+    @usableFromInline static let statusHash: UInt64 = 0xDCF4_BB99_F4BE_A973
+
+    /// ``parseLabelStatus``'s spellings (`""`, `major`, `licensed`, `unsigned`,
+    /// `independent`, `unknown`), each in the slot of 16 its first eight bytes (folded) hash
+    /// to, two words a slot: those bytes, then its length in bits 0–3, its ``LabelStatus``
+    /// raw value in bits 4–5, and bit 63 set. (`independent` also needs its last eight
+    /// bytes.) A C constant, as ``booleanSlot(_:)``'s.
+    @usableFromInline @inline(__always)
+    static func statusWord(_ i: Int) -> UInt64 { consentry_status_word(UInt64(truncatingIfNeeded: i)) }
+
     /// Interprets a boolean (contract §1.3); empty is false; nil when not a boolean.
     ///
     /// `@_transparent`, as ``parseTimestamp(_:_:_:value:)``: every record's flags and
@@ -232,17 +258,17 @@ public enum FieldText {
     public static func parseBool(_ b: UnsafeBufferPointer<UInt8>, _ start: Int, _ end: Int) -> Bool? {
         let n = end - start
         if n <= 5 && start + 8 <= b.count {
-            // Without branches: exports mix spellings from row to row, and a mispredicted
-            // branch costs more than these compares. Folding gives every byte in range bit
-            // 5, so a folded word of letters also fixes its length.
+            // One slot of a table, found by a hash of the folded word, and one comparison:
+            // exports mix spellings from row to row, and a branch per spelling, which is what
+            // the optimizer made of comparing the word with each, was mispredicted for most
+            // flags. The comparison is of integers, not of several conditions, which it would
+            // turn into branches again.
             let w = load8(b, start) & lowBytes(n)
-            let f = w | (0x2020_2020_2020_2020 & lowBytes(n))
-            let one = bit(n == 1)
-            let yes = bit(f == 0x6575_7274) | bit(f == 0x73_6579) | bit(f == 0x74) | bit(f == 0x79)   // true yes t y
-                | one & bit(w == 0x31)                                                                // 1
-            let no = bit(n == 0) | bit(f == 0x65_736C_6166) | bit(f == 0x6F6E) | bit(f == 0x66)      // "" false no f
-                | bit(f == 0x6E) | one & bit(w == 0x30)                                               // n 0
-            return yes | no == 0 ? nil : yes != 0
+            let fold = 0x2020_2020_2020_2020 & lowBytes(n)
+            let slot = booleanSlot(Int(truncatingIfNeeded: ((w | fold) &* booleanHash) >> 60))
+            let folds = fold & (0 &- (slot >> 59 & 1))
+            let differs = ((w | folds) ^ (slot & 0xFF_FFFF_FFFF)) | (UInt64(truncatingIfNeeded: n) ^ (slot >> 56 & 7)) | (~slot >> 63)
+            return differs != 0 ? nil : slot >> 60 & 1 != 0
         }
         switch n {
         case 0: return false
@@ -271,21 +297,17 @@ public enum FieldText {
     public static func parseLabelStatus(_ b: UnsafeBufferPointer<UInt8>, _ start: Int, _ end: Int) -> LabelStatus? {
         let n = end - start
         if n <= 11 && start + 11 <= b.count {
-            // Without branches, as in `parseBool`. `tail` is bytes 3 to 10, "ependent" for
-            // "independent".
-            let m = lowBytes(min(n, 8))
-            let head = (load8(b, start) | 0x2020_2020_2020_2020) & m
+            // A slot found by a hash of the first eight bytes folded, as in `parseBool`; `tail`
+            // is bytes 3 to 10, "ependent" for "independent".
+            let head = (load8(b, start) | 0x2020_2020_2020_2020) & lowBytes(min(n, 8))
             let tail = load8(b, start + 3) | 0x2020_2020_2020_2020
-            let eight = bit(n == 8)
-            let major = bit(head == 0x72_6F6A_616D)                                             // major
-            let licensed = eight & bit(head == 0x6465_736E_6563_696C)                           // licensed
-            let independent = eight & bit(head == 0x6465_6E67_6973_6E75)                        // unsigned
-                | bit(n == 11) & bit(head == 0x646E_6570_6564_6E69) & bit(tail == 0x746E_6564_6E65_7065) // independent
-            let unknown = bit(n == 0) | bit(head == 0x6E_776F_6E6B_6E75)                        // "" unknown
-            guard major | licensed | independent | unknown != 0 else { return nil }
-            return LabelStatus(rawValue: UInt8(truncatingIfNeeded:
-                licensed &* UInt64(LabelStatus.licensed.rawValue) | independent &* UInt64(LabelStatus.independent.rawValue)
-                | unknown &* UInt64(LabelStatus.unknown.rawValue)))
+            let k = Int(truncatingIfNeeded: (head &* statusHash) >> 60)
+            let word = statusWord(2 &* k)
+            let meta = statusWord(2 &* k &+ 1)
+            let eleven = 0 &- bit(n == 11)
+            let differs = (head ^ word) | (UInt64(truncatingIfNeeded: n) ^ (meta & 0xF)) | (~meta >> 63)
+                | (tail ^ 0x746E_6564_6E65_7065) & eleven
+            return differs != 0 ? nil : LabelStatus(rawValue: UInt8(truncatingIfNeeded: meta >> 4 & 3))
         }
         switch n {
         case 0: return .unknown

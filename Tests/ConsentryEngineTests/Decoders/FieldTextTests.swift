@@ -116,6 +116,77 @@ struct FieldTextTests {
         #expect(mismatches.isEmpty, "\(mismatches.prefix(10))")
     }
 
+    /// The little-endian word of a spelling.
+    static func word(_ text: String) -> UInt64 {
+        text.utf8.enumerated().reduce(0) { $0 | UInt64($1.element) << (8 * UInt64($1.offset)) }
+    }
+
+    @Test("the tables the word-at-a-time parsers read are their spellings, each alone in its slot")
+    func spellingTables() {
+        var booleans = [UInt64](repeating: 0, count: 16)
+        let booleanSpellings: [(String, Bool)] = [("", false), ("t", true), ("y", true), ("1", true), ("f", false), ("n", false),
+                                                  ("0", false), ("no", false), ("yes", true), ("true", true), ("false", false)]
+        for (text, value) in booleanSpellings {
+            let k = Int((Self.word(text) &* FieldText.booleanHash) >> 60)
+            #expect(booleans[k] == 0, "'\(text)' shares slot \(k)")
+            let letters: UInt64 = text.utf8.allSatisfy { $0 >= 0x61 } ? 1 : 0
+            booleans[k] = Self.word(text) | UInt64(text.utf8.count) << 56 | letters << 59 | (value ? 1 : 0) << 60 | 1 << 63
+        }
+        #expect((0..<16).map(FieldText.booleanSlot) == booleans)
+
+        var statuses = [UInt64](repeating: 0, count: 32)
+        let statusSpellings: [(String, LabelStatus)] = [("", .unknown), ("major", .major), ("licensed", .licensed),
+                                                        ("unsigned", .independent), ("independent", .independent),
+                                                        ("unknown", .unknown)]
+        for (text, status) in statusSpellings {
+            let head = Self.word(String(text.prefix(8)))
+            let k = Int((head &* FieldText.statusHash) >> 60)
+            #expect(statuses[2 * k + 1] == 0, "'\(text)' shares slot \(k)")
+            statuses[2 * k] = head
+            statuses[2 * k + 1] = UInt64(text.utf8.count) | UInt64(status.rawValue) << 4 | 1 << 63
+        }
+        #expect((0..<32).map(FieldText.statusWord) == statuses)
+    }
+
+    @Test("random short values read as an A–Z-folding compare with the spellings does")
+    func randomValuesAgainstReference() {
+        // Bytes of the spellings in both cases, and their neighbours under folding (0x11 and
+        // 0x10 fold to 1 and 0; @ and [ fold to ` and {): values that hash to a spelling's
+        // slot without being it.
+        let alphabet = Array("tTrRuUeEyYsSfFaAlLnNoOiIdDpPmMjJcCkKwWgG10 ".utf8) + [0x11, 0x10, 0x40, 0x5B, 0x00, 0xC3]
+        let booleans: [(String, Bool)] = [("true", true), ("t", true), ("yes", true), ("y", true), ("1", true),
+                                          ("false", false), ("f", false), ("no", false), ("n", false), ("0", false), ("", false)]
+        let statuses: [(String, LabelStatus)] = [("major", .major), ("unknown", .unknown), ("licensed", .licensed),
+                                                 ("unsigned", .independent), ("independent", .independent), ("", .unknown)]
+        var generator = SeededRNG(seed: 20261207)
+        var mismatches: [String] = []
+        var failures = 0
+        for _ in 0..<200_000 {
+            // Mostly a spelling with a byte or two changed, else random bytes.
+            var bytes: [UInt8]
+            if Bool.random(using: &generator) {
+                let spelling = Bool.random(using: &generator) ? booleans.randomElement(using: &generator)!.0
+                    : statuses.randomElement(using: &generator)!.0
+                bytes = Array(spelling.utf8)
+                for _ in 0..<Int.random(in: 0...2, using: &generator) where !bytes.isEmpty {
+                    bytes[Int.random(in: 0..<bytes.count, using: &generator)] = alphabet.randomElement(using: &generator)!
+                }
+            } else {
+                bytes = (0..<Int.random(in: 0...11, using: &generator)).map { _ in alphabet.randomElement(using: &generator)! }
+            }
+            let expectedBool = booleans.first { Self.referenceMatch(bytes, $0.0) }?.1
+            let expectedStatus = statuses.first { Self.referenceMatch(bytes, $0.0) }?.1
+            let padded = [0x41] + bytes + Array(repeating: 0x41, count: 16)
+            let gotBool = padded.withUnsafeBufferPointer { FieldText.parseBool($0, 1, 1 + bytes.count) }
+            let gotStatus = padded.withUnsafeBufferPointer { FieldText.parseLabelStatus($0, 1, 1 + bytes.count) }
+            if gotBool != expectedBool || gotStatus != expectedStatus {
+                failures += 1
+                if mismatches.count < 10 { mismatches.append("\(bytes.map { String($0, radix: 16) })") }
+            }
+        }
+        #expect(failures == 0, "e.g. \(mismatches)")
+    }
+
     @Test("containsControl finds any byte below 0x20 or 0x7F at any position, and no other byte")
     func controlBytesAgainstReference() {
         var mismatches: [String] = []
