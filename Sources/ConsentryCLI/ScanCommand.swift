@@ -83,6 +83,9 @@ struct ScanCommand: ParsableCommand {
             throw ValidationError("--max-record-bytes must be at most \(InputOptions.maxRecordBytesLimit) (1 GiB)")
         }
         if chunkBytes < 16 { throw ValidationError("--chunk-bytes must be at least 16") }
+        if chunkBytes > InputOptions.chunkBytesLimit {
+            throw ValidationError("--chunk-bytes must be at most \(InputOptions.chunkBytesLimit) (256 MiB)")
+        }
         if !(waitLock >= 0) { throw ValidationError("--wait-lock must be a number of seconds, 0 or more") }
         if let tempDir, tempDir.isEmpty { throw ValidationError("--temp-dir needs a directory") }
         if (shard == nil) != (shardDir == nil) {

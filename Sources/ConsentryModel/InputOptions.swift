@@ -19,8 +19,10 @@ public struct InputOptions: Sendable {
 
     /// Whether the decoders read `field` at all: `artist_id` only when artists are kept.
     public func reads(_ field: RecordField) -> Bool { field != .artistID || keepsArtists }
-    /// Size of the chunks of whole records handed to workers.
+    /// Size of the chunks of whole records handed to workers; at most ``chunkBytesLimit``.
     public var chunkBytes = 1 << 20
+    /// The largest `chunkBytes` (256 MiB): a scan holds a few chunks per worker at once.
+    public static let chunkBytesLimit = 1 << 28
 
     public init() {}
 }

@@ -148,6 +148,8 @@ struct ScanArgumentTests {
         expectRefused(["scan", "x.csv", "--max-record-bytes", "1073741825"], "--max-record-bytes must be at most 1073741824 (1 GiB)")
         expectRefused(["scan", "x.csv", "--max-record-bytes", "3000000000"], "--max-record-bytes must be at most 1073741824 (1 GiB)")
         expectRefused(["scan", "x.csv", "--chunk-bytes", "15"], "--chunk-bytes must be at least 16")
+        expectRefused(["scan", "x.csv", "--chunk-bytes", "268435457"], "--chunk-bytes must be at most 268435456 (256 MiB)")
+        expectRefused(["scan", "x.csv", "--chunk-bytes", "9223372036854775807"], "--chunk-bytes must be at most 268435456 (256 MiB)")
         expectRefused(["scan", "x.csv", "--max-reject-rate", "2"], "--max-reject-rate must be between 0 and 1")
         expectRefused(["scan", "x.csv", "--max-reject-rate=-0.1"], "--max-reject-rate must be between 0 and 1")
         expectRefused(["scan", "x.csv", "--max-exposed-share", "1.5"], "--max-exposed-share must be between 0 and 1")
@@ -155,6 +157,7 @@ struct ScanArgumentTests {
         expectRefused(["scan", "x.csv", "--wait-lock", "nan"], "--wait-lock must be a number of seconds, 0 or more")
         // The limits themselves are accepted.
         for ok in [["--jobs", "1"], ["--max-record-bytes", "1"], ["--max-record-bytes", "1073741824"], ["--chunk-bytes", "16"],
+                   ["--chunk-bytes", "268435456"],
                    ["--max-reject-rate", "0"], ["--max-reject-rate", "1"], ["--max-exposed-share", "0"], ["--wait-lock", "0"]] {
             #expect(usageError(["scan", "x.csv"] + ok) == nil, "\(ok)")
         }
