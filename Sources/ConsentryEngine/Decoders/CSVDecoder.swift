@@ -91,7 +91,7 @@ public final class CSVDecoder {
         columnFields = .allocate(capacity: max(configuration.columnFields.count, 1))
         _ = columnFields.initialize(from: configuration.columnFields)
         columnFieldCount = configuration.columnFields.count
-        clearsFields = configuration.columnCount == 0 || configuration.columnFields.count > configuration.columnCount
+        clearsFields = configuration.columnCount == 0 || columnFieldCount > configuration.columnCount
     }
 
     deinit {
@@ -486,8 +486,7 @@ public final class CSVDecoder {
                 // past it (as a scan's does); a record with another count is rejected before
                 // its fields are read. So only a header itself (no count to check) needs the
                 // fields cleared first: clearing them was a twentieth of the decoder's work.
-                nonASCII = false
-                if clearsFields || collectsAllFields { beginRecord() }
+                if clearsFields || collectsAllFields { beginRecord() } else { nonASCII = false }
                 if let lineFeed = scanPlainRecord(buf, from: rs, block: &block) {
                     i = lineFeed + 1
                     if !endLine(buf, recordStart: rs, lineFeed: lineFeed, emit: emit) { return (i, nil) }
