@@ -5,6 +5,10 @@
 #if defined(__SSE2__)
 #include <emmintrin.h>
 #endif
+#if defined(__x86_64__)
+#include <cpuid.h>
+#include <immintrin.h>
+#endif
 
 /* Asks the CPU to start loading the cache line at `address` for a read soon; it never faults.
    Swift has no prefetch of its own: hash tables larger than the caches use it to overlap
@@ -98,6 +102,40 @@ static inline consentry_byte_masks consentry_byte_masks64(const uint8_t *bytes, 
 #endif
 }
 
+/* 1 when this x86-64 CPU and its operating system support AVX-512BW (64-byte vectors
+   compared into 64-bit masks), 0 otherwise, or on other CPUs. Asked once: a virtual
+   machine's CPUID may trap to its host. */
+static inline int consentry_has_avx512bw(void) {
+#if defined(__x86_64__)
+    unsigned int a, b, c, d;
+    if (!__get_cpuid(1, &a, &b, &c, &d) || !(c & bit_OSXSAVE)) return 0;
+    unsigned int lo, hi;
+    __asm__ volatile("xgetbv" : "=a"(lo), "=d"(hi) : "c"(0));
+    /* The OS saves the SSE, AVX and the three AVX-512 register states. */
+    if ((lo & 0xE6) != 0xE6) return 0;
+    if (!__get_cpuid_count(7, 0, &a, &b, &c, &d)) return 0;
+    return (b & bit_AVX512F) && (b & bit_AVX512BW) ? 1 : 0;
+#else
+    return 0;
+#endif
+}
+
+#if defined(__x86_64__)
+/* ``consentry_byte_masks64`` with one 64-byte vector and mask registers: a fifth of the
+   instructions of the SSE2 version. Only where ``consentry_has_avx512bw`` says so; compiled
+   for AVX-512BW whatever the rest of the build targets, so it is a call, never inlined. */
+__attribute__((target("avx512f,avx512bw")))
+static inline consentry_byte_masks consentry_byte_masks64_avx512(const uint8_t *bytes, uint8_t delimiter) {
+    const __m512i v = _mm512_loadu_si512((const void *)bytes);
+    consentry_byte_masks m;
+    m.feeds = _mm512_cmpeq_epi8_mask(v, _mm512_set1_epi8('\n'));
+    m.ends = _mm512_cmpeq_epi8_mask(v, _mm512_set1_epi8((char)delimiter)) | m.feeds;
+    m.quotes = _mm512_cmpeq_epi8_mask(v, _mm512_set1_epi8('"'));
+    m.high = _mm512_movepi8_mask(v);
+    return m;
+}
+#endif
+
 /* Which of 64 bytes stop a JSON string and which are outside ASCII, a bit per byte. */
 typedef struct {
     /* Bit i: byte i is a quote, a backslash or a control byte (below 0x20). */
@@ -152,6 +190,20 @@ static inline consentry_string_masks consentry_string_masks64(const uint8_t *byt
     return m;
 #endif
 }
+#if defined(__x86_64__)
+/* ``consentry_string_masks64`` with one 64-byte vector, where ``consentry_has_avx512bw``
+   says so (see ``consentry_byte_masks64_avx512``). */
+__attribute__((target("avx512f,avx512bw")))
+static inline consentry_string_masks consentry_string_masks64_avx512(const uint8_t *bytes) {
+    const __m512i v = _mm512_loadu_si512((const void *)bytes);
+    consentry_string_masks m;
+    m.stops = _mm512_cmpeq_epi8_mask(v, _mm512_set1_epi8('"')) | _mm512_cmpeq_epi8_mask(v, _mm512_set1_epi8('\\'))
+        | _mm512_cmplt_epu8_mask(v, _mm512_set1_epi8(0x20));
+    m.high = _mm512_movepi8_mask(v);
+    return m;
+}
+#endif
+
 /* ``consentry_line_feeds64`` eight bytes at a time, for CPUs without SSE2; little-endian
    only. Always compiled, so that the tests hold it to the same answers. */
 static inline uint64_t consentry_line_feeds64_words(const uint8_t *bytes) {

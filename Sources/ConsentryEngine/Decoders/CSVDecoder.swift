@@ -74,6 +74,8 @@ public final class CSVDecoder {
     /// Whether a record's fields must be cleared before it is read: not when every mapped
     /// column is among the fields of each record that can be read (see ``scan``).
     private let clearsFields: Bool
+    /// Builds the 64-byte blocks' masks of ``scanPlainRecord``.
+    private let blockMasks = BlockMasks()
     /// When set, every field's span is kept in `allFields` (for reading a header).
     @exclusivity(unchecked) public var collectsAllFields = false
     /// The spans of all fields of the last record, relative to its first byte, when
@@ -232,12 +234,19 @@ public final class CSVDecoder {
     @inline(__always)
     private func keepField(_ index: Int, from: Int, to: Int, quoted: Bool, collecting: Bool) {
         if collecting { allFields.append((from, to, quoted)) }
-        if index < columnFieldCount {
-            let target = Int(columnFields[index])
-            if target >= 0 {
-                fields[target] = .text(start: Int32(truncatingIfNeeded: from), end: Int32(truncatingIfNeeded: to),
-                                       escaped: quoted)
-            }
+        CSVDecoder.place(index, from: from, to: to, quoted: quoted, map: columnFields.baseAddress!,
+                         mapped: columnFieldCount, into: fields.baseAddress!)
+    }
+
+    /// Writes field `index` (`from..<to`) to `values` where `map` (of `mapped` columns) says
+    /// its column goes, if anywhere.
+    @inline(__always)
+    private static func place(_ index: Int, from: Int, to: Int, quoted: Bool, map: UnsafeMutablePointer<Int8>,
+                              mapped: Int, into values: UnsafeMutablePointer<FieldValue>) {
+        guard index < mapped else { return }
+        let target = Int(map[index])
+        if target >= 0 {
+            values[target] = .text(start: Int32(truncatingIfNeeded: from), end: Int32(truncatingIfNeeded: to), escaped: quoted)
         }
     }
 
@@ -348,7 +357,7 @@ public final class CSVDecoder {
         guard buf.count &- j >= 64 else { return false }
         if from < j { high |= block.high &>> UInt64(from &- block.base) }
         from = j
-        let masks = consentry_byte_masks64(buf.baseAddress! + j, configuration.delimiter)
+        let masks = blockMasks.csv(buf.baseAddress! + j, delimiter: configuration.delimiter)
         block = Block(base: j, ends: masks.ends, feeds: masks.feeds, quotes: masks.quotes, high: masks.high)
         return true
     }
@@ -360,32 +369,41 @@ public final class CSVDecoder {
     /// every field but the last; nil otherwise.
     ///
     /// The fields' ends and the quoted fields' closing quotes come from bit masks of 64 bytes
-    /// at a time (`block`, carried from record to record): a field costs a count of trailing
-    /// zeros, and the loop has one unpredictable branch per record, at its line feed, where
-    /// walking the bytes had one per field and the general state machine two or more. (A
-    /// quoted title is common: before, such a record started over in the state machine.)
+    /// at a time (`block`, carried from record to record). The ends still ahead in the block
+    /// are kept as bits (`ends`), and each field takes the lowest (a count of trailing zeros
+    /// and a clear) rather than shifting the block's mask to its start and testing whether
+    /// it has left the block. The loop has one unpredictable branch per record, at its line
+    /// feed, where walking the bytes had one per field and the general state machine two or
+    /// more.
     @inline(__always)
     private func scanPlainRecord(_ buf: UnsafeBufferPointer<UInt8>, from rs: Int, block: inout Block) -> Int? {
         let n = buf.count
-        let limit = rs + configuration.maxRecordBytes
+        let limit = rs &+ configuration.maxRecordBytes
+        // In locals: the class's properties would be loaded again for every field.
+        let fieldValues = fields.baseAddress!
+        let columnMap = columnFields.baseAddress!
+        let mapped = columnFieldCount
         let collecting = collectsAllFields
         // The record's bytes before `from` are in `high`.
         var high: UInt64 = 0
         var from = rs
-        var j = rs
+        guard load(buf, rs, &block, &high, &from) else { return nil }
+        // The field ends at or after the field being read, among the block's.
+        var ends = block.ends & (UInt64.max &<< UInt64(rs &- block.base))
         // The field being read, kept here rather than in the decoder's properties, which the
-        // optimizer must load and store around every field's write to `fields` (a twelfth of
-        // this loop's instructions); handed to them when the record is whole.
+        // optimizer must load and store around every field's write to `fields`; handed to
+        // them when the record is whole. `start` is absolute: within `block`, or the byte
+        // just after it.
         var index = 0
-        var start = 0
+        var start = rs
         var quoted = false
         while true {
-            guard j < n else { return nil }
-            if buf[j] == CSVDecoder.quote {
+            guard start < n else { return nil }
+            if buf[start] == CSVDecoder.quote {
                 // To the closing quote; the delimiter or the line feed must follow it. The
                 // block holding the opening quote first, so that `from` lies in `block`.
-                guard load(buf, j, &block, &high, &from) else { return nil }
-                var q = j &+ 1
+                guard load(buf, start, &block, &high, &from) else { return nil }
+                var q = start &+ 1
                 while true {
                     guard load(buf, q, &block, &high, &from) else { return nil }
                     let shift = UInt64(q &- block.base)
@@ -402,34 +420,39 @@ public final class CSVDecoder {
                     q = block.base &+ 64
                     if q > limit { return nil }
                 }
-                j = q &+ 1
-                guard j < n, j <= limit, buf[j] == configuration.delimiter || buf[j] == CSVDecoder.lf else { return nil }
+                let after = q &+ 1
+                guard after < n, after <= limit,
+                      buf[after] == configuration.delimiter || buf[after] == CSVDecoder.lf else { return nil }
                 quoted = true
+                // The closing quote is in `block`, so `after` is in it or just past it.
+                let shift = after &- block.base
+                ends = shift < 64 ? block.ends & (UInt64.max &<< UInt64(shift)) : 0
             }
-            var m: UInt64
-            while true {
-                guard load(buf, j, &block, &high, &from) else { return nil }
-                m = block.ends &>> UInt64(j &- block.base)
-                if m != 0 { break }
-                j = block.base &+ 64
+            while ends == 0 {
+                let next = block.base &+ 64
+                if next > limit { return nil }
+                guard load(buf, next, &block, &high, &from) else { return nil }
+                ends = block.ends
+            }
+            let k = ends.trailingZeroBitCount
+            ends &= ends &- 1
+            let j = block.base &+ k
+            if block.feeds &>> UInt64(k) & 1 != 0 {
                 if j > limit { return nil }
-            }
-            j &+= m.trailingZeroBitCount
-            if j > limit { return nil }
-            if buf[j] == CSVDecoder.lf {
                 let tail = (1 as UInt64) &<< UInt64(j &- from) &- 1
                 high |= block.high &>> UInt64(from &- block.base) & tail
                 if high != 0 { nonASCII = true }
                 fieldIndex = index
-                fieldStart = start
+                fieldStart = start &- rs
                 fieldQuoted = quoted
                 return j
             }
-            keepField(index, from: start, to: j &- rs, quoted: quoted, collecting: collecting)
+            if collecting { allFields.append((start &- rs, j &- rs, quoted)) }
+            CSVDecoder.place(index, from: start &- rs, to: j &- rs, quoted: quoted, map: columnMap, mapped: mapped,
+                             into: fieldValues)
             index &+= 1
             quoted = false
-            start = j &+ 1 &- rs
-            j &+= 1
+            start = j &+ 1
         }
     }
 

@@ -35,6 +35,8 @@ public final class JSONLDecoder {
     @exclusivity(unchecked) private var bomMatched = 0
     private let fields: UnsafeMutableBufferPointer<FieldValue>
     private let problems = RawRecord.ProblemSlot()
+    /// Builds the 64-byte blocks' masks of the strings of flat lines.
+    private let blockMasks = BlockMasks()
     @exclusivity(unchecked) private var stack: [UInt8] = []
     @exclusivity(unchecked) private var keyScratch: [UInt8] = []
     /// The keys' bytes back to back, and where each starts (one extra entry at the end):
@@ -405,7 +407,7 @@ public final class JSONLDecoder {
                 if UInt(bitPattern: i &- block.base) >= 64 {
                     guard i < n else { return nil }
                     guard readable &- i >= 64 else { return try? scanString(b, &p, &nonASCII) }
-                    let masks = consentry_string_masks64(b.baseAddress! + i)
+                    let masks = blockMasks.jsonString(b.baseAddress! + i)
                     block = StringBlock(base: i, stops: masks.stops, high: masks.high)
                     let inLine = n &- i
                     high |= inLine >= 64 ? masks.high : masks.high & ((1 &<< UInt64(inLine)) &- 1)

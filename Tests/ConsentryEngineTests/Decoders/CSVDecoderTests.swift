@@ -483,6 +483,39 @@ struct CSVDecoderTests {
         }
     }
 
+    @Test("a field end, a field start or a closing quote at every place around a 64-byte block's edge decodes as the state machine decodes it")
+    func blockEdges() {
+        // Three records of each shape, the first padded by 0...139 bytes, so that a
+        // delimiter, the field after it, a quoted field's opening and closing quotes and the
+        // line feed each fall on every byte of a block and just past it; later records start
+        // inside the block the record before them loaded. Plain records after them leave
+        // the one-pass loop 64 bytes past every block it starts.
+        let config = CSVDecoder.Configuration(columnFields: [0, 1, 2], columnCount: 3)
+        var wrong: [String] = []
+        for pad in 0..<140 {
+            for shape in 0..<4 {
+                var input: [UInt8] = []
+                for r in 0..<3 {
+                    let text = [UInt8](repeating: UInt8(ascii: "a"), count: (pad + 23 * r) % 140)
+                    switch shape {
+                    case 0: input += text + Array(",b,c\n".utf8)
+                    case 1: input += text + Array(",\"q,r\",c\n".utf8)
+                    case 2: input += Array("\"".utf8) + text + Array("\",b,\"c\"\n".utf8)
+                    default: input += Array("x,".utf8) + text + Array(",\"\"\r\n".utf8)
+                    }
+                }
+                input += Array(String(repeating: "x,y,z\n", count: 30).utf8)
+                let whole = KitDecode.csv(input, configuration: config)
+                let byteByByte = KitDecode.csv(input, cuts: KitDecode.cuts(count: input.count, chunkSize: 1),
+                                               configuration: config)
+                if whole.map(\.chunkingInvariant) != byteByByte.map(\.chunkingInvariant) || whole.count != 33 {
+                    wrong.append("shape \(shape), pad \(pad)")
+                }
+            }
+        }
+        #expect(wrong.isEmpty, "\(wrong.count) inputs, e.g. \(wrong.prefix(5))")
+    }
+
     @Test("a non-ASCII byte anywhere in a record is seen, whichever 64-byte block it is in")
     func nonASCIIAtEveryPosition() {
         // A record of two fields: the delimiter near the start or either end of the first two
@@ -510,7 +543,7 @@ struct CSVDecoderTests {
         #expect(wrong.isEmpty, "\(wrong.count) cases, e.g. \(wrong.prefix(5))")
     }
 
-    @Test("the 64-byte masks mark exactly the delimiters, line feeds, quotes and non-ASCII bytes, with SSE2 and without")
+    @Test("the 64-byte masks mark exactly the delimiters, line feeds, quotes and non-ASCII bytes, with SSE2, without, and with AVX-512 where the CPU has it")
     func blockMasks() {
         var rng = SeededRNG(seed: 0x6A5C)
         let interesting: [UInt8] = [0x0A, 0x2C, 0x3B, 0x09, 0x00, 0x7F, 0x80, 0xFF, 0x0B, 0x2D, 0x8A, 0xAC, 0x22, 0xA2]
@@ -530,10 +563,14 @@ struct CSVDecoderTests {
                 if c == 0x22 { quotes |= 1 << UInt64(i) }
                 if c >= 0x80 { high |= 1 << UInt64(i) }
             }
-            let (fast, words) = block.withUnsafeBufferPointer {
-                (consentry_byte_masks64($0.baseAddress!, delimiter), consentry_byte_masks64_words($0.baseAddress!, delimiter))
+            let variants = block.withUnsafeBufferPointer { b in
+                var all = [consentry_byte_masks64(b.baseAddress!, delimiter), consentry_byte_masks64_words(b.baseAddress!, delimiter)]
+                #if arch(x86_64)
+                if consentry_has_avx512bw() != 0 { all.append(consentry_byte_masks64_avx512(b.baseAddress!, delimiter)) }
+                #endif
+                return all
             }
-            for masks in [fast, words]
+            for masks in variants
             where masks.ends != ends || masks.feeds != feeds || masks.quotes != quotes || masks.high != high {
                 wrong.append("round \(round)")
             }
