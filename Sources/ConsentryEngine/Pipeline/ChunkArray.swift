@@ -43,6 +43,15 @@ struct ChunkArray<Element: BitwiseCopyable>: ~Copyable {
         count += elements.count
     }
 
+    /// Appends `count` elements from `source`, one at a time: for the few words of a track's
+    /// decisions, where `append(contentsOf:)` calls `memmove`.
+    @inline(__always)
+    mutating func append(contentsOf source: UnsafePointer<Element>, count n: Int) {
+        if count + n > capacity { grow(to: count + n) }
+        for i in 0..<n { (base + count + i).initialize(to: source[i]) }
+        count += n
+    }
+
     /// Drops the elements from `newCount` on.
     mutating func truncate(to newCount: Int) {
         precondition(newCount >= 0 && newCount <= count)

@@ -20,6 +20,10 @@ final class RecordProcessor {
     @exclusivity(unchecked) private var pendingRecord = -1
     @exclusivity(unchecked) private var pendingKey = LabelCache.Key.none
     private let pendingBytes = UnsafeMutablePointer<UInt8>.allocate(capacity: TrackRecordLayout.maxTextBytes)
+    /// When every decision follows from a track's key (``PolicyEvaluator/isTableDriven``):
+    /// each key's packed decisions, one per policy, side by side, so that a track's are one
+    /// copy. Going through the evaluator cost two `Array` reads and an append per policy.
+    private let decisionsByKey: UnsafeMutablePointer<UInt32>?
 
     static let maxTrackIDBytes = TrackRecordLayout.maxIDBytes
 
@@ -31,9 +35,23 @@ final class RecordProcessor {
         self.labelMap = options.labelMap
         self.keepsArtists = options.keepsArtists
         scratch.reserveCapacity(4096)
+        if evaluator.isTableDriven {
+            let rows = UnsafeMutablePointer<UInt32>.allocate(capacity: PolicyEvaluator.keyCount * policyCount)
+            for key in 0..<PolicyEvaluator.keyCount {
+                for p in 0..<policyCount {
+                    (rows + key * policyCount + p).initialize(to: evaluator.evaluate(p, PolicyEvaluator.facts(forKey: key)))
+                }
+            }
+            decisionsByKey = rows
+        } else {
+            decisionsByKey = nil
+        }
     }
 
-    deinit { pendingBytes.deallocate() }
+    deinit {
+        pendingBytes.deallocate()
+        decisionsByKey?.deallocate()
+    }
 
     /// Decodes `bytes` with `decoder` into `result`; finishes the input when `isLast`.
     func run(_ decoder: RecordDecoder, _ bytes: UnsafeBufferPointer<UInt8>, isLast: Bool, into result: ChunkResult) {
@@ -430,13 +448,15 @@ final class RecordProcessor {
 
         let facts = TrackFacts(labelStatus: label, genaiOptIn: genai, aiOptOut: optOut, noAITag: noAI,
                                uploadedAt: uploadedAt)
-        let first = result.verdicts.count
-        for p in 0..<policyCount {
-            result.verdicts.append(evaluator.evaluate(p, facts))
-        }
-        if evaluator.isTableDriven {
-            result.keyCounts[PolicyEvaluator.key(facts)] &+= 1
+        if let decisionsByKey {
+            let key = PolicyEvaluator.key(facts)
+            result.verdicts.append(contentsOf: decisionsByKey + key &* policyCount, count: policyCount)
+            result.keyCounts[key] &+= 1
         } else {
+            let first = result.verdicts.count
+            for p in 0..<policyCount {
+                result.verdicts.append(evaluator.evaluate(p, facts))
+            }
             result.statistics.add(label: label, packed: UnsafeBufferPointer(rebasing: result.verdicts.buffer[first...]))
         }
         let hash = TrackHash.of(result.ids.base + idStart, count: idLength)
