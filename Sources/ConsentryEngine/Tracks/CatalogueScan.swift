@@ -83,7 +83,7 @@ public final class CatalogueScan {
 
     /// Reads this scan's inputs; the rejects it keeps go to `sink`, in input order.
     public func read(rejects sink: RejectSink) throws {
-        let spill = try TrackSpill(directory: workDirectory, layout: layout)
+        let spill = TrackSpill(directory: workDirectory, layout: layout)
         let readPaths = readInputs.map { paths[$0] }
         let numbers = LabelNumbers()
         let pipeline = ScanPipeline(

@@ -13,7 +13,7 @@ public final class TrackReplay {
 
     public init(policyCount: Int, workDirectory: String, jobs: Int) throws {
         layout = TrackRecordLayout(policyCount: policyCount)
-        spill = try TrackSpill(directory: workDirectory, layout: layout)
+        spill = TrackSpill(directory: workDirectory, layout: layout)
         self.workDirectory = workDirectory
         self.jobs = jobs
     }

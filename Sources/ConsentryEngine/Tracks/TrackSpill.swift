@@ -31,6 +31,9 @@ final class TrackSpill {
     let directory: String
     let layout: TrackRecordLayout
     private let paths: [String]
+    /// Each partition's file, -1 until its first buffer is written: creating 64 files took
+    /// 10-20 ms on ext4 (finding a free inode among ones freed moments ago), before any
+    /// input was read; made as their buffers fill, they are made while the workers read.
     private var descriptors: [Int32]
     private let buffers: UnsafeMutableRawPointer
     /// Bytes buffered per partition. Not an `Array`: every track's append would check its
@@ -38,32 +41,18 @@ final class TrackSpill {
     private let fill: UnsafeMutablePointer<Int>
     private var closed = false
 
-    init(directory: String, layout: TrackRecordLayout) throws {
+    init(directory: String, layout: TrackRecordLayout) {
         self.directory = directory
         self.layout = layout
-        let paths = (0..<TrackSpill.partitionCount).map { directory + "/" + TrackSpill.fileName(partition: $0) }
-        // The files first, the properties after: an initializer that throws once every
-        // property is set runs `deinit`, which would close the files and free the buffers a
-        // second time.
-        var descriptors: [Int32] = []
-        for path in paths {
-            let fd = open(path, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0o644)
-            guard fd >= 0 else {
-                let error = WorkFileWriter.failure("create", path, errno)
-                for opened in descriptors { close(opened) }
-                throw error
-            }
-            descriptors.append(fd)
-        }
-        self.paths = paths
-        self.descriptors = descriptors
+        paths = (0..<TrackSpill.partitionCount).map { directory + "/" + TrackSpill.fileName(partition: $0) }
+        descriptors = Array(repeating: -1, count: TrackSpill.partitionCount)
         buffers = .allocate(byteCount: TrackSpill.partitionCount * TrackSpill.bufferBytes, alignment: 64)
         fill = .allocate(capacity: TrackSpill.partitionCount)
         fill.initialize(repeating: 0, count: TrackSpill.partitionCount)
     }
 
     deinit {
-        if !closed { for fd in descriptors { close(fd) } }
+        if !closed { for fd in descriptors where fd >= 0 { close(fd) } }
         buffers.deallocate()
         fill.deallocate()
     }
@@ -86,6 +75,11 @@ final class TrackSpill {
 
     @inline(never)
     private func drain(_ p: Int) throws {
+        if descriptors[p] < 0 {
+            let fd = open(paths[p], O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0o644)
+            guard fd >= 0 else { throw WorkFileWriter.failure("create", paths[p], errno) }
+            descriptors[p] = fd
+        }
         let base = buffers + p * TrackSpill.bufferBytes
         var offset = 0
         while offset < fill[p] {
@@ -99,7 +93,8 @@ final class TrackSpill {
         fill[p] = 0
     }
 
-    /// Writes what is buffered and closes every file; returns each partition's file.
+    /// Writes what is buffered and closes every file (a partition without tracks gets an
+    /// empty one); returns each partition's file.
     func finish() throws -> [String] {
         guard !closed else { return paths }
         for p in 0..<TrackSpill.partitionCount { try drain(p) }

@@ -77,7 +77,7 @@ import TestSupport
                         consume: (Int) throws -> Void = { _ in }) throws -> TrackResolution {
         let work = try dir.makeDirectory(name)
         let layout = TrackRecordLayout(policyCount: tracks.first?.verdicts.count ?? 1)
-        let spill = try TrackSpill(directory: work, layout: layout)
+        let spill = TrackSpill(directory: work, layout: layout)
         // Labels numbered as a scan's workers would: in the order they are met, 0 for none.
         var labelTexts = [""]
         for (position, track) in tracks.enumerated() {
