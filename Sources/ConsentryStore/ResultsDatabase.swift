@@ -113,6 +113,14 @@ public final class ResultsDatabase {
                         throw StoreError(.locked, "the database's schema needs an upgrade, and a scan (or prune) that will do it is running", remedy: "try again when it has finished", file: path)
                     }
                 }
+                try queue.writeWithoutTransaction { db in
+                    if try Schema.isEmpty(db) {
+                        try db.inTransaction(.immediate) {
+                            try CurrentSchema.create(db)
+                            return .commit
+                        }
+                    }
+                }
                 try migrator.migrate(queue)
                 withExtendedLifetime(lock) {}
             }

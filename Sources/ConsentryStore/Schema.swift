@@ -113,6 +113,12 @@ enum Schema {
     /// The identifier of the first migration: every database this tool made has it.
     static let firstMigration = "v1"
 
+    /// Whether `db` holds no table yet: a new database, which ``CurrentSchema`` makes
+    /// whole instead of the migrations.
+    static func isEmpty(_ db: Database) throws -> Bool {
+        try Int.fetchOne(db, sql: "SELECT count(*) FROM sqlite_master WHERE type = 'table'") == 0
+    }
+
     /// The migrations; `databasePath` is where the conversion to history (v4) keeps its
     /// work files.
     static func migrator(databasePath: String) -> DatabaseMigrator {
