@@ -113,6 +113,8 @@ public final class ResultsDatabase {
                         throw StoreError(.locked, "the database's schema needs an upgrade, and a scan (or prune) that will do it is running", remedy: "try again when it has finished", file: path)
                     }
                 }
+                // A new database is made whole in one transaction; the migrations then find
+                // nothing left to do.
                 try queue.writeWithoutTransaction { db in
                     if try Schema.isEmpty(db) {
                         try db.inTransaction(.immediate) {

@@ -31,9 +31,10 @@ final class TrackSpill {
     let directory: String
     let layout: TrackRecordLayout
     private let paths: [String]
-    /// Each partition's file, -1 until its first buffer is written: creating 64 files took
-    /// 10-20 ms on ext4 (finding a free inode among ones freed moments ago), before any
-    /// input was read; made as their buffers fill, they are made while the workers read.
+    /// Each partition's file, -1 until its first buffer is written. Creating all 64 up front
+    /// took 10-20 ms on ext4 (finding a free inode among ones freed moments ago) before any
+    /// input was read; created when their buffers first fill, they cost that while the
+    /// workers read.
     private var descriptors: [Int32]
     private let buffers: UnsafeMutableRawPointer
     /// Bytes buffered per partition. Not an `Array`: every track's append would check its
