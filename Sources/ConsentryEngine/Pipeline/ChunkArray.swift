@@ -36,19 +36,13 @@ struct ChunkArray<Element: BitwiseCopyable>: ~Copyable {
         count += 1
     }
 
+    /// Appends `elements` one at a time: a track appends a few (its decisions), for which a
+    /// `memmove` call cost more than the copy.
     @inline(__always)
     mutating func append(contentsOf elements: UnsafeBufferPointer<Element>) {
-        if count + elements.count > capacity { grow(to: count + elements.count) }
-        if let source = elements.baseAddress { (base + count).initialize(from: source, count: elements.count) }
-        count += elements.count
-    }
-
-    /// Appends `count` elements from `source`, one at a time: for the few words of a track's
-    /// decisions, where `append(contentsOf:)` calls `memmove`.
-    @inline(__always)
-    mutating func append(contentsOf source: UnsafePointer<Element>, count n: Int) {
+        let n = elements.count
         if count + n > capacity { grow(to: count + n) }
-        for i in 0..<n { (base + count + i).initialize(to: source[i]) }
+        for i in 0..<n { (base + count + i).initialize(to: elements[i]) }
         count += n
     }
 

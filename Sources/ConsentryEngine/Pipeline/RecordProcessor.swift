@@ -450,7 +450,7 @@ final class RecordProcessor {
                                uploadedAt: uploadedAt)
         if let decisionsByKey {
             let key = PolicyEvaluator.key(facts)
-            result.verdicts.append(contentsOf: decisionsByKey + key &* policyCount, count: policyCount)
+            result.verdicts.append(contentsOf: UnsafeBufferPointer(start: decisionsByKey + key &* policyCount, count: policyCount))
             result.keyCounts[key] &+= 1
         } else {
             let first = result.verdicts.count

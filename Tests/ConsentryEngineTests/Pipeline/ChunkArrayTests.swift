@@ -21,4 +21,18 @@ struct ChunkArrayTests {
         }
         #expect(Array(array.buffer) == expected)
     }
+
+    @Test("appended words (a track's decisions) are the source's, in order, across growth")
+    func appendsWords() {
+        var array = ChunkArray<UInt32>(capacity: 2)
+        var expected: [UInt32] = []
+        for length in 0...5 {
+            for round in 0..<7 {
+                let words = (0..<length).map { UInt32(round * 100 + $0) }
+                words.withUnsafeBufferPointer { array.append(contentsOf: $0) }
+                expected += words
+            }
+        }
+        #expect(Array(array.buffer) == expected)
+    }
 }
