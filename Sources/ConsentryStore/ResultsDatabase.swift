@@ -37,6 +37,9 @@ public struct RunInfo: Sendable, Equatable {
 public final class ResultsDatabase {
     public let path: String
     let queue: DatabaseQueue
+    /// Set while a new database's first run writes it in SQLite's rollback journal rather
+    /// than the WAL (``openReadWrite(_:holdingLock:create:)``); ``useWAL()`` ends it.
+    private var writesWithoutWAL: Bool
 
     /// Opens (creating when `create`) the database at `path`, upgrading its schema if needed.
     ///
@@ -54,10 +57,11 @@ public final class ResultsDatabase {
             throw StoreError(.missing, "no results database here", remedy: "run `consentry scan` first or pass --db PATH", file: path)
         }
         do {
-            queue = try ResultsDatabase.openReadWrite(path, holdingLock: holdingLock)
+            (queue, writesWithoutWAL) = try ResultsDatabase.openReadWrite(path, holdingLock: holdingLock, create: create)
             immutableSnapshot = nil
         } catch let error as StoreError where error.kind == .readOnly && !create {
             (queue, immutableSnapshot) = try ResultsDatabase.openReadOnly(path)
+            writesWithoutWAL = false
         }
     }
 
@@ -66,15 +70,22 @@ public final class ResultsDatabase {
     init(readOnly path: String) throws {
         self.path = path
         (queue, immutableSnapshot) = try ResultsDatabase.openReadOnly(path)
+        writesWithoutWAL = false
     }
 
     /// The page size of a database this tool creates.
     static let newPageSize = 32768
 
-    private static func openReadWrite(_ path: String, holdingLock: Bool) throws -> DatabaseQueue {
+    /// How long a connection waits for another process's lock before it gives up (`locked`).
+    static let busyTimeout: TimeInterval = 10
+
+    /// Opens the database for writing; returns whether this connection writes it without
+    /// the WAL, which only the first run of a new database does.
+    private static func openReadWrite(_ path: String, holdingLock: Bool, create: Bool) throws -> (DatabaseQueue, Bool) {
         let queue: DatabaseQueue
+        var withoutWAL = false
         var configuration = Configuration()
-        configuration.busyMode = .timeout(10)
+        configuration.busyMode = .timeout(ResultsDatabase.busyTimeout)
         configuration.label = "consentry"
         configuration.prepareDatabase { db in
             // A small cache makes a bulk insert spill pages to the WAL while the scan runs
@@ -97,11 +108,27 @@ public final class ResultsDatabase {
                 if try Int.fetchOne(db, sql: "PRAGMA page_count") == 0 {
                     try db.execute(sql: "PRAGMA page_size = \(ResultsDatabase.newPageSize)")
                 }
-                let mode = try String.fetchOne(db, sql: "PRAGMA journal_mode") ?? ""
-                if mode.lowercased() != "wal" {
-                    try db.execute(sql: "PRAGMA journal_mode = WAL")
+                // The journal. A scan or merge (creating, with the scan lock) into a database
+                // with no run yet writes its run in SQLite's rollback journal: its history is nearly all pages
+                // the file did not have, which the journal never copies, so they are written
+                // once, into the file. Through the WAL they were written twice — into the WAL,
+                // then into the file at the checkpoint, the whole history at a first night
+                // (0.3 s of 2 at 5 M tracks, and twice its size on disk until the end). The
+                // price: readers wait for that run to end (``translate(_:path:)`` says why).
+                // Every other writer puts the database in WAL mode, which lets readers read
+                // while a scan writes; readers leave the mode as it is.
+                var mode = (try String.fetchOne(db, sql: "PRAGMA journal_mode") ?? "").lowercased()
+                if mode != "wal" && (create || holdingLock) {
+                    if create && holdingLock, try !Schema.hasRuns(db) {
+                        if mode != "delete" { mode = try String.fetchOne(db, sql: "PRAGMA journal_mode = DELETE") ?? "" }
+                        withoutWAL = true
+                    } else {
+                        mode = try String.fetchOne(db, sql: "PRAGMA journal_mode = WAL") ?? ""
+                    }
                 }
-                try db.execute(sql: "PRAGMA synchronous = NORMAL")
+                // NORMAL is safe from power cuts in WAL mode only; the rollback journal needs
+                // FULL not to risk a corrupt file (SQLite's documentation of `synchronous`).
+                try db.execute(sql: mode.lowercased() == "wal" ? "PRAGMA synchronous = NORMAL" : "PRAGMA synchronous = FULL")
             }
             let migrator = Schema.migrator(databasePath: path)
             if try queue.read({ db in try !migrator.hasCompletedMigrations(db) }) {
@@ -129,7 +156,28 @@ public final class ResultsDatabase {
         } catch {
             throw ResultsDatabase.translate(error, path: path)
         }
-        return queue
+        return (queue, withoutWAL)
+    }
+
+    /// Puts a database whose first run was written without the WAL into WAL mode, as every
+    /// later run and reader uses it. The switch needs the database to itself for a moment:
+    /// when a reader holds it for over a second, it is left to the next scan's start, which
+    /// makes it (``openReadWrite(_:holdingLock:create:)``). Returns whether it was made.
+    @discardableResult
+    public func useWAL() -> Bool {
+        guard writesWithoutWAL else { return true }
+        do {
+            try queue.writeWithoutTransaction { db in
+                sqlite3_busy_timeout(db.sqliteConnection, 1000)
+                defer { sqlite3_busy_timeout(db.sqliteConnection, Int32(ResultsDatabase.busyTimeout * 1000)) }
+                guard try String.fetchOne(db, sql: "PRAGMA journal_mode = WAL")?.lowercased() == "wal" else { return }
+                try db.execute(sql: "PRAGMA synchronous = NORMAL")
+                writesWithoutWAL = false
+            }
+        } catch {
+            return false
+        }
+        return !writesWithoutWAL
     }
 
     /// Throws `notConsentry` for a SQLite database another program made: tables, and not this
@@ -192,8 +240,14 @@ public final class ResultsDatabase {
     private static func openReadOnly(_ path: String) throws -> (DatabaseQueue, FileSnapshot?) {
         var configuration = Configuration()
         configuration.readonly = true
-        configuration.busyMode = .timeout(10)
+        configuration.busyMode = .timeout(ResultsDatabase.busyTimeout)
         configuration.label = "consentry"
+        // A rollback journal beside the file: a first run is writing it (``useWAL()``), or
+        // was killed while it did and left pages only a writer can roll back. Either way the
+        // file's pages are not a state of the database that any run committed.
+        if access(path + "-journal", F_OK) == 0 {
+            throw StoreError(.locked, "a scan is writing this database's first run, or one was interrupted while it did and the next scan has not yet undone it", remedy: "try again when a scan has finished", file: path)
+        }
         let snapshot: FileSnapshot?
         let location: String
         if access(path + "-wal", F_OK) == 0 && access(path + "-shm", R_OK) == 0 {
@@ -242,6 +296,9 @@ public final class ResultsDatabase {
         case .SQLITE_FULL:
             return StoreError(.diskFull, "the disk is full (\(detail))", remedy: "free space and run the scan again — the run was not recorded as completed", file: path, underlying: db)
         case .SQLITE_BUSY, .SQLITE_LOCKED:
+            if access(path + "-journal", F_OK) == 0 {
+                return StoreError(.locked, "the database is busy (\(detail)): a scan is writing its first run, which keeps readers out until it ends (later runs let them read meanwhile)", remedy: "try again when that scan has finished", file: path, underlying: db)
+            }
             return StoreError(.locked, "the database is busy (\(detail)): another process holds it", remedy: "try again", file: path, underlying: db)
         case .SQLITE_IOERR:
             // The extended code says which operation failed (SQLite's "Result and Error Codes").

@@ -130,6 +130,9 @@ public enum Scanner {
                 // which the next scan promotes.
                 try? state.promote()
             }
+            if !database.useWAL() {
+                logger.notice("a reader held the database when this first run ended; the next scan puts it in WAL mode")
+            }
             logger.info("run \(runID) completed", metadata: [
                 "seconds": "\(String(format: "%.2f", Date().timeIntervalSince(started)))", "read": "\(outcome.rowsRead)",
                 "scanned": "\(outcome.rowsScanned)", "rejected": "\(outcome.rowsRejected)",

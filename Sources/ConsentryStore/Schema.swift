@@ -119,6 +119,13 @@ enum Schema {
         try Int.fetchOne(db, sql: "SELECT count(*) FROM sqlite_master WHERE type = 'table'") == 0
     }
 
+    /// Whether `db` has recorded a run, of any status: false for a new database.
+    static func hasRuns(_ db: Database) throws -> Bool {
+        guard try Int.fetchOne(db, sql: "SELECT count(*) FROM sqlite_master WHERE type = 'table' AND name = 'runs'") == 1
+        else { return false }
+        return try Bool.fetchOne(db, sql: "SELECT EXISTS (SELECT 1 FROM runs)") ?? false
+    }
+
     /// The migrations; `databasePath` is where the conversion to history (v4) keeps its
     /// work files.
     static func migrator(databasePath: String) -> DatabaseMigrator {
