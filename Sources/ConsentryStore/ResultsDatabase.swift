@@ -56,6 +56,16 @@ public final class ResultsDatabase {
         if !create && !FileManager.default.fileExists(atPath: path) {
             throw StoreError(.missing, "no results database here", remedy: "run `consentry scan` first or pass --db PATH", file: path)
         }
+        // A reader that may not write the file opens it read-only from the start. Opened
+        // for writing, SQLite quietly opens such a file read-only, and in a directory the
+        // reader may write (a shared or sticky one) it then creates `-wal` and `-shm` files
+        // owned by the reader, which the nightly job's next scan, as the file's owner, cannot
+        // write: it failed.
+        if !create && access(path, W_OK) != 0 {
+            (queue, immutableSnapshot) = try ResultsDatabase.openReadOnly(path)
+            writesWithoutWAL = false
+            return
+        }
         do {
             (queue, writesWithoutWAL) = try ResultsDatabase.openReadWrite(path, holdingLock: holdingLock, create: create)
             immutableSnapshot = nil

@@ -41,6 +41,27 @@ extension EndToEnd {
             #expect(try FileManager.default.contentsOfDirectory(atPath: tmp.path).sorted() == listing)
         }
 
+        /// A directory the reader may write, a file it may not: SQLite would open the file
+        /// read-only by itself and create `-wal` and `-shm` files the reader owns, which the
+        /// owner's next scan could not write.
+        @Test func readersCreateNothingInADirectoryTheyMayWrite() throws {
+            let nobody = try AnotherUser.nobody("readers")
+            let shared = try nobody.writableDirectory("shared")
+            chmod(shared, 0o1777)
+            let db = shared + "/results.sqlite"
+            let scan = try consentry(["scan", Paths.sample("nightly-2026-11-20.csv.gz"), "--db", db, "--quiet"])
+            #expect(scan.exitCode == 0, "\(scan)")
+            chmod(db, 0o644)
+            let listing = try FileManager.default.contentsOfDirectory(atPath: shared).sorted()
+            for command in [["runs"], ["report", "--format", "json"], ["track", "does-not-exist"]] {
+                let r = try nobody.run(command + ["--db", db])
+                #expect(r.exitCode == 0 || command[0] == "track", "\(command): \(r)")
+                #expect(try FileManager.default.contentsOfDirectory(atPath: shared).sorted() == listing, "\(command)")
+            }
+            let next = try consentry(["scan", Paths.sample("nightly-2026-11-20.csv.gz"), "--db", db, "--quiet"])
+            #expect(next.exitCode == 0, "\(next)")
+        }
+
         @Test func readersWorkWithoutWriteAccessDuringAScan() throws {
             let nobody = try AnotherUser.nobody("readers")
             let tmp = try TempDir()
