@@ -58,10 +58,10 @@ public final class OutputFile {
 
     /// Creates a temporary file beside `path` (same directory, so the rename is atomic).
     ///
-    /// `protecting` names a results database: replacing it, or its `-wal` or `-shm` file,
+    /// `protecting` names a results database: replacing it, or its `-wal`, `-shm` or `-journal` file,
     /// would lose every run, so such a target is refused.
     public init(replacing path: String, protecting database: String? = nil) throws {
-        if let database, [database, database + "-wal", database + "-shm"].contains(where: { OutputFile.sameFile(path, $0) }) {
+        if let database, let target = FileIdentity(path), FileIdentity.ofDatabase(database).contains(target) {
             throw OutputError(.badTarget, "this is the results database", remedy: "write to another path", file: path)
         }
         var isDirectory: ObjCBool = false
@@ -114,12 +114,6 @@ public final class OutputFile {
     public func write(_ text: String) throws {
         var text = text
         try text.withUTF8 { try write(UnsafeRawBufferPointer($0)) }
-    }
-
-    /// Whether two paths name one existing file.
-    static func sameFile(_ a: String, _ b: String) -> Bool {
-        var sa = stat(), sb = stat()
-        return stat(a, &sa) == 0 && stat(b, &sb) == 0 && sa.st_dev == sb.st_dev && sa.st_ino == sb.st_ino
     }
 
     public func flush() throws {

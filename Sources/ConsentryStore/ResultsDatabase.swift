@@ -61,7 +61,7 @@ public final class ResultsDatabase {
         // reader may write (a shared or sticky one) it then creates `-wal` and `-shm` files
         // owned by the reader, which the nightly job's next scan, as the file's owner, cannot
         // write: it failed.
-        if !create && access(path, W_OK) != 0 {
+        if !create && faccessat(AT_FDCWD, path, W_OK, AT_EACCESS) != 0 {
             (queue, immutableSnapshot) = try ResultsDatabase.openReadOnly(path)
             writesWithoutWAL = false
             return
@@ -87,7 +87,7 @@ public final class ResultsDatabase {
     static let newPageSize = 32768
 
     /// How long a connection waits for another process's lock before it gives up (`locked`).
-    static let busyTimeout: TimeInterval = 10
+    public static let busyTimeout: TimeInterval = 10
 
     /// Opens the database for writing; returns whether this connection writes it without
     /// the WAL, which only the first run of a new database does.
@@ -98,8 +98,8 @@ public final class ResultsDatabase {
         configuration.busyMode = .timeout(ResultsDatabase.busyTimeout)
         configuration.label = "consentry"
         configuration.prepareDatabase { db in
-            // A small cache makes a bulk insert spill pages to the WAL while the scan runs
-            // instead of all at commit. Measured on a --store all scan: 32 MiB → 8 MiB saved
+            // A small cache makes a bulk insert spill pages to the WAL (or, in a first run, the
+            // file) while the scan runs instead of all at commit. Measured on a --store all scan: 32 MiB → 8 MiB saved
             // ~5%; 8 → 2 MiB ~2% (faster in 7 of 10 alternating rounds, slower in 1); 1 MiB lost.
             try db.execute(sql: "PRAGMA cache_size = -2048")
         }
@@ -110,10 +110,10 @@ public final class ResultsDatabase {
                 // journal mode) is changed.
                 try refuseForeignDatabase(db, path: path)
                 try refuseNewerSchema(db, path: path)
-                // A new database gets 32 KiB pages. A first night writes the whole history
-                // twice (into the WAL, then the checkpoint), a page per write: 4 KiB pages made
-                // that 47,000 pages each way at 5 M tracks, and on a VM every write is a system
-                // call. Later nights, which write their changes, are no slower. SQLite keeps an
+                // A new database gets 32 KiB pages. A night writes its history a page per
+                // write (through the WAL, twice: into it, then the checkpoint): 4 KiB pages made
+                // that 47,000 pages each way for a first night of 5 M tracks, when it still went
+                // through the WAL, and on a VM every write is a system call. Later nights, which write their changes, are no slower. SQLite keeps an
                 // existing database's pages (in WAL mode they only change with a VACUUM).
                 if try Int.fetchOne(db, sql: "PRAGMA page_count") == 0 {
                     try db.execute(sql: "PRAGMA page_size = \(ResultsDatabase.newPageSize)")
@@ -170,24 +170,34 @@ public final class ResultsDatabase {
     }
 
     /// Puts a database whose first run was written without the WAL into WAL mode, as every
-    /// later run and reader uses it. The switch needs the database to itself for a moment:
-    /// when a reader holds it for over a second, it is left to the next scan's start, which
-    /// makes it (``openReadWrite(_:holdingLock:create:)``). Returns whether it was made.
-    @discardableResult
-    public func useWAL() -> Bool {
-        guard writesWithoutWAL else { return true }
-        do {
-            try queue.writeWithoutTransaction { db in
-                sqlite3_busy_timeout(db.sqliteConnection, 1000)
-                defer { sqlite3_busy_timeout(db.sqliteConnection, Int32(ResultsDatabase.busyTimeout * 1000)) }
-                guard try String.fetchOne(db, sql: "PRAGMA journal_mode = WAL")?.lowercased() == "wal" else { return }
-                try db.execute(sql: "PRAGMA synchronous = NORMAL")
+    /// later run and reader uses it; call it when that run has ended, completed or failed.
+    ///
+    /// The switch needs the database to itself for a moment: it waits out readers for up to
+    /// `attempts` busy timeouts (the run has ended, so waiting costs only time). When one
+    /// still holds it, or the switch fails otherwise, it throws, and the next writer to open
+    /// the database makes it (``openReadWrite(_:holdingLock:create:)``).
+    public func useWAL(attempts: Int = 3, timeout: TimeInterval = ResultsDatabase.busyTimeout) throws {
+        guard writesWithoutWAL else { return }
+        var attempt = 1
+        while true {
+            do {
+                try queue.writeWithoutTransaction { db in
+                    sqlite3_busy_timeout(db.sqliteConnection, Int32(timeout * 1000))
+                    defer { sqlite3_busy_timeout(db.sqliteConnection, Int32(ResultsDatabase.busyTimeout * 1000)) }
+                    let mode = try String.fetchOne(db, sql: "PRAGMA journal_mode = WAL") ?? ""
+                    guard mode.lowercased() == "wal" else {
+                        throw StoreError(.other, "SQLite kept the journal mode '\(mode)' when asked for WAL", remedy: "run the next scan; it tries again", file: path)
+                    }
+                    try db.execute(sql: "PRAGMA synchronous = NORMAL")
+                }
                 writesWithoutWAL = false
+                return
+            } catch let error as DatabaseError where error.resultCode == .SQLITE_BUSY && attempt < attempts {
+                attempt += 1
+            } catch {
+                throw ResultsDatabase.translate(error, path: path)
             }
-        } catch {
-            return false
         }
-        return !writesWithoutWAL
     }
 
     /// Throws `notConsentry` for a SQLite database another program made: tables, and not this
@@ -252,17 +262,23 @@ public final class ResultsDatabase {
         configuration.readonly = true
         configuration.busyMode = .timeout(ResultsDatabase.busyTimeout)
         configuration.label = "consentry"
-        // A rollback journal beside the file: a first run is writing it (``useWAL()``), or
-        // was killed while it did and left pages only a writer can roll back. Either way the
-        // file's pages are not a state of the database that any run committed.
+        // A rollback journal beside the file: it is being written without the WAL (a new
+        // database's first run, ``useWAL()``), or such a write was killed and left pages only
+        // a writer can roll back. Either way the file's pages are not a state any run committed.
         if access(path + "-journal", F_OK) == 0 {
-            throw StoreError(.locked, "a scan is writing this database's first run, or one was interrupted while it did and the next scan has not yet undone it", remedy: "try again when a scan has finished", file: path)
+            throw StoreError(.locked, "the database is being written without its WAL (a new database's first run keeps readers out until it ends), or such a write was interrupted and no scan has undone it yet", remedy: "try again when the scan has finished, or after the next scan", file: path)
         }
         let snapshot: FileSnapshot?
         let location: String
         if access(path + "-wal", F_OK) == 0 && access(path + "-shm", R_OK) == 0 {
             snapshot = nil
             location = path
+        } else if ResultsDatabase.usesRollbackJournal(path) {
+            // Not in WAL mode (its first run, or one that has not switched yet): read with
+            // SQLite's locks, which wait for a writer and never see its uncommitted pages,
+            // and which this journal takes without creating any file.
+            snapshot = nil
+            location = "file:" + (path.addingPercentEncoding(withAllowedCharacters: .urlPathAllowed) ?? path) + "?mode=ro"
         } else {
             snapshot = FileSnapshot(path)
             location = "file:" + (path.addingPercentEncoding(withAllowedCharacters: .urlPathAllowed) ?? path) + "?immutable=1"
@@ -292,6 +308,15 @@ public final class ResultsDatabase {
         }
     }
 
+    /// Whether the database file's header says it is in rollback-journal mode: its read and
+    /// write versions (bytes 18 and 19) are 1, where WAL mode has 2.
+    static func usesRollbackJournal(_ path: String) -> Bool {
+        guard let file = FileHandle(forReadingAtPath: path) else { return false }
+        defer { try? file.close() }
+        guard let header = try? file.read(upToCount: 20), header.count == 20 else { return false }
+        return header[18] == 1 && header[19] == 1
+    }
+
     /// Maps SQLite failures to messages that say what to do; other errors pass through.
     static func translate(_ error: any Error, path: String) -> any Error {
         guard let db = error as? DatabaseError else { return error }
@@ -306,8 +331,8 @@ public final class ResultsDatabase {
         case .SQLITE_FULL:
             return StoreError(.diskFull, "the disk is full (\(detail))", remedy: "free space and run the scan again — the run was not recorded as completed", file: path, underlying: db)
         case .SQLITE_BUSY, .SQLITE_LOCKED:
-            if access(path + "-journal", F_OK) == 0 {
-                return StoreError(.locked, "the database is busy (\(detail)): a scan is writing its first run, which keeps readers out until it ends (later runs let them read meanwhile)", remedy: "try again when that scan has finished", file: path, underlying: db)
+            if access(path + "-journal", F_OK) == 0 || usesRollbackJournal(path) {
+                return StoreError(.locked, "the database is busy (\(detail)): it is being written without its WAL, as a new database's first run is, which keeps readers out until it ends (later runs let them read meanwhile)", remedy: "try again when that scan has finished", file: path, underlying: db)
             }
             return StoreError(.locked, "the database is busy (\(detail)): another process holds it", remedy: "try again", file: path, underlying: db)
         case .SQLITE_IOERR:
@@ -342,7 +367,7 @@ public final class ResultsDatabase {
     /// ``openReadOnly(_:)``): the pages may then come from two states of the database.
     private func checkUnchanged() throws {
         guard let immutableSnapshot, FileSnapshot(path) != immutableSnapshot else { return }
-        throw StoreError(.locked, "the database was written while this command read it without write access (a scan or prune finished)", remedy: "run the command again", file: path)
+        throw StoreError(.locked, "the database was written while this command read it without write access (a scan or prune wrote it)", remedy: "run the command again", file: path)
     }
 
     static func now() -> String {
@@ -394,7 +419,11 @@ public final class ResultsDatabase {
             let nudger = WritebackNudger(databasePath: path)
             defer { nudger.stop() }
             var value: T?
-            try db.inTransaction(.immediate) {
+            // A first run takes the database to itself from the start: in the rollback
+            // journal every cache spill needs the exclusive lock, and a reader's lock held
+            // meanwhile would make each spill wait, the cache grow past its size, and the
+            // commit fail. So it waits for readers once, before any work.
+            try db.inTransaction(writesWithoutWAL ? .exclusive : .immediate) {
                 value = try body(db)
                 return .commit
             }

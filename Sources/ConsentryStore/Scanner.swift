@@ -1,6 +1,7 @@
 import ConsentryEngine
 import ConsentryModel
 import Foundation
+import Logging
 
 /// Runs a scan end to end — lock, run lifecycle, reading, duplicates, history and storage
 /// (contract §4) — or records the merge of a set of shard results as the same run.
@@ -13,10 +14,17 @@ public enum Scanner {
         try record(request, cancellation: cancellation, inputs: request.inputs.joined(separator: " "),
                    labelMap: request.input.labelMap) { work in
             let paths = try InputResolver.expand(request.inputs)
+            let databaseFiles = FileIdentity.ofDatabase(request.databasePath)
             for path in paths where path != "-" {
                 var info = stat()
                 if stat(path, &info) == 0 && (info.st_mode & S_IFMT) == S_IFREG && info.st_size == 0 {
                     throw InputError.emptyInput(path)
+                }
+                // Reading the database as an input would open and close it in this process,
+                // which drops every lock SQLite holds on it: another process could then take
+                // the run's live journal for a crashed one and roll it back under the scan.
+                if let identity = FileIdentity(path), databaseFiles.contains(identity) {
+                    throw InputError(.unreadable, "this input is the results database (or one of its journal files)", remedy: "pass the catalogue export, not the --db file", file: path)
                 }
             }
             var options = request.input
@@ -25,6 +33,17 @@ public enum Scanner {
                 paths: paths, policies: request.policies, options: options, jobs: request.jobs,
                 keepRejects: request.keepRejects, workDirectory: work, cancellation: cancellation, progress: progress)
             return (scan, { try scan.read(rejects: $0) })
+        }
+    }
+
+    /// Ends a new database's first run without the WAL (``ResultsDatabase/useWAL(attempts:timeout:)``);
+    /// a failure leaves the switch to the next scan, which is said, not thrown: the run is
+    /// already recorded.
+    private static func switchToWAL(_ database: ResultsDatabase, logger: Logger) {
+        do {
+            try database.useWAL()
+        } catch {
+            logger.notice("the database stays without its WAL until the next scan's start: \(error)")
         }
     }
 
@@ -130,9 +149,7 @@ public enum Scanner {
                 // which the next scan promotes.
                 try? state.promote()
             }
-            if !database.useWAL() {
-                logger.notice("a reader held the database when this first run ended; the next scan puts it in WAL mode")
-            }
+            switchToWAL(database, logger: logger)
             logger.info("run \(runID) completed", metadata: [
                 "seconds": "\(String(format: "%.2f", Date().timeIntervalSince(started)))", "read": "\(outcome.rowsRead)",
                 "scanned": "\(outcome.rowsScanned)", "rejected": "\(outcome.rowsRejected)",
@@ -146,6 +163,7 @@ public enum Scanner {
             // The CLI prints the error itself; the log only records how the run ended.
             logger.info("run \(runID) failed; its rows were rolled back", metadata: ["error": "\(stored)"])
             try? database.failRun(runID, error: stored)
+            switchToWAL(database, logger: logger)
             throw error
         }
         return try database.report(runID: runID)

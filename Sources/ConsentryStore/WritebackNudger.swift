@@ -6,11 +6,12 @@ import ConsentryEngine
 /// Has the kernel write a database's dirty pages while a long transaction is still making
 /// them, so that the syncs of its commit find little left to write.
 ///
-/// A `--store all` scan writes its rows to the WAL for the whole scan; the commit then syncs
-/// the WAL, copies it into the database file and syncs that. Linux leaves dirty pages for up
-/// to 30 s before writing them, so both syncs wrote everything at the end — about 0.3 s each
-/// for 5M tracks, with every scan thread idle. Started every 50 ms, the writing overlaps the
-/// scan and the copy instead. It changes no guarantee: SQLite still syncs where it did.
+/// A `--store all` scan writes its rows to the WAL for the whole scan (a new database's first
+/// run: to the database file); the commit then syncs the WAL, copies it into the database
+/// file and syncs that. Linux leaves dirty pages for up to 30 s before writing them, so both
+/// syncs wrote everything at the end — about 0.3 s each for 5M tracks, with every scan thread
+/// idle. Started every 50 ms, the writing overlaps the scan and the copy instead. It changes
+/// no guarantee: SQLite still syncs where it did.
 ///
 /// It uses SQLite's own descriptors, found by inode in `/proc/self/fd`: closing a descriptor
 /// of ours on the database file would drop the POSIX locks SQLite holds on it. Where there

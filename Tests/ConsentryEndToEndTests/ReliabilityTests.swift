@@ -600,9 +600,8 @@ extension EndToEnd {
             _ = try tmp.write("export/a.csv", "track_id,label_status\na1,major\n")
             _ = try runProgram(mkfifo, [dir + "/b.csv"])
             let child = try Child(executable: try consentryPath(), ["scan", dir, "--db", tmp.db])
-            let running = eventually(timeout: 20) {
-                ((try? SQLite(tmp.db).int("SELECT count(*) AS n FROM runs WHERE status = 'running'")) ?? 0) == 1
-            }
+            // Its work folder is made once its run is recorded (a first run keeps readers out).
+            let running = eventually(timeout: 20) { !EndToEnd.KilledScanWorkFolders.workFolders(in: tmp.path).isEmpty }
             #expect(running, "the scan did not start")
             usleep(500_000)
             child.signal(SIGTERM)
