@@ -119,12 +119,13 @@ public final class ResultsDatabase {
                     try db.execute(sql: "PRAGMA page_size = \(ResultsDatabase.newPageSize)")
                 }
                 // The journal. A scan or merge (creating, with the scan lock) into a database
-                // with no run yet writes its run in SQLite's rollback journal: its history is nearly all pages
-                // the file did not have, which the journal never copies, so they are written
-                // once, into the file. Through the WAL they were written twice — into the WAL,
-                // then into the file at the checkpoint, the whole history at a first night
-                // (0.3 s of 2 at 5 M tracks, and twice its size on disk until the end). The
-                // price: readers wait for that run to end (``translate(_:path:)`` says why).
+                // with no run yet writes its run in SQLite's rollback journal: its history is
+                // nearly all pages the file did not have, which that journal never copies, so
+                // they are written once, into the file. Through the WAL they were written
+                // twice — into the WAL, then into the file at the checkpoint, the whole history
+                // at a first night (0.4 s of 2.1 at 5 M tracks, and twice its size on disk until
+                // the end). The price: readers wait for that run to end (``completeRun(_:_:)``;
+                // ``translate(_:path:)`` says why).
                 // Every other writer puts the database in WAL mode, which lets readers read
                 // while a scan writes; readers leave the mode as it is.
                 var mode = (try String.fetchOne(db, sql: "PRAGMA journal_mode") ?? "").lowercased()

@@ -38,10 +38,11 @@ public enum Scanner {
 
     /// Ends a new database's first run without the WAL (``ResultsDatabase/useWAL(attempts:timeout:)``);
     /// a failure leaves the switch to the next scan, which is said, not thrown: the run is
-    /// already recorded.
-    private static func switchToWAL(_ database: ResultsDatabase, logger: Logger) {
+    /// already recorded. After a failed run it waits for readers once, not three times: the
+    /// failure may have been a reader that kept the database.
+    private static func switchToWAL(_ database: ResultsDatabase, logger: Logger, attempts: Int = 3) {
         do {
-            try database.useWAL()
+            try database.useWAL(attempts: attempts)
         } catch {
             logger.notice("the database stays without its WAL until the next scan's start: \(error)")
         }
@@ -163,7 +164,7 @@ public enum Scanner {
             // The CLI prints the error itself; the log only records how the run ended.
             logger.info("run \(runID) failed; its rows were rolled back", metadata: ["error": "\(stored)"])
             try? database.failRun(runID, error: stored)
-            switchToWAL(database, logger: logger)
+            switchToWAL(database, logger: logger, attempts: 1)
             throw error
         }
         return try database.report(runID: runID)
