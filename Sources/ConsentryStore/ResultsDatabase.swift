@@ -60,8 +60,10 @@ public final class ResultsDatabase {
         // for writing, SQLite quietly opens such a file read-only, and in a directory the
         // reader may write (a shared or sticky one) it then creates `-wal` and `-shm` files
         // owned by the reader, which the nightly job's next scan, as the file's owner, cannot
-        // write: it failed.
-        if !create && faccessat(AT_FDCWD, path, W_OK, AT_EACCESS) != 0 {
+        // write: it failed. So does a reader that could not remove the journal a killed
+        // first run left: SQLite would roll the file back, then fail to delete the journal
+        // with an I/O error; read-only, it is told what the journal means.
+        if !create && (faccessat(AT_FDCWD, path, W_OK, AT_EACCESS) != 0 || !ResultsDatabase.mayRemoveJournal(of: path)) {
             (queue, immutableSnapshot) = try ResultsDatabase.openReadOnly(path)
             writesWithoutWAL = false
             return
@@ -307,6 +309,20 @@ public final class ResultsDatabase {
             }
             throw StoreError(.readOnly, "cannot open the database for reading (\(detail))", remedy: "check that the file is readable, and its directory, by this user", file: path)
         }
+    }
+
+    /// Whether this process may remove the rollback journal beside the database (true when
+    /// there is none): it may write the directory, and, when the directory is sticky, owns
+    /// the journal or the directory (or is root).
+    static func mayRemoveJournal(of path: String) -> Bool {
+        var journal = stat()
+        guard stat(path + "-journal", &journal) == 0 else { return true }
+        let directory = (path as NSString).deletingLastPathComponent
+        let folder = directory.isEmpty ? "." : directory
+        var info = stat()
+        guard faccessat(AT_FDCWD, folder, W_OK, AT_EACCESS) == 0, stat(folder, &info) == 0 else { return false }
+        let user = geteuid()
+        return info.st_mode & S_ISVTX == 0 || user == 0 || user == journal.st_uid || user == info.st_uid
     }
 
     /// Whether the database file's header says it is in rollback-journal mode: its read and

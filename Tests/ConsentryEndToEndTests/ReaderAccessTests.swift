@@ -62,6 +62,45 @@ extension EndToEnd {
             #expect(next.exitCode == 0, "\(next)")
         }
 
+        /// A first run killed in a sticky directory leaves a journal the reader may not
+        /// remove, beside a file it may write: SQLite would roll the file back, then fail to
+        /// delete the journal with an I/O error. The reader is told what the journal means;
+        /// the owner's next scan rolls it back.
+        @Test func aReaderThatCannotRemoveAKilledFirstRunsJournalIsToldWhy() throws {
+            let nobody = try AnotherUser.nobody("readers")
+            let shared = try nobody.writableDirectory("shared")
+            chmod(shared, 0o1777)
+            let db = shared + "/results.sqlite"
+            let child = try Child(executable: try consentryPath(), ["scan", "-", "--db", db, "--keep-rejects", "all"],
+                                  keepStdinOpen: true)
+            let padding = String(repeating: "x", count: 120)
+            child.send("track_id,label_status\n" + (0..<60_000).map { "k\($0),bogus-\(padding)\n" }.joined())
+            let writing = eventually(timeout: 60) {
+                let size = (try? FileManager.default.attributesOfItem(atPath: db)[.size] as? NSNumber)?.int64Value ?? 0
+                return (FileManager.default.fileExists(atPath: db + "-journal") && size > 6 << 20) || !child.isRunning
+            }
+            guard writing, child.isRunning else {
+                child.closeStdin()
+                throw TestFailure("the first run did not write into the file: \(child.finish(timeout: 10))")
+            }
+            child.signal(SIGKILL)
+            _ = child.finish(timeout: 10)
+            // Writable by the reader, as a shared group's umask leaves them; only the sticky
+            // directory keeps it from removing the journal.
+            chmod(db, 0o666)
+            chmod(db + "-journal", 0o666)
+            let refused = try nobody.run(["runs", "--db", db])
+            #expect(refused.exitCode == 75, "\(refused)")
+            #expect(refused.stderr.contains("interrupted"), "\(refused.stderr)")
+            #expect(FileManager.default.fileExists(atPath: db + "-journal"), "the reader left the journal")
+            let next = try consentry(["scan", Paths.sample("nightly-2026-11-20.csv.gz"), "--db", db, "--quiet"])
+            #expect(next.exitCode == 0, "\(next)")
+            #expect(try SQLite(db, readOnly: true).lines("SELECT status || ' ' || coalesce(error, '') FROM runs ORDER BY id")
+                    == ["failed interrupted", "completed "])
+            let after = try nobody.run(["runs", "--db", db])
+            #expect(after.exitCode == 0, "\(after)")
+        }
+
         @Test func readersWorkWithoutWriteAccessDuringAScan() throws {
             let nobody = try AnotherUser.nobody("readers")
             let tmp = try TempDir()
