@@ -13,24 +13,30 @@ extension EndToEnd {
     /// (DATABASE.md): killed after it has written pages there, it must leave no trace but its
     /// `running` row, for readers and for the next scan.
     @Suite struct KilledFirstRun {
-        @Test func aFirstRunKilledWhileWritingTheFileIsUndoneAndTheNextScanCompletes() throws {
-            let tmp = try TempDir()
-            // Rejects are written while the input is read: kept, they fill the file while
-            // the scan still waits for more input, so the kill lands mid-transaction.
+        /// Starts the first run of the new database `db` and returns once it has written
+        /// pages into the file, its transaction still open: rejects are written while the
+        /// input is read, and kept they fill the file while the scan waits for more input.
+        static func firstRunWritingTheFile(_ db: String) throws -> Child {
             let child = try Child(executable: try consentryPath(),
-                                  ["scan", "-", "--db", tmp.db, "--keep-rejects", "all", "--jobs", "2"],
+                                  ["scan", "-", "--db", db, "--keep-rejects", "all", "--jobs", "2"],
                                   keepStdinOpen: true)
             let padding = String(repeating: "x", count: 120)
             child.send("track_id,label_status\n" + (0..<60_000).map { "k\($0),bogus-\(padding)\n" }.joined())
             // A new database's schema takes about 1.3 MB; the rejects, some 10 MB.
             let writing = eventually(timeout: 60) {
-                let size = (try? FileManager.default.attributesOfItem(atPath: tmp.db)[.size] as? NSNumber)?.int64Value ?? 0
-                return (FileManager.default.fileExists(atPath: tmp.db + "-journal") && size > 6 << 20) || !child.isRunning
+                let size = (try? FileManager.default.attributesOfItem(atPath: db)[.size] as? NSNumber)?.int64Value ?? 0
+                return (FileManager.default.fileExists(atPath: db + "-journal") && size > 6 << 20) || !child.isRunning
             }
             guard writing, child.isRunning else {
                 child.closeStdin()
-                throw TestFailure("the scan did not write its rejects into the file: \(child.finish(timeout: 10))")
+                throw TestFailure("the first run did not write its rejects into the file: \(child.finish(timeout: 10))")
             }
+            return child
+        }
+
+        @Test func aFirstRunKilledWhileWritingTheFileIsUndoneAndTheNextScanCompletes() throws {
+            let tmp = try TempDir()
+            let child = try Self.firstRunWritingTheFile(tmp.db)
             #expect(!FileManager.default.fileExists(atPath: tmp.db + "-wal"), "a first run writes without the WAL")
             // Readers wait for it, then give up saying why (after the 10 s busy timeout).
             let waiting = try consentry(["runs", "--db", tmp.db], timeout: 60)

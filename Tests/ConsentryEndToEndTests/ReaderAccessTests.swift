@@ -71,18 +71,7 @@ extension EndToEnd {
             let shared = try nobody.writableDirectory("shared")
             chmod(shared, 0o1777)
             let db = shared + "/results.sqlite"
-            let child = try Child(executable: try consentryPath(), ["scan", "-", "--db", db, "--keep-rejects", "all"],
-                                  keepStdinOpen: true)
-            let padding = String(repeating: "x", count: 120)
-            child.send("track_id,label_status\n" + (0..<60_000).map { "k\($0),bogus-\(padding)\n" }.joined())
-            let writing = eventually(timeout: 60) {
-                let size = (try? FileManager.default.attributesOfItem(atPath: db)[.size] as? NSNumber)?.int64Value ?? 0
-                return (FileManager.default.fileExists(atPath: db + "-journal") && size > 6 << 20) || !child.isRunning
-            }
-            guard writing, child.isRunning else {
-                child.closeStdin()
-                throw TestFailure("the first run did not write into the file: \(child.finish(timeout: 10))")
-            }
+            let child = try KilledFirstRun.firstRunWritingTheFile(db)
             child.signal(SIGKILL)
             _ = child.finish(timeout: 10)
             // Writable by the reader, as a shared group's umask leaves them; only the sticky
