@@ -58,8 +58,8 @@ public final class OutputFile {
 
     /// Creates a temporary file beside `path` (same directory, so the rename is atomic).
     ///
-    /// `protecting` names a results database: replacing it, or its `-wal`, `-shm` or `-journal` file,
-    /// would lose every run, so such a target is refused.
+    /// `protecting` names a results database: replacing it, or its `-wal`, `-shm` or
+    /// `-journal` file, would lose every run, so such a target is refused.
     public init(replacing path: String, protecting database: String? = nil) throws {
         if let database, let target = FileIdentity(path), FileIdentity.ofDatabase(database).contains(target) {
             throw OutputError(.badTarget, "this is the results database", remedy: "write to another path", file: path)

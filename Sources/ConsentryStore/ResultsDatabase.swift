@@ -133,15 +133,15 @@ public final class ResultsDatabase {
                 var mode = (try String.fetchOne(db, sql: "PRAGMA journal_mode") ?? "").lowercased()
                 if mode != "wal" && (create || holdingLock) {
                     if create && holdingLock, try !Schema.hasRuns(db) {
-                        if mode != "delete" { mode = try String.fetchOne(db, sql: "PRAGMA journal_mode = DELETE") ?? "" }
+                        if mode != "delete" { mode = (try String.fetchOne(db, sql: "PRAGMA journal_mode = DELETE") ?? "").lowercased() }
                         withoutWAL = true
                     } else {
-                        mode = try String.fetchOne(db, sql: "PRAGMA journal_mode = WAL") ?? ""
+                        mode = (try String.fetchOne(db, sql: "PRAGMA journal_mode = WAL") ?? "").lowercased()
                     }
                 }
                 // NORMAL is safe from power cuts in WAL mode only; the rollback journal needs
                 // FULL not to risk a corrupt file (SQLite's documentation of `synchronous`).
-                try db.execute(sql: mode.lowercased() == "wal" ? "PRAGMA synchronous = NORMAL" : "PRAGMA synchronous = FULL")
+                try db.execute(sql: mode == "wal" ? "PRAGMA synchronous = NORMAL" : "PRAGMA synchronous = FULL")
             }
             let migrator = Schema.migrator(databasePath: path)
             if try queue.read({ db in try !migrator.hasCompletedMigrations(db) }) {

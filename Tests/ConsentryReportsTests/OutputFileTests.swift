@@ -21,6 +21,23 @@ struct OutputFileTests {
         #expect(try listing(dir) == ["report.html"])
     }
 
+    @Test("the results database and each journal file beside it are refused as targets, also through a link")
+    func databaseFilesRefused() throws {
+        let dir = try TempDir("output")
+        for suffix in ["", "-wal", "-shm", "-journal"] {
+            let target = try dir.write("results.sqlite" + suffix, "keep")
+            let link = dir.file("link" + suffix)
+            try FileManager.default.createSymbolicLink(atPath: link, withDestinationPath: target)
+            for path in [target, link] {
+                let error = thrownError { _ = try OutputFile(replacing: path, protecting: dir.db) } as? OutputError
+                #expect(error?.kind == .badTarget, "\(path): \(String(describing: error))")
+            }
+            #expect(try String(contentsOfFile: target, encoding: .utf8) == "keep")
+        }
+        // Another file beside it is written.
+        try OutputFile.write("report\n", to: dir.file("report.html"), cancellation: Cancellation())
+    }
+
     @Test("a signal before the rename throws its reason and leaves the old file, with no temporary file")
     func interrupted() throws {
         let dir = try TempDir("output")
