@@ -10,24 +10,55 @@ import ConsentryEngine
 public final class DatabaseLock {
     public let path: String
     private let fd: Int32
+    /// Whether this lock created its file: only then may ``removeFile()`` take it away.
+    private let madeFile: Bool
 
     /// Takes the lock, waiting up to `wait` seconds; throws `locked` when it stays taken, or
     /// what `interruption` returns while waiting (a signal).
     public init(databasePath: String, wait: Double = 0, interruption: (() -> (any Error)?)? = nil) throws {
         path = databasePath + ".lock"
-        let opened = open(path, O_RDWR | O_CREAT | O_CLOEXEC, 0o644)
-        guard opened >= 0 else {
-            let err = errno
-            let reason = String(cString: strerror(err))
-            throw StoreError(
-                err == EACCES || err == EROFS ? .readOnly : .io,
-                "cannot create the lock file \(path): \(reason); the database's directory must exist and be writable",
-                file: databasePath)
-        }
-        // `fd` is set only once the lock is taken: an initializer that throws after setting
-        // every property runs `deinit`, which would close the descriptor a second time (and
-        // with it whatever another thread had opened under the same number meanwhile).
         let deadline = Date(timeIntervalSinceNow: max(0, wait))
+        while true {
+            var made = true
+            var opened = open(path, O_RDWR | O_CREAT | O_EXCL | O_CLOEXEC, 0o644)
+            if opened < 0 && errno == EEXIST {
+                made = false
+                opened = open(path, O_RDWR | O_CLOEXEC)
+                // Removed between the two opens by the holder that made it: make it anew.
+                if opened < 0 && errno == ENOENT { continue }
+            }
+            guard opened >= 0 else {
+                let err = errno
+                let reason = String(cString: strerror(err))
+                throw StoreError(
+                    err == EACCES || err == EROFS ? .readOnly : .io,
+                    "cannot create the lock file \(path): \(reason); the database's directory must exist and be writable",
+                    file: databasePath)
+            }
+            // `fd` is set only once the lock is taken: an initializer that throws after setting
+            // every property runs `deinit`, which would close the descriptor a second time (and
+            // with it whatever another thread had opened under the same number meanwhile).
+            try DatabaseLock.take(opened, path: path, databasePath: databasePath, wait: wait, deadline: deadline,
+                                  interruption: interruption)
+            // A holder that made the file may remove it (``removeFile()``) while this process
+            // waited on it: a lock on a file no longer at the path keeps no one out.
+            guard DatabaseLock.isAtPath(opened, path) else {
+                close(opened)
+                continue
+            }
+            fd = opened
+            madeFile = made
+            break
+        }
+        let pid = "\(getpid())\n"
+        ftruncate(fd, 0)
+        _ = pid.withCString { pwrite(fd, $0, strlen($0), 0) }
+    }
+
+    /// Waits for `flock` on `opened` until `deadline`; closes it and throws when it stays taken
+    /// or fails.
+    private static func take(_ opened: Int32, path: String, databasePath: String, wait: Double, deadline: Date,
+                             interruption: (() -> (any Error)?)?) throws {
         while flock(opened, LOCK_EX | LOCK_NB) != 0 {
             guard errno == EWOULDBLOCK || errno == EINTR else {
                 let reason = String(cString: strerror(errno))
@@ -51,10 +82,27 @@ public final class DatabaseLock {
             }
             usleep(100_000)
         }
-        fd = opened
-        let pid = "\(getpid())\n"
-        ftruncate(fd, 0)
-        _ = pid.withCString { pwrite(fd, $0, strlen($0), 0) }
+    }
+
+    /// Whether `path` still names the file open as `fd`.
+    private static func isAtPath(_ fd: Int32, _ path: String) -> Bool {
+        var open = stat()
+        var named = stat()
+        guard fstat(fd, &open) == 0, stat(path, &named) == 0 else { return false }
+        return open.st_dev == named.st_dev && open.st_ino == named.st_ino
+    }
+
+    /// Runs `open`, the database's opening under this lock; when it finds no database of
+    /// consentry's at the path (missing, not SQLite, another program's), removes the lock's
+    /// file before rethrowing, if this lock made it: a mistyped `--db` leaves nothing beside
+    /// it. A lock file that was there before is left alone.
+    public func opening<T>(_ open: () throws -> T) throws -> T {
+        do {
+            return try open()
+        } catch let error as StoreError where [.missing, .notADatabase, .notConsentry].contains(error.kind) {
+            if madeFile { unlink(path) }
+            throw error
+        }
     }
 
     private static func holder(_ fd: Int32) -> Int? {

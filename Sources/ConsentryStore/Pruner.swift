@@ -38,7 +38,7 @@ public enum Pruner {
         precondition(keep >= 0)
         let lock = try DatabaseLock(databasePath: databasePath, wait: waitLock, interruption: interruption)
         defer { withExtendedLifetime(lock) {} }
-        let database = try ResultsDatabase(path: databasePath, create: false, holdingLock: true)
+        let database = try lock.opening { try ResultsDatabase(path: databasePath, create: false, holdingLock: true) }
         var result = PruneResult()
         result.bytesBefore = fileBytes(databasePath)
 

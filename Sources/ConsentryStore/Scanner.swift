@@ -81,7 +81,7 @@ public enum Scanner {
         let lock = try DatabaseLock(databasePath: request.databasePath, wait: request.waitLock,
                                     interruption: { cancellation.error })
         defer { withExtendedLifetime(lock) {} }
-        let database = try ResultsDatabase(path: request.databasePath, create: true, holdingLock: true)
+        let database = try lock.opening { try ResultsDatabase(path: request.databasePath, create: true, holdingLock: true) }
         let work = WorkDirectory(databasePath: request.databasePath, temporaryDirectory: request.temporaryDirectory)
         for (id, folder) in try database.markInterruptedRunsWithWork() {
             logger.notice("run \(id) was left running by a process that died; marked failed (interrupted)")

@@ -235,7 +235,7 @@ extension EndToEnd {
             var bytes = Data("SQLite format 2\0 but not really; a spreadsheet export\n".utf8)
             bytes.append(Data((0..<4096).map { UInt8(truncatingIfNeeded: $0 &* 31) }))
             let path = try tmp.write("results.sqlite", bytes)
-            for command in [["scan", Paths.sample("dirty.jsonl")], ["runs"], ["report"]] {
+            for command in [["scan", Paths.sample("dirty.jsonl")], ["runs"], ["report"], ["prune", "--keep", "1"]] {
                 let r = try consentry(command + ["--db", path])
                 #expect(r.exitCode == 2, "\(command): \(r)")
                 #expect(r.stderr.hasPrefix("consentry: error: \(path): "), "\(command): \(r)")
@@ -243,6 +243,8 @@ extension EndToEnd {
                 #expect(r.stderr.contains("--db"), "the message must say what to do: \(r)")
             }
             #expect(try Data(contentsOf: URL(fileURLWithPath: path)) == bytes, "the file was changed")
+            // Not even the lock file the scan and prune took while they looked at it.
+            #expect(try FileManager.default.contentsOfDirectory(atPath: tmp.path) == ["results.sqlite"])
             for suffix in ["-wal", "-journal"] {
                 let size = (try? FileManager.default.attributesOfItem(atPath: path + suffix)[.size] as? Int) ?? 0
                 #expect(size == 0, "\(path + suffix) was written")

@@ -97,6 +97,54 @@ struct DatabaseLockTests {
         #expect(!failures.isSet, "a file of another thread was closed under it")
     }
 
+    @Test("a lock whose file its holder removed is taken on a new file at the path, so it still keeps others out")
+    func fileRemovedByHolder() throws {
+        let dir = try TempDir("lockremoved")
+        var holder: DatabaseLock? = try DatabaseLock(databasePath: dir.db)
+        let taken = DispatchSemaphore(value: 0)
+        // Written by the thread before it signals `taken`, read after the wait.
+        final class Outcome: @unchecked Sendable {
+            var lock: DatabaseLock?
+            var error: (any Error)?
+        }
+        let outcome = Outcome()
+        let db = dir.db
+        Thread {
+            do { outcome.lock = try DatabaseLock(databasePath: db, wait: 20) } catch { outcome.error = error }
+            taken.signal()
+        }.start()
+        // The waiter has the file open by now (on a slow machine it may open the new one: the
+        // same outcome).
+        Thread.sleep(forTimeInterval: 0.3)
+        // The holder made the file and removes it, as a scan does when --db names no database.
+        let refused = thrownError {
+            try holder!.opening { throw StoreError(.notConsentry, "another program's database", file: dir.db) }
+        } as? StoreError
+        #expect(refused?.kind == .notConsentry)
+        #expect(!FileManager.default.fileExists(atPath: dir.db + ".lock"))
+        holder = nil
+        #expect(taken.wait(timeout: .now() + 30) == .success)
+        #expect(outcome.error == nil, "\(String(describing: outcome.error))")
+        #expect(outcome.lock != nil)
+        #expect(FileManager.default.fileExists(atPath: dir.db + ".lock"), "the waiter holds a file no longer at the path")
+        let third = thrownError { try DatabaseLock(databasePath: dir.db) } as? StoreError
+        #expect(third?.kind == .locked, "two locks held at once: \(String(describing: third))")
+        withExtendedLifetime(outcome) {}
+    }
+
+    @Test("a lock file that was there before is left when the database is refused")
+    func existingFileKept() throws {
+        let dir = try TempDir("lockkept")
+        do { _ = try DatabaseLock(databasePath: dir.db) }
+        let lock = try DatabaseLock(databasePath: dir.db)
+        _ = thrownError { try lock.opening { throw StoreError(.missing, "no database", file: dir.db) } }
+        #expect(FileManager.default.fileExists(atPath: lock.path))
+        // Other errors never remove it either.
+        let fresh = try DatabaseLock(databasePath: dir.file("other.sqlite"))
+        _ = thrownError { try fresh.opening { throw StoreError(.readOnly, "read-only", file: dir.file("other.sqlite")) } }
+        #expect(FileManager.default.fileExists(atPath: fresh.path))
+    }
+
     @Test("dropping a lock releases it at once")
     func released() throws {
         let dir = try TempDir("lock")
@@ -144,6 +192,7 @@ struct ResultsDatabaseOpenTests {
         let input = try dir.write("a.csv", "track_id,label_status\na1,major\n")
         let scanError = thrownError { try scanTestScan(dir.db, inputs: [input], policies: try ["soundcloud-2025-05"].map(BuiltInPolicies.policy)) }
         #expect((scanError as? StoreError)?.kind == .notConsentry)
+        #expect(!FileManager.default.fileExists(atPath: dir.db + ".lock"), "the scan's lock file was left beside it")
         #expect(try SQLite(dir.db, readOnly: true).lines("SELECT type || ' ' || name FROM sqlite_master ORDER BY name") == before)
         #expect(try SQLite(dir.db, readOnly: true).lines("PRAGMA journal_mode") == mode)
         #expect(try SQLite(dir.db, readOnly: true).lines("SELECT y FROM notes") == ["keep me"])
@@ -269,6 +318,7 @@ struct ResultsDatabaseOpenTests {
         let scanError = thrownError { try Scanner.run(request) }
         #expect((scanError as? StoreError)?.kind == .notADatabase)
         #expect(try Data(contentsOf: URL(fileURLWithPath: path)) == before)
+        #expect(!FileManager.default.fileExists(atPath: path + ".lock"), "the scan's lock file was left beside it")
     }
 
     @Test("a missing database with create: false is .missing and is not created")
@@ -279,6 +329,10 @@ struct ResultsDatabaseOpenTests {
         #expect(storeError.kind == .missing)
         #expect(storeError.file == dir.db)
         #expect(!FileManager.default.fileExists(atPath: dir.db))
+        // prune, which takes the scan lock first, leaves no lock file where no database is.
+        let pruneError = thrownError { try Pruner.prune(databasePath: dir.db, keep: 1) } as? StoreError
+        #expect(pruneError?.kind == .missing)
+        #expect(try FileManager.default.contentsOfDirectory(atPath: dir.path).isEmpty)
     }
 
     @Test("create: true makes a fresh database with the contract §4 tables and the verdicts_readable view")
