@@ -84,11 +84,13 @@ public final class DatabaseLock {
         }
     }
 
-    /// Whether `path` still names the file open as `fd`.
+    /// Whether `path` still names the file open as `fd`: false only when it is gone or is
+    /// another file, so that an error of `stat` itself never makes the caller retry forever.
     private static func isAtPath(_ fd: Int32, _ path: String) -> Bool {
         var open = stat()
         var named = stat()
-        guard fstat(fd, &open) == 0, stat(path, &named) == 0 else { return false }
+        guard fstat(fd, &open) == 0 else { return true }
+        guard stat(path, &named) == 0 else { return errno != ENOENT }
         return open.st_dev == named.st_dev && open.st_ino == named.st_ino
     }
 
