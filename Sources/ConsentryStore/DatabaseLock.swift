@@ -9,14 +9,16 @@ import ConsentryEngine
 /// leaves a stale lock behind. The holder's PID is written into the file for messages.
 public final class DatabaseLock {
     public let path: String
+    private let databasePath: String
     private let fd: Int32
-    /// Whether this lock created its file: only then may ``removeFile()`` take it away.
-    private let madeFile: Bool
+    /// Whether this lock created its file: only then may ``opening(_:)`` take it away.
+    private var madeFile: Bool
 
     /// Takes the lock, waiting up to `wait` seconds; throws `locked` when it stays taken, or
     /// what `interruption` returns while waiting (a signal).
     public init(databasePath: String, wait: Double = 0, interruption: (() -> (any Error)?)? = nil) throws {
         path = databasePath + ".lock"
+        self.databasePath = databasePath
         let deadline = Date(timeIntervalSinceNow: max(0, wait))
         while true {
             var made = true
@@ -24,8 +26,14 @@ public final class DatabaseLock {
             if opened < 0 && errno == EEXIST {
                 made = false
                 opened = open(path, O_RDWR | O_CLOEXEC)
-                // Removed between the two opens by the holder that made it: make it anew.
-                if opened < 0 && errno == ENOENT { continue }
+                if opened < 0 && errno == ENOENT {
+                    // Removed between the two opens by the holder that made it: make it anew.
+                    // A symbolic link to no file says the same every time; its target is
+                    // made, as before the file could be removed.
+                    var link = stat()
+                    guard lstat(path, &link) == 0 else { continue }
+                    opened = open(path, O_RDWR | O_CREAT | O_CLOEXEC, 0o644)
+                }
             }
             guard opened >= 0 else {
                 let err = errno
@@ -40,7 +48,7 @@ public final class DatabaseLock {
             // with it whatever another thread had opened under the same number meanwhile).
             try DatabaseLock.take(opened, path: path, databasePath: databasePath, wait: wait, deadline: deadline,
                                   interruption: interruption)
-            // A holder that made the file may remove it (``removeFile()``) while this process
+            // A holder that made the file may remove it (``opening(_:)``) while this process
             // waited on it: a lock on a file no longer at the path keeps no one out.
             guard DatabaseLock.isAtPath(opened, path) else {
                 close(opened)
@@ -95,16 +103,24 @@ public final class DatabaseLock {
     }
 
     /// Runs `open`, the database's opening under this lock; when it finds no database of
-    /// consentry's at the path (missing, not SQLite, another program's), removes the lock's
-    /// file before rethrowing, if this lock made it: a mistyped `--db` leaves nothing beside
-    /// it. A lock file that was there before is left alone.
+    /// consentry's at the path (none, a directory, not SQLite or damaged, another program's),
+    /// removes the lock's file before rethrowing, if this lock made it: a mistyped `--db`
+    /// leaves nothing beside it. A lock file that was there before is left alone.
     public func opening<T>(_ open: () throws -> T) throws -> T {
         do {
             return try open()
-        } catch let error as StoreError where [.missing, .notADatabase, .notConsentry].contains(error.kind) {
-            if madeFile { unlink(path) }
+        } catch let error as StoreError {
+            if madeFile && ([.missing, .notADatabase, .notConsentry].contains(error.kind) || isDirectory(databasePath)) {
+                unlink(path)
+                madeFile = false
+            }
             throw error
         }
+    }
+
+    private func isDirectory(_ path: String) -> Bool {
+        var info = stat()
+        return stat(path, &info) == 0 && info.st_mode & S_IFMT == S_IFDIR
     }
 
     private static func holder(_ fd: Int32) -> Int? {

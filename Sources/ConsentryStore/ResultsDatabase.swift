@@ -53,9 +53,14 @@ public final class ResultsDatabase {
     /// instead (``openReadOnly(_:)``).
     public init(path: String, create: Bool, holdingLock: Bool = false) throws {
         self.path = path
-        if !create && !FileManager.default.fileExists(atPath: path) {
+        var isDirectory: ObjCBool = false
+        let exists = FileManager.default.fileExists(atPath: path, isDirectory: &isDirectory)
+        if !create && !exists {
             throw StoreError(.missing, "no results database here", remedy: "run `consentry scan` first or pass --db PATH", file: path)
         }
+        // SQLite would say only that it cannot open the file, which reads as a permissions
+        // problem.
+        if isDirectory.boolValue { throw ResultsDatabase.directoryError(path) }
         // A reader that may not write the file opens it read-only from the start. Opened
         // for writing, SQLite quietly opens such a file read-only, and in a directory the
         // reader may write (a shared or sticky one) it then creates `-wal` and `-shm` files
@@ -83,6 +88,10 @@ public final class ResultsDatabase {
         self.path = path
         (queue, immutableSnapshot) = try ResultsDatabase.openReadOnly(path)
         writesWithoutWAL = false
+    }
+
+    private static func directoryError(_ path: String) -> StoreError {
+        StoreError(.readOnly, "this is a directory, not a database", remedy: "pass the database file to --db", file: path)
     }
 
     /// The page size of a database this tool creates.
@@ -305,7 +314,7 @@ public final class ResultsDatabase {
             }
             var isDirectory: ObjCBool = false
             if FileManager.default.fileExists(atPath: path, isDirectory: &isDirectory), isDirectory.boolValue {
-                throw StoreError(.readOnly, "this is a directory, not a database", remedy: "pass the database file to --db", file: path)
+                throw directoryError(path)
             }
             throw StoreError(.readOnly, "cannot open the database for reading (\(detail))", remedy: "check that the file is readable, and its directory, by this user", file: path)
         }

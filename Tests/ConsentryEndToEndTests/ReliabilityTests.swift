@@ -251,6 +251,21 @@ extension EndToEnd {
             }
         }
 
+        @Test func aDirectoryAsTheDatabaseGetsNoLockFileBesideOrInIt() throws {
+            let tmp = try TempDir()
+            let dir = tmp.file("results")
+            try FileManager.default.createDirectory(atPath: dir, withIntermediateDirectories: false)
+            for path in [dir, dir + "/"] {
+                for command in [["scan", Paths.sample("dirty.jsonl")], ["prune", "--keep", "1"]] {
+                    let r = try consentry(command + ["--db", path])
+                    #expect(r.exitCode == 2, "\(command) \(path): \(r)")
+                    #expect(r.stderr.contains("this is a directory"), "\(command) \(path): \(r)")
+                }
+            }
+            #expect(try FileManager.default.contentsOfDirectory(atPath: tmp.path) == ["results"])
+            #expect(try FileManager.default.contentsOfDirectory(atPath: dir).isEmpty)
+        }
+
         @Test func aNewerSchemaIsRefusedAndLeftAsItWas() throws {
             let tmp = try TempDir()
             let earlier = try seedCompletedRun(tmp.db)

@@ -113,9 +113,13 @@ struct DatabaseLockTests {
             do { outcome.lock = try DatabaseLock(databasePath: db, wait: 20) } catch { outcome.error = error }
             taken.signal()
         }.start()
-        // The waiter has the file open by now (on a slow machine it may open the new one: the
-        // same outcome).
-        Thread.sleep(forTimeInterval: 0.3)
+        // Until the waiter has the file open too, the removal would test nothing.
+        let lockPath = dir.db + ".lock"
+        let opened = Date()
+        while Self.descriptors(of: lockPath) < 2 && Date().timeIntervalSince(opened) < 20 {
+            Thread.sleep(forTimeInterval: 0.01)
+        }
+        #expect(Self.descriptors(of: lockPath) == 2, "the waiter never opened the lock file")
         // The holder made the file and removes it, as a scan does when --db names no database.
         let refused = thrownError {
             try holder!.opening { throw StoreError(.notConsentry, "another program's database", file: dir.db) }
@@ -130,6 +134,31 @@ struct DatabaseLockTests {
         let third = thrownError { try DatabaseLock(databasePath: dir.db) } as? StoreError
         #expect(third?.kind == .locked, "two locks held at once: \(String(describing: third))")
         withExtendedLifetime(outcome) {}
+    }
+
+    /// How many of this process's descriptors are open on `path`.
+    private static func descriptors(of path: String) -> Int {
+        let fds = (try? FileManager.default.contentsOfDirectory(atPath: "/proc/self/fd")) ?? []
+        return fds.filter { (try? FileManager.default.destinationOfSymbolicLink(atPath: "/proc/self/fd/" + $0)) == path }.count
+    }
+
+    @Test("a lock file that is a symbolic link to no file gets its target made, as before it could be removed")
+    func danglingLink() throws {
+        let dir = try TempDir("locklink")
+        let target = dir.file("elsewhere.lock")
+        try FileManager.default.createSymbolicLink(atPath: dir.db + ".lock", withDestinationPath: target)
+        // On another thread: a lock that retried for ever would hang the test run otherwise.
+        final class Outcome: @unchecked Sendable { var error: (any Error)?; var taken = false }
+        let outcome = Outcome()
+        let done = DispatchSemaphore(value: 0)
+        let db = dir.db
+        Thread {
+            do { _ = try DatabaseLock(databasePath: db); outcome.taken = true } catch { outcome.error = error }
+            done.signal()
+        }.start()
+        #expect(done.wait(timeout: .now() + 20) == .success, "the lock kept trying")
+        #expect(outcome.taken, "\(String(describing: outcome.error))")
+        #expect(FileManager.default.fileExists(atPath: target))
     }
 
     @Test("a lock file that was there before is left when the database is refused")
