@@ -47,6 +47,48 @@ import TestSupport
         }
     }
 
+    /// The history's order of ids (`TrackOrder.compareIDs`, SQLite's BINARY collation)
+    /// agrees in sign with a byte-at-a-time comparison at every length, on common prefixes
+    /// of every length and with differences at every place, each id in memory of its own
+    /// exactly its size.
+    @Test func idOrderEveryLength() {
+        var rng = SeededRNG(seed: 0x1D5)
+        func reference(_ a: [UInt8], _ b: [UInt8]) -> Int {
+            for (x, y) in zip(a, b) where x != y { return x < y ? -1 : 1 }
+            return a.count == b.count ? 0 : (a.count < b.count ? -1 : 1)
+        }
+        func compared(_ a: [UnsafeMutableRawBufferPointer]) -> Int {
+            TrackOrder.compareIDs(UnsafeRawBufferPointer(a[0]), UnsafeRawBufferPointer(a[1])).signum()
+        }
+        var pairs = 0
+        for length in 0...40 {
+            for other in [length, length + 1, max(0, length - 1), length + 9, 0] {
+                for changes in 0..<6 {
+                    let x = (0..<length).map { _ in UInt8.random(in: 0...255, using: &rng) }
+                    // A copy of x's prefix, then bytes of its own, with up to four bytes
+                    // changed at random places (several in one word: their order decides),
+                    // or, once in six, bytes of its own throughout.
+                    var y = Array(x.prefix(other)) + (0..<max(0, other - length)).map { _ in UInt8.random(in: 0...255, using: &rng) }
+                    if changes == 5 { y = y.map { _ in UInt8.random(in: 0...255, using: &rng) } }
+                    for _ in 0..<(y.isEmpty ? 0 : changes) {
+                        let at = Int.random(in: 0..<y.count, using: &rng)
+                        y[at] = UInt8.random(in: 0...255, using: &rng)
+                    }
+                    let buffers = [x, y].map { bytes -> UnsafeMutableRawBufferPointer in
+                        let memory = UnsafeMutableRawBufferPointer.allocate(byteCount: bytes.count, alignment: 1)
+                        memory.copyBytes(from: bytes)
+                        return memory
+                    }
+                    defer { buffers.forEach { $0.deallocate() } }
+                    #expect(compared(buffers) == reference(x, y), "\(x) \(y)")
+                    #expect(compared(buffers.reversed()) == reference(y, x), "\(y) \(x)")
+                    pairs += 1
+                }
+            }
+        }
+        #expect(pairs == 41 * 5 * 6)
+    }
+
     /// The definition, a byte at a time.
     private func reference(_ bytes: UnsafeBufferPointer<UInt8>) -> UInt64 {
         func mix(_ a: UInt64, _ b: UInt64) -> UInt64 {
