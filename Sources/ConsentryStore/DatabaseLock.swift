@@ -9,7 +9,6 @@ import ConsentryEngine
 /// leaves a stale lock behind. The holder's PID is written into the file for messages.
 public final class DatabaseLock {
     public let path: String
-    private let databasePath: String
     private let fd: Int32
     /// Whether this lock created its file: only then may ``opening(_:)`` take it away.
     private var madeFile: Bool
@@ -18,7 +17,6 @@ public final class DatabaseLock {
     /// what `interruption` returns while waiting (a signal).
     public init(databasePath: String, wait: Double = 0, interruption: (() -> (any Error)?)? = nil) throws {
         path = databasePath + ".lock"
-        self.databasePath = databasePath
         let deadline = Date(timeIntervalSinceNow: max(0, wait))
         while true {
             var made = true
@@ -110,17 +108,12 @@ public final class DatabaseLock {
         do {
             return try open()
         } catch let error as StoreError {
-            if madeFile && ([.missing, .notADatabase, .notConsentry].contains(error.kind) || isDirectory(databasePath)) {
+            if madeFile && [.missing, .notADatabase, .notConsentry].contains(error.kind) {
                 unlink(path)
                 madeFile = false
             }
             throw error
         }
-    }
-
-    private func isDirectory(_ path: String) -> Bool {
-        var info = stat()
-        return stat(path, &info) == 0 && info.st_mode & S_IFMT == S_IFDIR
     }
 
     private static func holder(_ fd: Int32) -> Int? {

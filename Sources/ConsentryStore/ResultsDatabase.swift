@@ -90,8 +90,9 @@ public final class ResultsDatabase {
         writesWithoutWAL = false
     }
 
+    /// `notADatabase`, as any other file that is not SQLite: nothing at `--db` is a database.
     private static func directoryError(_ path: String) -> StoreError {
-        StoreError(.readOnly, "this is a directory, not a database", remedy: "pass the database file to --db", file: path)
+        StoreError(.notADatabase, "this is a directory, not a database", remedy: "pass the database file to --db", file: path)
     }
 
     /// The page size of a database this tool creates.

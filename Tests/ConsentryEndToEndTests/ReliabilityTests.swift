@@ -259,7 +259,7 @@ extension EndToEnd {
                 for command in [["scan", Paths.sample("dirty.jsonl")], ["prune", "--keep", "1"]] {
                     let r = try consentry(command + ["--db", path])
                     #expect(r.exitCode == 2, "\(command) \(path): \(r)")
-                    #expect(r.stderr.contains("this is a directory"), "\(command) \(path): \(r)")
+                    #expect(r.stderr.contains("this is a directory") && r.stderr.contains("[db_not_sqlite]"), "\(command) \(path): \(r)")
                 }
             }
             #expect(try FileManager.default.contentsOfDirectory(atPath: tmp.path) == ["results"])
